@@ -1,1 +1,73 @@
-//! impasto-optim
+//! Minimise a function of a burn tensor: a hand-written L-BFGS (two-loop recursion, strong
+//! Wolfe or Armijo line search, or torch.optim.LBFGS's fixed step), gradient descent and
+//! Adam.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use impasto_optim::{Evaluation, Lbfgs, LbfgsConfig, Minimizer, Termination};
+//!
+//! /// Rosenbrock's valley, f(a, b) = (1 − a)² + 100 (b − a²)², minimum 0 at (1, 1);
+//! /// burn's autodiff gives the gradient.
+//! fn rosenbrock(x: &Tensor<1>) -> Evaluation<1> {
+//!     let x = x.clone().autodiff().require_grad();
+//!     let a = x.clone().slice([0..1]);
+//!     let b = x.clone().slice([1..2]);
+//!     let loss = (a.clone().neg() + 1.0).powi_scalar(2)
+//!         + (b - a.powi_scalar(2)).powi_scalar(2) * 100.0;
+//!     let grads = loss.backward();
+//!     Evaluation::new(loss, x.grad(&grads).expect("x requires its gradient"))
+//! }
+//!
+//! let x0 = Tensor::<1>::from_floats([-1.2, 1.0], &Device::flex());
+//! let lbfgs = Lbfgs::new(LbfgsConfig::default().with_gradient_tolerance(1e-3)?);
+//! let outcome = lbfgs.minimize(&mut rosenbrock, x0, &mut ())?;
+//! assert_eq!(outcome.termination, Termination::ConvergedGradient);
+//! assert!(outcome.loss < 1e-6, "f = {} after {} evaluations", outcome.loss, outcome.evaluations);
+//! # Ok::<(), impasto_optim::OptimError>(())
+//! ```
+//!
+//! # Pieces
+//!
+//! - [`Objective`]: loss and gradient at a point, one call = one evaluation (one forward
+//!   and one backward pass in style transfer); closures are objectives.
+//! - [`Minimizer`]: start point in, [`Outcome`] out (the best point, its loss, iterations,
+//!   evaluations, a typed [`Termination`]); implemented by [`Lbfgs`], [`GradientDescent`]
+//!   and [`Adam`].
+//! - [`Observer`]: called after every iteration with an [`IterationRecord`]; can stop the
+//!   run. Closures are observers, `()` watches nothing.
+//! - [`LbfgsConfig`] and [`LineSearch`]: validated settings; [`two_loop_direction`] and
+//!   [`History`]: the recursion on its own.
+//! - [`OptimError`]: invalid settings and device failures. How a run ends is never an error.
+//!
+//! # Devices
+//!
+//! Nothing here names a backend. The iterate, gradients and history are burn tensors on
+//! the start point's device (flex, ndarray, wgpu, cuda), in its dtype; the scalars that
+//! steer the run (losses, slopes, norms) come back to the host as f64, batched so that an
+//! evaluation costs one device synchronisation, while the two-loop recursion's own scalars
+//! never leave the device.
+
+mod adam;
+mod config;
+mod error;
+mod gradient_descent;
+mod lbfgs;
+mod line_search;
+mod minimizer;
+mod objective;
+mod observer;
+mod outcome;
+mod run;
+mod scalars;
+mod two_loop;
+
+pub use adam::{Adam, AdamConfig};
+pub use config::{LbfgsConfig, LineSearch};
+pub use error::OptimError;
+pub use gradient_descent::{GradientDescent, GradientDescentConfig};
+pub use lbfgs::Lbfgs;
+pub use minimizer::Minimizer;
+pub use objective::{Evaluation, Objective};
+pub use observer::{Control, IterationRecord, Observer};
+pub use outcome::{Outcome, Termination};
+pub use two_loop::{CURVATURE_EPSILON, History, two_loop_direction};

@@ -1,0 +1,52 @@
+//! The interface every optimizer of the crate implements.
+
+use burn::tensor::Tensor;
+
+use crate::{Objective, Observer, OptimError, Outcome};
+
+/// Minimises an [`Objective`] from a start point: [`Lbfgs`](crate::Lbfgs),
+/// [`GradientDescent`](crate::GradientDescent) and [`Adam`](crate::Adam).
+///
+/// A run evaluates the start point first (observer record 0), then iterates until a
+/// [`Termination`](crate::Termination). The point's vectors (iterates, gradients, history)
+/// stay burn tensors on `x0`'s device, in its dtype (f32, or f64 where the backend has it);
+/// the scalars that steer the run come back to the host as f64.
+///
+/// # Shapes
+///
+/// `x0`: any `[D]` shape (a `[1, 3, H, W]` image, a `[n]` vector); the objective is called
+/// with, and must return gradients of, that shape; [`Outcome::x`] has it too.
+///
+/// # Example
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use impasto_optim::{Adam, AdamConfig, Evaluation, Minimizer, Termination};
+///
+/// // f(x) = ‖x‖², ∇f = 2x, by hand.
+/// let mut objective = |x: &Tensor<1>| Evaluation::new(x.clone().powi_scalar(2).sum(), x.clone() * 2.0);
+/// let adam = Adam::new(AdamConfig::default().with_learning_rate(0.1)?.with_max_iterations(50)?);
+/// let x0 = Tensor::<1>::from_floats([1.0, -2.0], &Device::flex());
+/// let outcome = adam.minimize(&mut objective, x0, &mut ())?;
+/// assert_eq!(outcome.termination, Termination::MaxIterations);
+/// assert!(outcome.loss < 5.0);
+/// # Ok::<(), impasto_optim::OptimError>(())
+/// ```
+pub trait Minimizer {
+    /// Minimises `objective` from `x0`, calling `observer` after every iteration.
+    ///
+    /// # Errors
+    ///
+    /// [`OptimError::ShapeMismatch`] if the objective returns a gradient of another shape
+    /// (or a loss of more than one element); [`OptimError::DeviceRead`] if the device fails.
+    /// How the run ended otherwise is [`Outcome::termination`], never an error.
+    fn minimize<const D: usize, O, B>(
+        &self,
+        objective: &mut O,
+        x0: Tensor<D>,
+        observer: &mut B,
+    ) -> Result<Outcome<D>, OptimError>
+    where
+        O: Objective<D>,
+        B: Observer;
+}
