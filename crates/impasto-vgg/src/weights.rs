@@ -1,0 +1,188 @@
+//! Loading torchvision's VGG weights.
+//!
+//! torchvision publishes `vgg16-397923af.pth` and `vgg19-dcbb9e9d.pth` in the *legacy*
+//! PyTorch serialisation (a sequence of pickles, before PyTorch 1.6); files saved by newer
+//! PyTorch are ZIP archives; the same tensors are also shared as `.safetensors`. The keys
+//! are `features.{i}.weight` `[out, in, 3, 3]` and `features.{i}.bias` `[out]`, `i` being
+//! the layer's index in torchvision's `features` sequence (`classifier.*` is ignored).
+//!
+//! Reading the containers is burn's: [`PytorchStore`] (all three PyTorch layouts, lazily,
+//! one tensor at a time) and [`SafetensorsStore`]. What is written here is what those
+//! stores cannot know: which key feeds which convolution, that only the convolutions up
+//! to the network's last layer are required, the shape each needs, and the conversion of
+//! f16/bf16/f64 tensors to f32 (the stores keep the file's element type, and a network
+//! mixing types would fail in its first convolution).
+
+use std::path::{Path, PathBuf};
+
+use burn::store::{ModuleStore, PytorchStore, SafetensorsStore, bridge};
+use burn::tensor::{DType, Device, TensorData};
+
+use crate::config::{conv_from_data, conv_shapes};
+use crate::{Vgg, VggConfig, VggError, VggLayer};
+
+/// The container a weights file is in, from its extension and first bytes.
+enum WeightsStore {
+    Pytorch(PytorchStore),
+    Safetensors(SafetensorsStore),
+}
+
+impl WeightsStore {
+    fn open(path: &Path) -> Result<Self, VggError> {
+        let io_error = |source| VggError::WeightsIo {
+            path: path.to_path_buf(),
+            source,
+        };
+        let metadata = std::fs::metadata(path).map_err(io_error)?;
+        if metadata.is_dir() {
+            return Err(io_error(std::io::Error::other("it is a directory")));
+        }
+        let by_extension = path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("safetensors"));
+        Ok(if by_extension || looks_like_safetensors(path) {
+            WeightsStore::Safetensors(
+                SafetensorsStore::from_file(path).map_indices_contiguous(false),
+            )
+        } else {
+            // burn renumbers `features.0, .2, .5` to `0, 1, 2` by default, for models
+            // whose Vec holds only the layers with weights; our keys keep torchvision's
+            // numbering, which is what says where each convolution sits.
+            WeightsStore::Pytorch(PytorchStore::from_file(path).map_indices_contiguous(false))
+        })
+    }
+
+    /// The tensor stored under `key`, read from the file, or `None` if there is none.
+    fn read(&mut self, key: &str) -> Result<Option<(TensorData, DType)>, String> {
+        let tensor = match self {
+            WeightsStore::Pytorch(store) => store.get_tensor(key).map_err(|e| e.to_string())?,
+            WeightsStore::Safetensors(store) => store.get_tensor(key).map_err(|e| e.to_string())?,
+        };
+        let Some(tensor) = tensor else {
+            return Ok(None);
+        };
+        let dtype = tensor.dtype;
+        bridge::to_data(tensor)
+            .map(|data| Some((data, dtype)))
+            .map_err(|e| format!("cannot read tensor `{key}`: {e}"))
+    }
+}
+
+/// A safetensors file opens with the little-endian length of a JSON header, then `{`.
+fn looks_like_safetensors(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 9];
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if file.read_exact(&mut head).is_err() {
+        return false;
+    }
+    let header_len = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+    let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    head[8] == b'{' && header_len > 1 && header_len < file_len
+}
+
+impl VggConfig {
+    /// A network with torchvision's trained weights, read from `path`.
+    ///
+    /// Reads `.pth`/`.pt` files in either PyTorch serialisation (legacy, as
+    /// `vgg16-397923af.pth` is, or ZIP) and `.safetensors` files with the same keys. Only
+    /// the convolutions up to [`last_layer`](Self::last_layer) are read and required;
+    /// f16, bf16 and f64 tensors are converted to f32. The weights never receive
+    /// gradients (see [`Vgg`]).
+    ///
+    /// ```no_run
+    /// use burn::tensor::Device;
+    /// use impasto_vgg::{VggConfig, VggLayer};
+    ///
+    /// let vgg = VggConfig::new()
+    ///     .with_last_layer(Some(VggLayer::Relu5_1))
+    ///     .load("vgg16-397923af.pth", &Device::flex())?;
+    /// # Ok::<(), impasto_vgg::VggError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`VggError::WeightsIo`] if the file cannot be read, [`VggError::WeightsFormat`] if
+    /// it is not a weights file (or is truncated), [`VggError::MissingWeight`],
+    /// [`VggError::WeightShape`] and [`VggError::WeightDType`] for a needed tensor that is
+    /// absent, of the wrong shape or not floating point, and
+    /// [`VggError::LayerNotInArchitecture`] for an invalid `last_layer`.
+    pub fn load(&self, path: impl AsRef<Path>, device: &Device) -> Result<Vgg, VggError> {
+        let path = path.as_ref();
+        let layers = self.layers()?;
+        let mut store = WeightsStore::open(path)?;
+        let all_layers = self.architecture.layers();
+        let mut convs = Vec::new();
+        for (layer, [out, inp]) in conv_shapes(&layers) {
+            let index = all_layers
+                .iter()
+                .position(|&l| l == layer)
+                .expect("the network's layers come from its architecture");
+            let mut read = |suffix: &str, shape: Vec<usize>| {
+                let key = format!("features.{index}.{suffix}");
+                TensorRequest {
+                    path,
+                    config: self,
+                    layer,
+                    key,
+                    shape,
+                }
+                .read(&mut store)
+            };
+            let weight = read("weight", vec![out, inp, 3, 3])?;
+            let bias = read("bias", vec![out])?;
+            convs.push(conv_from_data(weight, bias, device));
+        }
+        Ok(Vgg::from_parts(
+            convs,
+            layers,
+            self.architecture,
+            self.pooling,
+        ))
+    }
+}
+
+/// One tensor the network needs, with what an error about it must say.
+struct TensorRequest<'a> {
+    path: &'a Path,
+    config: &'a VggConfig,
+    layer: VggLayer,
+    key: String,
+    shape: Vec<usize>,
+}
+
+impl TensorRequest<'_> {
+    fn read(self, store: &mut WeightsStore) -> Result<TensorData, VggError> {
+        let path: PathBuf = self.path.to_path_buf();
+        let (data, dtype) = store
+            .read(&self.key)
+            .map_err(|reason| VggError::WeightsFormat {
+                path: path.clone(),
+                reason,
+            })?
+            .ok_or_else(|| VggError::MissingWeight {
+                path: path.clone(),
+                key: self.key.clone(),
+                layer: self.layer,
+                architecture: self.config.architecture,
+            })?;
+        if !matches!(dtype, DType::F16 | DType::BF16 | DType::F32 | DType::F64) {
+            return Err(VggError::WeightDType {
+                path,
+                key: self.key,
+                dtype: format!("{dtype:?}"),
+            });
+        }
+        if data.shape().as_slice() != self.shape.as_slice() {
+            return Err(VggError::WeightShape {
+                path,
+                key: self.key,
+                layer: self.layer,
+                expected: self.shape,
+                found: data.shape().to_vec(),
+            });
+        }
+        Ok(data.convert_dtype(DType::F32))
+    }
+}
