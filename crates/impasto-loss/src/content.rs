@@ -123,7 +123,10 @@ mod tests {
         let wrong_batch = tensor(&[0.0; 24], [3, 2, 2, 2]);
         assert!(matches!(
             content_layer_loss(f.clone(), wrong_channels),
-            Err(LossError::ChannelMismatch { expected: 1, found: 2 })
+            Err(LossError::ChannelMismatch {
+                expected: 1,
+                found: 2
+            })
         ));
         assert!(matches!(
             content_layer_loss(f.clone(), wrong_size),
@@ -135,7 +138,9 @@ mod tests {
         ));
         assert!(matches!(
             content_loss([]),
-            Err(LossError::EmptyLayers { term: Term::Content })
+            Err(LossError::EmptyLayers {
+                term: Term::Content
+            })
         ));
     }
 

@@ -147,7 +147,13 @@ mod tests {
 
     #[test]
     fn weights_default_to_one_over_the_layer_count() {
-        let e = || vec![tensor(&[0.5], [1]), tensor(&[2.0], [1]), tensor(&[0.5], [1])];
+        let e = || {
+            vec![
+                tensor(&[0.5], [1]),
+                tensor(&[2.0], [1]),
+                tensor(&[0.5], [1]),
+            ]
+        };
         assert_eq!(scalar(style_loss(e(), None).unwrap()), 1.0);
         let custom = style_loss(e(), Some(&[2.0, 0.25, 0.0])).unwrap();
         assert_eq!(scalar(custom), 1.5);
@@ -160,7 +166,10 @@ mod tests {
         let not_square = tensor(&[0.0; 6], [1, 2, 3]);
         assert!(matches!(
             style_layer_loss(g.clone(), three, 4),
-            Err(LossError::ChannelMismatch { expected: 3, found: 2 })
+            Err(LossError::ChannelMismatch {
+                expected: 3,
+                found: 2
+            })
         ));
         assert!(matches!(
             style_layer_loss(not_square.clone(), g.clone(), 4),
@@ -181,7 +190,10 @@ mod tests {
         ));
         assert!(matches!(
             style_loss(e(), Some(&[1.0, 1.0])),
-            Err(LossError::LayerWeightCount { layers: 1, weights: 2 })
+            Err(LossError::LayerWeightCount {
+                layers: 1,
+                weights: 2
+            })
         ));
         assert!(matches!(
             style_loss(e(), Some(&[-1.0])),

@@ -87,3 +87,27 @@ pub(crate) fn constant_like<const D: usize, const E: usize>(
         (&like.device(), like.dtype()),
     )
 }
+
+/// A small random VGG16 (seeded), built only up to `relu2_1`, for fast tests.
+pub(crate) fn small_vgg(device: &Device) -> impasto_vgg::Vgg {
+    impasto_vgg::VggConfig::new()
+        .with_seed(11)
+        .with_last_layer(Some(impasto_vgg::VggLayer::Relu2_1))
+        .init(device)
+}
+
+/// A seeded random image `[1, 3, height, width]` with pixels in `[0, 1)`.
+pub(crate) fn random_image(seed: u64, height: usize, width: usize, device: &Device) -> Tensor<4> {
+    let stream = impasto_vgg::portable_rng::stream(seed, 0);
+    let pixels = impasto_vgg::portable_rng::uniform(stream, 3 * height * width, 0.0, 1.0);
+    Tensor::from_data(TensorData::new(pixels, [1, 3, height, width]), device)
+}
+
+/// `|a − b| ≤ tolerance · |b|`.
+pub(crate) fn assert_relative(a: f64, b: f64, tolerance: f64) {
+    assert!(
+        (a - b).abs() <= tolerance * b.abs(),
+        "{a} vs {b}: relative error {}",
+        ((a - b) / b).abs()
+    );
+}

@@ -59,8 +59,14 @@ mod tests {
     #[test]
     fn degenerate_sizes() {
         // One row: only horizontal differences, (2 − 1)² + (4 − 2)² = 5.
-        assert_eq!(scalar(total_variation(tensor(&[1.0, 2.0, 4.0], [1, 1, 1, 3]))), 5.0);
-        assert_eq!(scalar(total_variation(tensor(&[1.0, 2.0, 4.0], [1, 1, 3, 1]))), 5.0);
+        assert_eq!(
+            scalar(total_variation(tensor(&[1.0, 2.0, 4.0], [1, 1, 1, 3]))),
+            5.0
+        );
+        assert_eq!(
+            scalar(total_variation(tensor(&[1.0, 2.0, 4.0], [1, 1, 3, 1]))),
+            5.0
+        );
         assert_eq!(scalar(total_variation(tensor(&[7.0], [1, 1, 1, 1]))), 0.0);
     }
 

@@ -1,0 +1,330 @@
+//! What the optimised image is compared with: content features and style Gram matrices,
+//! computed once and reused for every evaluation.
+
+use std::collections::BTreeMap;
+
+use burn::module::Module;
+use burn::tensor::Tensor;
+use impasto_vgg::{Vgg, VggLayer};
+
+use crate::checks::{check_layers, check_weight};
+use crate::{LossError, Term, gram};
+
+/// The content image's activations `P^l` at the content layers.
+///
+/// Held on the image's device without autodiff: they are constants of the loss, never
+/// part of a gradient.
+///
+/// # Example
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use impasto_loss::ContentTargets;
+/// use impasto_vgg::{VggConfig, VggLayer};
+///
+/// let device = Device::flex();
+/// let vgg = VggConfig::new().with_seed(1).init(&device);
+/// let photo = Tensor::<4>::ones([1, 3, 16, 16], &device).mul_scalar(0.5);
+/// let targets = ContentTargets::new(&vgg, photo, &[VggLayer::Relu2_2])?;
+/// assert_eq!(targets.get(VggLayer::Relu2_2).unwrap().dims(), [1, 128, 8, 8]);
+/// # Ok::<(), impasto_loss::LossError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ContentTargets {
+    features: BTreeMap<VggLayer, Tensor<4>>,
+}
+
+impl ContentTargets {
+    /// Runs `vgg` once on `content` and keeps the activations of `layers`.
+    ///
+    /// # Shapes
+    /// - `content`: `[B, 3, H, W]`, pixels in `[0, 1]`; `B` is 1 for a photo (a target of
+    ///   batch 1 is compared with every item of an optimised batch)
+    ///
+    /// # Errors
+    /// [`LossError::EmptyLayers`] / [`LossError::DuplicateLayer`] for a bad layer list,
+    /// [`LossError::Vgg`] if the network cannot compute the layers for this image.
+    pub fn new(vgg: &Vgg, content: Tensor<4>, layers: &[VggLayer]) -> Result<Self, LossError> {
+        check_layers(Term::Content, layers)?;
+        Self::from_features(constant_features(vgg, content, layers)?)
+    }
+
+    /// Targets given directly, e.g. activations computed elsewhere; they are detached.
+    ///
+    /// # Errors
+    /// [`LossError::EmptyLayers`] if `features` is empty.
+    pub fn from_features(features: BTreeMap<VggLayer, Tensor<4>>) -> Result<Self, LossError> {
+        if features.is_empty() {
+            return Err(LossError::EmptyLayers {
+                term: Term::Content,
+            });
+        }
+        let features = features
+            .into_iter()
+            .map(|(layer, f)| (layer, f.inner()))
+            .collect();
+        Ok(Self { features })
+    }
+
+    /// The target `P^l` of `layer`, `[B, N_l, H_l, W_l]`, if it was computed.
+    pub fn get(&self, layer: VggLayer) -> Option<&Tensor<4>> {
+        self.features.get(&layer)
+    }
+
+    /// The layers held, in network order.
+    pub fn layers(&self) -> impl Iterator<Item = VggLayer> + '_ {
+        self.features.keys().copied()
+    }
+}
+
+/// The style images' blended Gram matrices at the style layers.
+///
+/// For style images `s_i` with blend weights `k_i` (normalised to sum 1), the target of
+/// layer `l` for an optimised image with `M_l` positions there is
+///
+/// `A^l = M_l · Σ_i k_i · F_{s_i}^l F_{s_i}^lᵀ / M_{s_i}^l`,
+///
+/// a blend of the Grams taken per position and rescaled to the optimised image's size.
+/// When a style image has the optimised image's size this is exactly the paper's
+/// `A^l = F_s F_sᵀ`; when it does not, the rescaling keeps `E_l` a comparison of
+/// correlations rather than of image areas (an unnormalised Gram grows with `M`).
+///
+/// Held without autodiff, like [`ContentTargets`].
+///
+/// # Example
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use impasto_loss::StyleTargets;
+/// use impasto_vgg::{VggConfig, VggLayer};
+///
+/// let device = Device::flex();
+/// let vgg = VggConfig::new().with_seed(1).init(&device);
+/// let wide = Tensor::<4>::ones([1, 3, 16, 24], &device).mul_scalar(0.3);
+/// let small = Tensor::<4>::ones([1, 3, 8, 8], &device).mul_scalar(0.7);
+/// // Blend 3:1; the weights are normalised to 0.75 and 0.25.
+/// let targets = StyleTargets::new(&vgg, &[(wide, 3.0), (small, 1.0)], &[VggLayer::Relu1_1])?;
+/// assert_eq!(targets.blend_weights(), &[0.75, 0.25]);
+/// let a = targets.gram(VggLayer::Relu1_1, 16 * 16).unwrap();
+/// assert_eq!(a.dims(), [1, 64, 64]);
+/// # Ok::<(), impasto_loss::LossError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct StyleTargets {
+    /// `Σ_i k_i G_i / M_i` per layer, `[1, N_l, N_l]`.
+    grams_per_position: BTreeMap<VggLayer, Tensor<3>>,
+    blend_weights: Vec<f64>,
+}
+
+impl StyleTargets {
+    /// Runs `vgg` once on each style image (those of weight 0 are skipped) and blends the
+    /// Gram matrices of `layers` with the weights given, normalised to sum 1.
+    ///
+    /// # Shapes
+    /// - each style image: `[1, 3, H_i, W_i]`, pixels in `[0, 1]`, any size the network
+    ///   accepts (independent of the content image's)
+    ///
+    /// # Errors
+    /// [`LossError::NoStyleImages`] if `styles` is empty, [`LossError::StyleImageShape`]
+    /// for an image that is not `[1, 3, H, W]`, [`LossError::NegativeWeight`] /
+    /// [`LossError::NonFiniteWeight`] / [`LossError::ZeroBlendWeights`] for bad blend
+    /// weights, [`LossError::EmptyLayers`] / [`LossError::DuplicateLayer`] for a bad layer
+    /// list, [`LossError::Vgg`] if the network cannot compute the layers for an image.
+    pub fn new(
+        vgg: &Vgg,
+        styles: &[(Tensor<4>, f64)],
+        layers: &[VggLayer],
+    ) -> Result<Self, LossError> {
+        check_layers(Term::Style, layers)?;
+        if styles.is_empty() {
+            return Err(LossError::NoStyleImages);
+        }
+        for (index, (image, weight)) in styles.iter().enumerate() {
+            check_weight(|| format!("blend weight of style image {index}"), *weight)?;
+            let [batch, channels, _, _] = image.dims();
+            if batch != 1 || channels != 3 {
+                return Err(LossError::StyleImageShape {
+                    index,
+                    shape: image.dims().to_vec(),
+                });
+            }
+        }
+        let sum: f64 = styles.iter().map(|(_, weight)| weight).sum();
+        if sum <= 0.0 {
+            return Err(LossError::ZeroBlendWeights);
+        }
+        let blend_weights: Vec<f64> = styles.iter().map(|(_, weight)| weight / sum).collect();
+
+        let mut grams_per_position: BTreeMap<VggLayer, Tensor<3>> = BTreeMap::new();
+        for ((image, _), &k) in styles.iter().zip(&blend_weights) {
+            if k == 0.0 {
+                continue;
+            }
+            for (layer, features) in constant_features(vgg, image.clone(), layers)? {
+                let [_, _, height, width] = features.dims();
+                let scaled = gram(features).mul_scalar(k / (height * width) as f64);
+                let blended = match grams_per_position.remove(&layer) {
+                    Some(sum) => sum + scaled,
+                    None => scaled,
+                };
+                grams_per_position.insert(layer, blended);
+            }
+        }
+        Ok(Self {
+            grams_per_position,
+            blend_weights,
+        })
+    }
+
+    /// The target `A^l` of `layer` for an optimised image with `positions` (`M_l`)
+    /// positions at that layer, `[1, N_l, N_l]`, if the layer was computed.
+    pub fn gram(&self, layer: VggLayer, positions: usize) -> Option<Tensor<3>> {
+        self.grams_per_position
+            .get(&layer)
+            .map(|per_position| per_position.clone().mul_scalar(positions as f64))
+    }
+
+    /// The blend weights `k_i`, normalised to sum 1, in the order the images were given.
+    pub fn blend_weights(&self) -> &[f64] {
+        &self.blend_weights
+    }
+
+    /// The layers held, in network order.
+    pub fn layers(&self) -> impl Iterator<Item = VggLayer> + '_ {
+        self.grams_per_position.keys().copied()
+    }
+}
+
+/// The activations of `layers` for `image`, computed without autodiff so that no graph
+/// is recorded for what are constants of the loss.
+fn constant_features(
+    vgg: &Vgg,
+    image: Tensor<4>,
+    layers: &[VggLayer],
+) -> Result<BTreeMap<VggLayer, Tensor<4>>, LossError> {
+    Ok(vgg.valid().features(image.inner(), layers)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{assert_relative, device, random_image, small_vgg, tensor, values};
+    use VggLayer::{Relu1_1, Relu1_2, Relu2_1};
+
+    #[test]
+    fn content_targets_are_the_features_without_autodiff() {
+        let ad = device().autodiff();
+        let vgg = small_vgg(&ad);
+        let photo = random_image(1, 8, 8, &ad).require_grad();
+        let targets = ContentTargets::new(&vgg, photo.clone(), &[Relu1_2, Relu1_1]).unwrap();
+        assert_eq!(targets.layers().collect::<Vec<_>>(), vec![Relu1_1, Relu1_2]);
+        let target = targets.get(Relu1_2).unwrap();
+        assert!(!target.is_autodiff());
+        let direct = vgg.features(photo, &[Relu1_2]).unwrap()[&Relu1_2].clone();
+        assert_eq!(values(target.clone()), values(direct));
+    }
+
+    #[test]
+    fn one_style_image_of_the_same_size_gives_its_gram_matrix() {
+        let vgg = small_vgg(&device());
+        let style = random_image(2, 8, 8, &device());
+        let targets = StyleTargets::new(&vgg, &[(style.clone(), 5.0)], &[Relu2_1]).unwrap();
+        assert_eq!(targets.blend_weights(), &[1.0]);
+        let features = vgg.features(style, &[Relu2_1]).unwrap()[&Relu2_1].clone();
+        let expected = values(gram(features));
+        let got = values(targets.gram(Relu2_1, 4 * 4).unwrap());
+        for (g, e) in got.iter().zip(&expected) {
+            assert!((g - e).abs() <= 1e-6 * e.abs().max(1e-3), "{g} vs {e}");
+        }
+    }
+
+    #[test]
+    fn blends_grams_per_position_rescaled_to_the_optimised_size() {
+        let vgg = small_vgg(&device());
+        let a = random_image(3, 8, 8, &device());
+        let b = random_image(4, 6, 12, &device());
+        let targets =
+            StyleTargets::new(&vgg, &[(a.clone(), 1.0), (b.clone(), 3.0)], &[Relu1_1]).unwrap();
+        assert_eq!(targets.blend_weights(), &[0.25, 0.75]);
+        let per_position = |image: Tensor<4>, positions: f64| {
+            let f = vgg.features(image, &[Relu1_1]).unwrap()[&Relu1_1].clone();
+            values(gram(f)).into_iter().map(move |g| g / positions)
+        };
+        // For an optimised image of 10×10 positions at relu1_1.
+        let expected: Vec<f64> = per_position(a, 64.0)
+            .zip(per_position(b, 72.0))
+            .map(|(ga, gb)| 100.0 * (0.25 * ga + 0.75 * gb))
+            .collect();
+        let got = values(targets.gram(Relu1_1, 100).unwrap());
+        let scale = expected.iter().fold(0.0_f64, |m, e| m.max(e.abs()));
+        for (g, e) in got.iter().zip(&expected) {
+            assert!((g - e).abs() <= 1e-6 * scale, "{g} vs {e}");
+        }
+        assert_relative(got[0], expected[0], 1e-6);
+    }
+
+    #[test]
+    fn a_style_image_of_weight_zero_is_not_run() {
+        // 1×1 is too small for relu2_1, but with weight 0 the network never sees it.
+        let vgg = small_vgg(&device());
+        let tiny = tensor(&[0.5; 3], [1, 3, 1, 1]);
+        let styles = [(random_image(5, 8, 8, &device()), 1.0), (tiny.clone(), 0.0)];
+        assert!(StyleTargets::new(&vgg, &styles, &[Relu2_1]).is_ok());
+        let err = StyleTargets::new(&vgg, &[(tiny, 1.0)], &[Relu2_1]).unwrap_err();
+        assert!(matches!(err, LossError::Vgg(_)), "{err}");
+    }
+
+    #[test]
+    fn rejects_bad_style_inputs() {
+        let vgg = small_vgg(&device());
+        let image = random_image(6, 8, 8, &device());
+        let new = |styles: &[(Tensor<4>, f64)], layers: &[VggLayer]| {
+            StyleTargets::new(&vgg, styles, layers).unwrap_err()
+        };
+        assert!(matches!(new(&[], &[Relu1_1]), LossError::NoStyleImages));
+        assert!(matches!(
+            new(&[(image.clone(), 1.0)], &[]),
+            LossError::EmptyLayers { .. }
+        ));
+        assert!(matches!(
+            new(&[(image.clone(), 1.0)], &[Relu1_1, Relu1_1]),
+            LossError::DuplicateLayer { layer: Relu1_1, .. }
+        ));
+        assert!(matches!(
+            new(&[(image.clone(), 0.0)], &[Relu1_1]),
+            LossError::ZeroBlendWeights
+        ));
+        assert!(matches!(
+            new(&[(image.clone(), 1.0), (image.clone(), -0.5)], &[Relu1_1]),
+            LossError::NegativeWeight { .. }
+        ));
+        assert!(matches!(
+            new(&[(image.clone(), f64::INFINITY)], &[Relu1_1]),
+            LossError::NonFiniteWeight { .. }
+        ));
+        let batch = Tensor::cat(vec![image.clone(), image], 0);
+        assert!(matches!(
+            new(&[(batch, 1.0)], &[Relu1_1]),
+            LossError::StyleImageShape { index: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn rejects_bad_content_inputs() {
+        let vgg = small_vgg(&device());
+        let image = random_image(7, 8, 8, &device());
+        assert!(matches!(
+            ContentTargets::new(&vgg, image.clone(), &[]),
+            Err(LossError::EmptyLayers {
+                term: Term::Content
+            })
+        ));
+        // relu3_1 is beyond this network's last layer.
+        assert!(matches!(
+            ContentTargets::new(&vgg, image, &[VggLayer::Relu3_1]),
+            Err(LossError::Vgg(_))
+        ));
+        assert!(matches!(
+            ContentTargets::from_features(BTreeMap::new()),
+            Err(LossError::EmptyLayers { .. })
+        ));
+    }
+}
