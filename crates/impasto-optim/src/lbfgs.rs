@@ -151,15 +151,14 @@ impl Minimizer for Lbfgs {
                 // torch's `gtd > -tolerance_change`: no decrease left to find along d.
                 return Ok(run.finish(Termination::ConvergedChange));
             }
-            let first_step = match config.line_search() {
-                LineSearch::None { .. } => run.iterations == 0,
-                _ => history.is_empty(),
-            };
-            let scale = if first_step {
-                let [l1] = read_scalars([current.gradient.clone().abs().sum()])?;
-                (1.0 / l1).min(1.0)
-            } else {
-                1.0
+            let scale = match config.line_search() {
+                LineSearch::None { .. } if run.iterations == 0 => {
+                    let [l1] = read_scalars([current.gradient.clone().abs().sum()])?;
+                    (1.0 / l1).min(1.0)
+                }
+                LineSearch::None { .. } => 1.0,
+                _ if history.is_empty() => 1.0 / current.gradient_norm,
+                _ => 1.0,
             };
 
             let search = match config.line_search() {

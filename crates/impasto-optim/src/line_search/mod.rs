@@ -12,7 +12,7 @@ mod tests;
 pub(crate) use armijo::armijo;
 pub(crate) use strong_wolfe::strong_wolfe;
 
-use burn::tensor::Tensor;
+use burn::tensor::{DType, Tensor};
 
 use crate::scalars::{Best, Point, evaluate};
 use crate::{Objective, OptimError};
@@ -82,12 +82,29 @@ impl<const D: usize, O: Objective<D>> Trials<'_, D, O> {
         Ok(Trial::Done { point, slope })
     }
 
-    /// Whether steps a and b are too close to give different points in the tensors'
-    /// arithmetic: |a − b|·max |d| below a relative 1e-7 of the step (f32 resolution) or
-    /// below the absolute change tolerance.
+    /// Whether steps a and b are too close to give different points: |a − b| within a few
+    /// units of the tensors' precision of the step, or |a − b|·max |d| below the change
+    /// tolerance.
     pub fn indistinct(&self, a: f64, b: f64, change_tolerance: f64) -> bool {
         let width = (a - b).abs();
-        width * self.direction_max <= change_tolerance || width <= 1e-7 * a.abs().max(b.abs())
+        width * self.direction_max <= change_tolerance
+            || width <= 4.0 * self.epsilon() * a.abs().max(b.abs())
+    }
+
+    /// Whether two losses differ by no more than their rounding: then only the slopes can
+    /// tell where the minimum along d lies.
+    pub fn same_loss(&self, f: f64, g: f64) -> bool {
+        (f - g).abs() <= 10.0 * self.epsilon() * f.abs().max(g.abs())
+    }
+
+    /// The machine epsilon of the point's dtype.
+    fn epsilon(&self) -> f64 {
+        match self.start.x.dtype() {
+            DType::F64 => f64::EPSILON,
+            DType::F16 => 9.77e-4,
+            DType::BF16 => 7.82e-3,
+            _ => f64::from(f32::EPSILON),
+        }
     }
 }
 

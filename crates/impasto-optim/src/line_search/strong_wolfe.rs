@@ -56,7 +56,7 @@ pub(crate) fn strong_wolfe<const D: usize, O: Objective<D>>(
             return zoom(trials, current, previous, used, (c1, c2), change_tolerance);
         }
         let delta = t - previous.0;
-        let next = cubic_minimizer(previous, current, (t + 1.1 * delta, t + 4.0 * delta));
+        let next = cubic_minimizer(previous, current, (t + 0.01 * delta, 10.0 * t));
         previous = current;
         t = next;
     }
@@ -88,7 +88,15 @@ fn zoom<const D: usize, O: Objective<D>>(
             Trial::OutOfEvaluations => return Ok(Search::OutOfEvaluations),
         };
         let current: Known = (t, point.loss, slope);
-        if point.loss > f0 + c1 * t * g0 || point.loss >= lo.1 {
+        // Algorithm 3.6 compares f(t) with f(lo); where the two are equal up to rounding
+        // (near the minimum along d, in f32 especially) the slope decides instead: if it
+        // points back to lo, the minimum lies between lo and t.
+        let higher = if trials.same_loss(point.loss, lo.1) {
+            slope * (t - lo.0) >= 0.0
+        } else {
+            point.loss >= lo.1
+        };
+        if point.loss > f0 + c1 * t * g0 || higher {
             hi = current;
         } else {
             if slope.abs() <= -c2 * g0 {
