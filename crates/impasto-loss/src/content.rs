@@ -3,6 +3,7 @@
 use burn::tensor::Tensor;
 
 use crate::checks::match_batch;
+use crate::reduce::sum_by_dims;
 use crate::{LossError, Term};
 
 /// The content loss of one layer, `½ Σ_ij (F_ij − P_ij)²`.
@@ -48,7 +49,7 @@ pub fn content_layer_loss(features: Tensor<4>, target: Tensor<4>) -> Result<Tens
         });
     }
     let target = match_batch(target, batch, "content target batch")?;
-    Ok((features - target).square().sum().mul_scalar(0.5))
+    Ok(sum_by_dims((features - target).square()).mul_scalar(0.5))
 }
 
 /// The content loss `L_c = Σ_{l∈C} ½ Σ_ij (F^l_ij − P^l_ij)²`: the sum of

@@ -64,6 +64,7 @@ mod content;
 mod error;
 mod evaluation;
 mod gram;
+mod reduce;
 mod style;
 mod targets;
 mod total;

@@ -3,6 +3,7 @@
 use burn::tensor::Tensor;
 
 use crate::checks::{check_weight, match_batch};
+use crate::reduce::sum_by_dims;
 use crate::{LossError, Term};
 
 /// The style loss of one layer, `E_l = Σ_ij (G_ij − A_ij)² / (4 N_l² M_l²)`.
@@ -70,7 +71,7 @@ pub fn style_layer_loss(
     }
     let target = match_batch(target, batch, "target Gram batch")?;
     let scale = 1.0 / (2.0 * channels as f64 * positions as f64);
-    Ok((gram - target).mul_scalar(scale).square().sum())
+    Ok(sum_by_dims((gram - target).mul_scalar(scale).square()))
 }
 
 /// The style loss `L_s = Σ_{l∈S} w_l E_l` of per-layer losses `E_l` (from

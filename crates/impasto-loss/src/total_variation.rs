@@ -2,6 +2,8 @@
 
 use burn::tensor::Tensor;
 
+use crate::reduce::sum_by_dims;
+
 /// The total variation `L_tv = Σ (x_{c,i+1,j} − x_{c,i,j})² + Σ (x_{c,i,j+1} − x_{c,i,j})²`:
 /// squared forward differences between vertically and horizontally adjacent pixels,
 /// summed over channels, positions and the batch.
@@ -30,7 +32,7 @@ pub fn total_variation(image: Tensor<4>) -> Tensor<1> {
         (len > 1).then(|| {
             let next = image.clone().narrow(dim, 1, len - 1);
             let this = image.clone().narrow(dim, 0, len - 1);
-            (next - this).square().sum()
+            sum_by_dims((next - this).square())
         })
     };
     match (
