@@ -171,7 +171,7 @@ impl Minimizer for Lbfgs {
                         run.best.offer(&point);
                         Search::Accepted {
                             step,
-                            point,
+                            point: Box::new(point),
                             slope: f64::NAN,
                         }
                     } else {
@@ -207,7 +207,7 @@ impl Minimizer for Lbfgs {
             };
 
             let (step, point) = match search {
-                Search::Accepted { step, point, .. } => (step, point),
+                Search::Accepted { step, point, .. } => (step, *point),
                 Search::NonFinite => return Ok(run.finish(Termination::NonFiniteLoss)),
                 Search::OutOfEvaluations => return Ok(run.finish(Termination::MaxEvaluations)),
                 Search::Failed if !history.is_empty() => {

@@ -10,8 +10,8 @@
 //! /// burn's autodiff gives the gradient.
 //! fn rosenbrock(x: &Tensor<1>) -> Evaluation<1> {
 //!     let x = x.clone().autodiff().require_grad();
-//!     let a = x.clone().slice([0..1]);
-//!     let b = x.clone().slice([1..2]);
+//!     let a = x.clone().narrow(0, 0, 1);
+//!     let b = x.clone().narrow(0, 1, 1);
 //!     let loss = (a.clone().neg() + 1.0).powi_scalar(2)
 //!         + (b - a.powi_scalar(2)).powi_scalar(2) * 100.0;
 //!     let grads = loss.backward();

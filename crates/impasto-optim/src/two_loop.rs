@@ -66,8 +66,9 @@ impl<const D: usize> History<D> {
 
     /// [`push`](Self::push) with yᵀs and yᵀy already known on the host.
     pub(crate) fn push_with(&mut self, s: Tensor<D>, y: Tensor<D>, ys: f64, yy: f64) -> bool {
-        // `!(ys > ε)` also rejects NaN.
-        if self.capacity == 0 || !(ys > CURVATURE_EPSILON) {
+        // Written so that a NaN yᵀs is rejected too.
+        let curvature = ys > CURVATURE_EPSILON;
+        if self.capacity == 0 || !curvature {
             return false;
         }
         if self.pairs.len() == self.capacity {

@@ -14,11 +14,11 @@ use impasto_optim::{
     Control, Evaluation, IterationRecord, Lbfgs, LbfgsConfig, LineSearch, Minimizer, Objective,
 };
 
-/// (x, f, g) of every evaluation, in order, and the evaluation count at each record.
-fn trajectory(
-    problem: &Problem,
-    line_search: LineSearch,
-) -> (Vec<(Vec<f64>, f64, Vec<f64>)>, Vec<usize>) {
+/// An evaluated point: x, f(x), ∇f(x).
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
+/// Every evaluation, in order, and the evaluation count at each record.
+fn trajectory(problem: &Problem, line_search: LineSearch) -> (Vec<Evaluated>, Vec<usize>) {
     let points = RefCell::new(Vec::new());
     let mut inner = HostObjective::new(problem.f);
     let mut objective = |x: &Tensor<1>| -> Evaluation<1> {

@@ -17,7 +17,9 @@ pub(crate) fn armijo<const D: usize, O: Objective<D>>(
     change_tolerance: f64,
 ) -> Result<Search<D>, OptimError> {
     let (f0, g0) = (trials.start.loss, trials.slope);
-    if !(g0 < 0.0) || !(initial > 0.0) {
+    // Written so that a NaN slope or step also fails.
+    let (descent, positive) = (g0 < 0.0, initial > 0.0);
+    if !descent || !positive {
         return Ok(Search::Failed);
     }
     let mut t = initial;

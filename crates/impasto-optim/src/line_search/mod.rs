@@ -27,7 +27,8 @@ pub(crate) enum Search<const D: usize> {
     /// The step t, the trial point x + t·d with its evaluation, and its slope g(x + t d)ᵀd.
     Accepted {
         step: f64,
-        point: Point<D>,
+        // Boxed: a tensor handle is large, and the other variants are empty.
+        point: Box<Point<D>>,
         // Read by the unit tests, which check the strong Wolfe conditions with it.
         #[cfg_attr(not(test), allow(dead_code))]
         slope: f64,
@@ -61,7 +62,7 @@ pub(crate) struct Trials<'a, const D: usize, O> {
 
 /// One evaluated trial.
 pub(crate) enum Trial<const D: usize> {
-    Done { point: Point<D>, slope: f64 },
+    Done { point: Box<Point<D>>, slope: f64 },
     NonFinite,
     OutOfEvaluations,
 }
@@ -79,7 +80,10 @@ impl<const D: usize, O: Objective<D>> Trials<'_, D, O> {
             return Ok(Trial::NonFinite);
         }
         self.best.offer(&point);
-        Ok(Trial::Done { point, slope })
+        Ok(Trial::Done {
+            point: Box::new(point),
+            slope,
+        })
     }
 
     /// Whether steps a and b are too close to give different points: |a − b| within a few

@@ -25,7 +25,9 @@ pub(crate) fn strong_wolfe<const D: usize, O: Objective<D>>(
     change_tolerance: f64,
 ) -> Result<Search<D>, OptimError> {
     let (f0, g0) = (trials.start.loss, trials.slope);
-    if !(g0 < 0.0) || !(initial > 0.0) {
+    // Written so that a NaN slope or step also fails.
+    let (descent, positive) = (g0 < 0.0, initial > 0.0);
+    if !descent || !positive {
         return Ok(Search::Failed);
     }
     let sufficient = |t: f64, f: f64| f <= f0 + c1 * t * g0;

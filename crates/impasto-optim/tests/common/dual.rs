@@ -78,6 +78,8 @@ impl Sub for Dual {
 }
 impl Mul for Dual {
     type Output = Dual;
+    // The product rule adds: (uv)′ = u′v + uv′.
+    #[allow(clippy::suspicious_arithmetic_impl)]
     fn mul(self, o: Dual) -> Dual {
         Dual {
             v: self.v * o.v,
