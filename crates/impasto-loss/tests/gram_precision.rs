@@ -62,48 +62,47 @@ fn gram_f32_accuracy_at_512_px() {
     let device = Device::flex();
     // relu1_1 only: the host f64 reference is slow in the dev profile. (conv1_1, whose
     // signed features make entries cancel, measured 7.1e-7 of √(G_ii G_jj) once.)
-    for layer in [VggLayer::Relu1_1] {
-        let f = features(layer, 1, &device);
-        let a = features(layer, 2, &device);
-        let [_, channels, h, w] = f.dims();
-        assert_eq!(h * w, 262_144);
-        let host_f: Vec<f32> = f.clone().try_into_vec_as::<f32>().unwrap();
-        let host_a: Vec<f32> = a.clone().try_into_vec_as::<f32>().unwrap();
-        let g64 = host_gram(&host_f, channels);
-        let a64 = host_gram(&host_a, channels);
-        let g32: Vec<f64> = gram(f.clone()).try_into_vec_as::<f64>().unwrap();
-        let (elementwise, normalised) = errors(&g32, &g64, channels);
+    let layer = VggLayer::Relu1_1;
+    let f = features(layer, 1, &device);
+    let a = features(layer, 2, &device);
+    let [_, channels, h, w] = f.dims();
+    assert_eq!(h * w, 262_144);
+    let host_f: Vec<f32> = f.clone().try_into_vec_as::<f32>().unwrap();
+    let host_a: Vec<f32> = a.clone().try_into_vec_as::<f32>().unwrap();
+    let g64 = host_gram(&host_f, channels);
+    let a64 = host_gram(&host_a, channels);
+    let g32: Vec<f64> = gram(f.clone()).try_into_vec_as::<f64>().unwrap();
+    let (elementwise, normalised) = errors(&g32, &g64, channels);
 
-        let e32 = style_layer_loss(gram(f), gram(a), h * w)
-            .unwrap()
-            .try_into_vec_as::<f64>()
-            .unwrap()[0];
-        let scale = 4.0 * (channels * channels) as f64 * ((h * w) as f64).powi(2);
-        let e64 = g64
+    let e32 = style_layer_loss(gram(f), gram(a), h * w)
+        .unwrap()
+        .try_into_vec_as::<f64>()
+        .unwrap()[0];
+    let scale = 4.0 * (channels * channels) as f64 * ((h * w) as f64).powi(2);
+    let e64 = g64
+        .iter()
+        .zip(&a64)
+        .map(|(g, a)| (g - a) * (g - a))
+        .sum::<f64>()
+        / scale;
+    let e_error = ((e32 - e64) / e64).abs();
+    let cond = g64.iter().map(|g| g * g).sum::<f64>().sqrt()
+        / g64
             .iter()
             .zip(&a64)
             .map(|(g, a)| (g - a) * (g - a))
             .sum::<f64>()
-            / scale;
-        let e_error = ((e32 - e64) / e64).abs();
-        let cond = g64.iter().map(|g| g * g).sum::<f64>().sqrt()
-            / g64
-                .iter()
-                .zip(&a64)
-                .map(|(g, a)| (g - a) * (g - a))
-                .sum::<f64>()
-                .sqrt();
-        println!(
-            "{layer} at {SIDE} px (M = {}): Gram max relative error {elementwise:.2e}, \
-             max error / sqrt(G_ii G_jj) {normalised:.2e}; E_l relative error {e_error:.2e} \
-             (||G|| / ||G - A|| = {cond:.1})",
-            h * w
-        );
-        // Measured: 1.0e-6 elementwise (ReLU features are ≥ 0, so no entry cancels),
-        // 9.2e-7 of √(G_ii G_jj), and 9.1e-6 on E_l, whose G − A cancels 166-fold for
-        // two noise images. Bounds with a margin of about 5:
-        assert!(normalised < 5e-6, "{layer}: {normalised:.2e}");
-        assert!(elementwise < 5e-6, "{layer}: {elementwise:.2e}");
-        assert!(e_error < 5e-5, "{layer}: E_l {e_error:.2e}");
-    }
+            .sqrt();
+    println!(
+        "{layer} at {SIDE} px (M = {}): Gram max relative error {elementwise:.2e}, \
+         max error / sqrt(G_ii G_jj) {normalised:.2e}; E_l relative error {e_error:.2e} \
+         (||G|| / ||G - A|| = {cond:.1})",
+        h * w
+    );
+    // Measured: 1.0e-6 elementwise (ReLU features are ≥ 0, so no entry cancels),
+    // 9.2e-7 of √(G_ii G_jj), and 9.1e-6 on E_l, whose G − A cancels 166-fold for
+    // two noise images. Bounds with a margin of about 5:
+    assert!(normalised < 5e-6, "{layer}: {normalised:.2e}");
+    assert!(elementwise < 5e-6, "{layer}: {elementwise:.2e}");
+    assert!(e_error < 5e-5, "{layer}: E_l {e_error:.2e}");
 }
