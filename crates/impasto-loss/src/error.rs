@@ -27,6 +27,16 @@ impl fmt::Display for Term {
 ///
 /// Every check is made on shapes and host-side numbers before any computation is queued,
 /// so an error never leaves half-built state behind and never costs a device read.
+///
+/// # Example
+/// ```
+/// use impasto_loss::{LossError, Term, TotalLossConfig};
+///
+/// let config = TotalLossConfig::new().with_content_layers(vec![]);
+/// let error = config.validate().unwrap_err();
+/// assert!(matches!(error, LossError::EmptyLayers { term: Term::Content }));
+/// assert_eq!(error.to_string(), "the content layer list is empty; name at least one layer");
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum LossError {
     /// A weight (`content_weight` α, `style_weight` β, `tv_weight` γ, a per-layer style

@@ -12,6 +12,31 @@ use crate::LossError;
 /// the unweighted terms detached from it. Nothing has been read back: [`value`](Self::value)
 /// costs one scalar read, [`breakdown`](Self::breakdown) one read of all terms together,
 /// and a loop that only differentiates pays neither.
+///
+/// # Example
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use impasto_loss::TotalLossConfig;
+/// use impasto_vgg::{VggConfig, VggLayer};
+///
+/// let device = Device::flex().autodiff();
+/// let vgg = VggConfig::new().with_last_layer(Some(VggLayer::Relu1_2)).init(&device);
+/// let photo = Tensor::<4>::ones([1, 3, 4, 4], &device).mul_scalar(0.5);
+/// let config = TotalLossConfig::new()
+///     .with_content_layers(vec![VggLayer::Relu1_2])
+///     .with_style_layers(vec![VggLayer::Relu1_1, VggLayer::Relu1_2]);
+/// let loss = config.init(&vgg, photo.clone(), &[(photo.clone(), 1.0)])?;
+///
+/// let evaluation = loss.evaluate(&vgg, photo.add_scalar(0.1).require_grad())?;
+/// let _gradients = evaluation.loss().backward(); // no host read so far
+/// let terms = evaluation.breakdown()?; // one read for every term
+/// let weighted = config.content_weight * terms.content
+///     + config.style_weight * terms.style
+///     + config.tv_weight * terms.tv;
+/// assert!((terms.total - weighted).abs() <= 1e-5 * terms.total);
+/// assert_eq!(terms.style_per_layer[1].0, VggLayer::Relu1_2);
+/// # Ok::<(), impasto_loss::LossError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct LossEvaluation {
     loss: Tensor<1>,
