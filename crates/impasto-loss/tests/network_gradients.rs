@@ -16,9 +16,16 @@ fn host(tensor: Tensor<4>) -> Vec<f64> {
     tensor.try_into_vec_as::<f64>().unwrap()
 }
 
-fn perturbed(x: &[f64], direction: &[f64], step: f64, device: &Device) -> Tensor<4> {
-    let values: Vec<f64> = x.iter().zip(direction).map(|(a, d)| a + step * d).collect();
+fn pixels(values: Vec<f64>, device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(values, [1, 3, 16, 16]), device)
+}
+
+/// `x + step · direction`.
+fn perturbed(x: &[f64], direction: &[f64], step: f64, device: &Device) -> Tensor<4> {
+    pixels(
+        x.iter().zip(direction).map(|(a, d)| a + step * d).collect(),
+        device,
+    )
 }
 
 #[test]
@@ -59,9 +66,9 @@ fn each_terms_pixel_gradient_matches_central_differences() {
         let loss = TotalLoss::new(config, Some(content.clone()), Some(style.clone())).unwrap();
         let at = |pixels: Tensor<4>| loss.evaluate(&vgg, pixels).unwrap().value().unwrap();
 
-        let pixels = perturbed(&x, &x, 0.0, &ad).require_grad();
-        let evaluation = loss.evaluate(&vgg, pixels.clone()).unwrap();
-        let g = host(pixels.grad(&evaluation.loss().backward()).unwrap());
+        let tracked = pixels(x.clone(), &ad).require_grad();
+        let evaluation = loss.evaluate(&vgg, tracked.clone()).unwrap();
+        let g = host(tracked.grad(&evaluation.loss().backward()).unwrap());
         let g_max = g.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
 
         // Directional derivatives along random directions, and single pixels.
