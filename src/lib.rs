@@ -26,9 +26,14 @@
 
 mod backend;
 mod error;
+mod image_io;
 
 pub use backend::Backend;
 pub use error::ImpastoError;
+pub use image_io::{
+    MAX_IMAGE_SIDE, fit_longest_side, image_to_tensor, load_image, resize_longest_side, save_image,
+    tensor_to_image,
+};
 
 pub use impasto_loss as loss;
 pub use impasto_optim as optim;

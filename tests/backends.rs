@@ -25,7 +25,12 @@ fn forward_and_gradient(device: Device) -> Vec<(String, Vec<f32>)> {
     let features = vgg.features(image.clone(), &LAYERS).expect("valid request");
     let grads = features[&VggLayer::Relu2_1].clone().sum().backward();
     let gradient = image.grad(&grads).expect("the image is tracked");
-    let to_vec = |t: Tensor<4>| t.into_data().convert::<f32>().to_vec::<f32>().expect("f32");
+    let to_vec = |t: Tensor<4>| {
+        t.into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .expect("f32")
+    };
     let mut out: Vec<_> = features
         .into_iter()
         .map(|(layer, t)| (layer.to_string(), to_vec(t)))
