@@ -11,6 +11,9 @@
 //! `IMPASTO_BENCH_BACKENDS=flex`. Each backend's first forward (shader compilation and
 //! autotuning on a GPU) is timed separately and printed, not mixed into the samples.
 
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
 use std::time::{Duration, Instant};
 
 use burn::tensor::{Device, Tensor};

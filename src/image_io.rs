@@ -127,7 +127,7 @@ pub fn image_to_tensor(image: &Rgb32FImage, device: &Device) -> Tensor<4> {
 /// Reads the tensor back to the host.
 pub fn tensor_to_image(tensor: Tensor<4>) -> RgbImage {
     let [_, _, h, w] = tensor.dims();
-    let first = tensor.slice([0..1]);
+    let first = tensor.narrow(0, 0, 1);
     let planar: Vec<f32> = first
         .into_data()
         .convert::<f32>()
