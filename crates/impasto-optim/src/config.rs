@@ -1,6 +1,6 @@
 //! The settings of [`Lbfgs`](crate::Lbfgs), validated when set.
 
-use crate::OptimError;
+use crate::{OptimError, RecursionScalars};
 
 /// How L-BFGS chooses the step length t along its direction d.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -8,7 +8,8 @@ pub enum LineSearch {
     /// No line search: a fixed step, exactly as torch.optim.LBFGS with
     /// `line_search_fn=None`: t = `learning_rate`·min(1, 1/‖g‖₁) on the first iteration
     /// (which has no curvature information yet), then t = `learning_rate`. One
-    /// evaluation per iteration; the loss may go up.
+    /// evaluation per iteration; the loss may go up. (torch skips the evaluation after its
+    /// last iteration; here it is made, so that the outcome's loss is known.)
     ///
     /// `learning_rate`: valid range finite and > 0; torch's default is 1.
     None {
@@ -92,6 +93,7 @@ impl LineSearch {
 /// | [`max_evaluations`](Self::max_evaluations) | ⌊1.25 × max_iterations⌋ (torch's rule), at least 1 | ≥ 1 |
 /// | [`gradient_tolerance`](Self::gradient_tolerance) | 1e-7 (torch's) | finite, ≥ 0 |
 /// | [`change_tolerance`](Self::change_tolerance) | 1e-9 (torch's) | finite, ≥ 0 |
+/// | [`recursion_scalars`](Self::recursion_scalars) | host | see [`RecursionScalars`] |
 ///
 /// **Why m = 10.** One pair is two vectors of the image's size: 2 × 12 MB at 1024 px
 /// (3 × 1024² f32), 2 × 3 MB at 512 px. Ten pairs are 252 MB at 1024 px, about a tenth of
@@ -121,6 +123,7 @@ pub struct LbfgsConfig {
     max_evaluations: Option<usize>,
     gradient_tolerance: f64,
     change_tolerance: f64,
+    recursion_scalars: RecursionScalars,
 }
 
 impl Default for LbfgsConfig {
@@ -132,6 +135,7 @@ impl Default for LbfgsConfig {
             max_evaluations: None,
             gradient_tolerance: 1e-7,
             change_tolerance: 1e-9,
+            recursion_scalars: RecursionScalars::Host,
         }
     }
 }
@@ -177,6 +181,12 @@ impl LbfgsConfig {
     /// valid finite ≥ 0.
     pub fn change_tolerance(&self) -> f64 {
         self.change_tolerance
+    }
+
+    /// Where the two-loop recursion keeps α_i and β_i. Default
+    /// [`RecursionScalars::Host`]; both give the same directions up to rounding.
+    pub fn recursion_scalars(&self) -> RecursionScalars {
+        self.recursion_scalars
     }
 
     /// Sets m. See [`history`](Self::history).
@@ -243,6 +253,19 @@ impl LbfgsConfig {
     /// [`OptimError::InvalidConfig`] unless `tolerance` is finite and ≥ 0.
     pub fn with_change_tolerance(mut self, tolerance: f64) -> Result<Self, OptimError> {
         self.change_tolerance = check_tolerance("change_tolerance", tolerance)?;
+        Ok(self)
+    }
+}
+
+impl LbfgsConfig {
+    /// Sets where the recursion's scalars live. Both values are valid; the `Result` keeps
+    /// the setters alike.
+    ///
+    /// # Errors
+    ///
+    /// Never.
+    pub fn with_recursion_scalars(mut self, scalars: RecursionScalars) -> Result<Self, OptimError> {
+        self.recursion_scalars = scalars;
         Ok(self)
     }
 }

@@ -26,8 +26,7 @@ struct Pair<const D: usize> {
 /// past `capacity` pairs, the oldest is dropped.
 ///
 /// ρ_i and γ are f64 on the host: they are read once per pair (one synchronisation for
-/// yᵀs and yᵀy together), while the scalars of the recursion itself stay on the device
-/// (see [`two_loop_direction`]).
+/// yᵀs and yᵀy together); where the recursion's own scalars live is [`RecursionScalars`].
 ///
 /// # Shapes
 ///
@@ -115,6 +114,25 @@ impl<const D: usize> History<D> {
     }
 }
 
+/// Where the two-loop recursion keeps its 2m scalars α_i and β_i.
+///
+/// Measured on 3×512×512 with m = 10 (`cargo bench -p impasto-optim --bench optim`, the
+/// 2-core CPU of DESIGN.md): flex, host 24.8 ms, device 25.3 ms (a read of a flex scalar
+/// costs about 7 µs, as a CPU backend computes eagerly); wgpu on Mesa's software Vulkan,
+/// host 91 ms, device 179 ms (the one-element tensors broadcast into the vector updates
+/// cost more than the reads). So the default is [`Host`](Self::Host). On a discrete GPU
+/// each read drains the queue; measure with the same bench there and pick
+/// [`Device`](Self::Device) if it wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RecursionScalars {
+    /// Read each α_i and β_i back as f64: [`two_loop_direction`], 2m reads per direction.
+    #[default]
+    Host,
+    /// Keep them on the device as one-element tensors broadcast into the vector updates:
+    /// [`two_loop_direction_on_device`], no read.
+    Device,
+}
+
 /// The two-loop recursion: returns z = H_k g, so that the L-BFGS direction is d = −z.
 ///
 /// Exactly as DESIGN.md writes it (Nocedal & Wright, Algorithm 7.4):
@@ -129,14 +147,17 @@ impl<const D: usize> History<D> {
 /// H_k is the matrix m BFGS updates H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ of the stored
 /// pairs make from H_k⁰; with an empty history z = g.
 ///
-/// The α_i and β_i stay on the device as one-element tensors broadcast into the vector
-/// updates: the recursion never waits for the device. Reading them instead costs a
-/// synchronisation each (2m per iteration); on flex that read is nearly free, but on a GPU
-/// each one drains the queue (the `optim` bench measures both).
+/// The α_i and β_i are f64 on the host, each read back from its dot product (2m reads);
+/// [`two_loop_direction_on_device`] keeps them on the device instead, and
+/// [`RecursionScalars`] gives the measurements behind the choice.
 ///
 /// # Shapes
 ///
 /// `gradient`: the shape of the history's vectors; the result has it too.
+///
+/// # Errors
+///
+/// [`OptimError::DeviceRead`] if the device fails to return a scalar.
 ///
 /// # Example
 ///
@@ -151,12 +172,59 @@ impl<const D: usize> History<D> {
 /// let y = Tensor::<1>::from_floats([2.0, 0.0], &device);
 /// assert!(history.push(s, y)?);
 /// let g = Tensor::<1>::from_floats([2.0, 8.0], &device);
-/// let z = two_loop_direction(&g, &history);
+/// let z = two_loop_direction(&g, &history)?;
 /// // The pair fixes the curvature along e₁ (z₁ = g₁ / 2); γ = sᵀy / yᵀy = ½ scales the rest.
 /// assert_eq!(z.into_data().iter::<f32>().collect::<Vec<_>>(), [1.0, 4.0]);
 /// # Ok::<(), impasto_optim::OptimError>(())
 /// ```
-pub fn two_loop_direction<const D: usize>(gradient: &Tensor<D>, history: &History<D>) -> Tensor<D> {
+pub fn two_loop_direction<const D: usize>(
+    gradient: &Tensor<D>,
+    history: &History<D>,
+) -> Result<Tensor<D>, OptimError> {
+    let mut q = gradient.clone();
+    // α_i, newest first.
+    let mut alphas = Vec::with_capacity(history.len());
+    for (s, y, rho) in history.pairs().rev() {
+        let [sq] = read_scalars([dot(s, &q)])?;
+        let alpha = rho * sq;
+        q = q - y.clone().mul_scalar(alpha);
+        alphas.push(alpha);
+    }
+    let mut z = q.mul_scalar(history.gamma());
+    for ((s, y, rho), alpha) in history.pairs().zip(alphas.into_iter().rev()) {
+        let [yz] = read_scalars([dot(y, &z)])?;
+        let beta = rho * yz;
+        z = z + s.clone().mul_scalar(alpha - beta);
+    }
+    Ok(z)
+}
+
+/// [`two_loop_direction`] with α_i and β_i kept on the device: one-element tensors
+/// broadcast into the vector updates, so the recursion never waits for the device.
+///
+/// # Shapes
+///
+/// `gradient`: the shape of the history's vectors; the result has it too.
+///
+/// # Example
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use impasto_optim::{History, two_loop_direction_on_device};
+///
+/// let device = Device::flex();
+/// let mut history = History::new(10);
+/// let s = Tensor::<1>::from_floats([1.0, 0.0], &device);
+/// history.push(s.clone(), s * 2.0)?;
+/// let g = Tensor::<1>::from_floats([2.0, 8.0], &device);
+/// let z = two_loop_direction_on_device(&g, &history);
+/// assert_eq!(z.into_data().iter::<f32>().collect::<Vec<_>>(), [1.0, 4.0]);
+/// # Ok::<(), impasto_optim::OptimError>(())
+/// ```
+pub fn two_loop_direction_on_device<const D: usize>(
+    gradient: &Tensor<D>,
+    history: &History<D>,
+) -> Tensor<D> {
     let ones = [1usize; D];
     let mut q = gradient.clone();
     // α_i, newest first, as [1, …, 1] tensors ready to broadcast.

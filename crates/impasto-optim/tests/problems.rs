@@ -7,7 +7,9 @@ mod common;
 
 use common::problems::{self, Problem};
 use common::{HostObjective, f64_tensor, fixture, to_host};
-use impasto_optim::{Lbfgs, LbfgsConfig, LineSearch, Minimizer, Outcome, Termination};
+use impasto_optim::{
+    Lbfgs, LbfgsConfig, LineSearch, Minimizer, Outcome, RecursionScalars, Termination,
+};
 
 const GTOL: f64 = 1e-5;
 
@@ -38,16 +40,23 @@ fn problem(name: &str) -> Problem {
         .expect("known problem")
 }
 
+/// Both placements of the recursion's scalars take the same path.
 #[test]
 fn rosenbrock_from_minus_1_2_1() {
-    let (outcome, _) = solve(&problem("rosenbrock"), config());
-    assert_eq!(outcome.termination, Termination::ConvergedGradient);
-    let x = to_host(&outcome.x);
-    assert!(
-        (x[0] - 1.0).abs() < 1e-5 && (x[1] - 1.0).abs() < 1e-5,
-        "x = {x:?}"
-    );
-    assert!(outcome.loss < 1e-10);
+    let mut evaluations = Vec::new();
+    for scalars in [RecursionScalars::Host, RecursionScalars::Device] {
+        let config = config().with_recursion_scalars(scalars).unwrap();
+        let (outcome, _) = solve(&problem("rosenbrock"), config);
+        assert_eq!(outcome.termination, Termination::ConvergedGradient);
+        let x = to_host(&outcome.x);
+        assert!(
+            (x[0] - 1.0).abs() < 1e-5 && (x[1] - 1.0).abs() < 1e-5,
+            "x = {x:?}"
+        );
+        assert!(outcome.loss < 1e-10);
+        evaluations.push(outcome.evaluations);
+    }
+    assert_eq!(evaluations[0], evaluations[1]);
 }
 
 #[test]
@@ -105,7 +114,9 @@ fn convex_quadratic_in_at_most_n_iterations() {
 }
 
 /// Evaluations to max |g| ≤ 1e-5 against scipy's L-BFGS-B (history 10, ftol 0). Prints the
-/// table (`cargo test -p impasto-optim --test problems -- --nocapture`).
+/// table (`cargo test -p impasto-optim --test problems -- --nocapture`). Measured: ours
+/// needs more on Wood (118 against 114) and Penalty I (55 against 45), as many on five
+/// problems and fewer on the other four.
 #[test]
 fn evaluations_against_scipy_lbfgsb() {
     let reference = fixture("scipy_lbfgsb.json");

@@ -5,7 +5,7 @@ mod common;
 
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use common::{f64_tensor, to_host};
-use impasto_optim::{History, two_loop_direction};
+use impasto_optim::{History, two_loop_direction, two_loop_direction_on_device};
 
 /// A small deterministic generator (xorshift64*), uniform in [−1, 1).
 struct Random(u64);
@@ -95,6 +95,14 @@ fn dense_direction(pairs: &[(Vec<f64>, Vec<f64>)], g: &[f64]) -> Vec<f64> {
     mat_vec(&h, g)
 }
 
+/// H g by both variants of the recursion (scalars on the host, on the device).
+fn both<const D: usize>(g: &Tensor<D>, history: &History<D>) -> [Vec<f64>; 2] {
+    [
+        to_host(&two_loop_direction(g, history).unwrap()),
+        to_host(&two_loop_direction_on_device(g, history)),
+    ]
+}
+
 fn assert_close(ours: &[f64], dense: &[f64], what: &str) {
     let scale = dense.iter().fold(0.0f64, |a, b| a.max(b.abs()));
     for (a, b) in ours.iter().zip(dense) {
@@ -124,12 +132,10 @@ fn two_loop_equals_dense_bfgs_on_random_problems() {
             assert!(history.push(f64_tensor(s), f64_tensor(y)).unwrap());
         }
         let g = random.vector(n);
-        let ours = to_host(&two_loop_direction(&f64_tensor(&g), &history));
-        assert_close(
-            &ours,
-            &dense_direction(&pairs, &g),
-            &format!("trial {trial}, n {n}, m {m}"),
-        );
+        let dense = dense_direction(&pairs, &g);
+        for ours in both(&f64_tensor(&g), &history) {
+            assert_close(&ours, &dense, &format!("trial {trial}, n {n}, m {m}"));
+        }
     }
 }
 
@@ -150,8 +156,9 @@ fn oldest_pair_is_dropped_past_the_capacity() {
     }
     assert_eq!(history.len(), m);
     let g = random.vector(n);
-    let ours = to_host(&two_loop_direction(&f64_tensor(&g), &history));
-    assert_close(&ours, &dense_direction(&pairs[2..], &g), "last m pairs");
+    for ours in both(&f64_tensor(&g), &history) {
+        assert_close(&ours, &dense_direction(&pairs[2..], &g), "last m pairs");
+    }
 }
 
 #[test]
@@ -176,7 +183,7 @@ fn pairs_without_curvature_are_not_stored() {
     assert_eq!(history.gamma(), 1.0);
     // With no pair the recursion is the identity: d = −g.
     let g = f64_tensor(&[3.0, -4.0]);
-    assert_eq!(to_host(&two_loop_direction(&g, &history)), vec![3.0, -4.0]);
+    assert_eq!(both(&g, &history), [vec![3.0, -4.0], vec![3.0, -4.0]]);
 }
 
 /// The recursion works on any rank; an image-shaped `[1, 3, H, W]` vector gives the same
@@ -201,7 +208,8 @@ fn two_loop_on_image_shaped_tensors() {
         shaped.push(image(&s), image(&y)).unwrap();
     }
     let g = random.vector(n);
-    let a = to_host(&two_loop_direction(&f64_tensor(&g), &flat));
-    let b = to_host(&two_loop_direction(&image(&g), &shaped));
-    assert_close(&b, &a, "[1, 3, 4, 5] vs [60]");
+    let [a, _] = both(&f64_tensor(&g), &flat);
+    for b in both(&image(&g), &shaped) {
+        assert_close(&b, &a, "[1, 3, 4, 5] vs [60]");
+    }
 }
