@@ -61,8 +61,9 @@ use crate::{
 /// few device synchronisations: one per evaluation (f, ‖g‖, max |g|, gᵀd together), one
 /// for the direction (gᵀd, max |d|), one for the pair (yᵀs, yᵀy), plus the two-loop's own
 /// 2m reads unless [`RecursionScalars::Device`] keeps them on the device. Memory: 2m + 5
-/// vectors of x's size. Measured at 3×512×512 on flex (2-core CPU): 25 ms for the two-loop
-/// with m = 10 and about 8 ms for the rest, about 1 % of one VGG evaluation at that size.
+/// vectors of x's size. Measured at 3×512×512 on flex (2-core CPU): 23 ms for the two-loop
+/// with m = 10 and about 13 ms for the rest, about 1 % of one VGG evaluation at that size
+/// (≈ 3.2 s).
 ///
 /// # References
 ///

@@ -117,12 +117,12 @@ impl<const D: usize> History<D> {
 /// Where the two-loop recursion keeps its 2m scalars α_i and β_i.
 ///
 /// Measured on 3×512×512 with m = 10 (`cargo bench -p impasto-optim --bench optim`, the
-/// 2-core CPU of DESIGN.md): flex, host 24.8 ms, device 25.3 ms (a read of a flex scalar
-/// costs about 7 µs, as a CPU backend computes eagerly); wgpu on Mesa's software Vulkan,
-/// host 91 ms, device 179 ms (the one-element tensors broadcast into the vector updates
-/// cost more than the reads). So the default is [`Host`](Self::Host). On a discrete GPU
-/// each read drains the queue; measure with the same bench there and pick
-/// [`Device`](Self::Device) if it wins.
+/// 2-core CPU of DESIGN.md): flex, host 22.6 ms, device 22.8 ms (two runs: within 2 % of
+/// each other; reading a flex scalar costs about 7 µs, a CPU backend computing eagerly);
+/// wgpu on Mesa's software Vulkan, host 91 ms, device 179 ms (the one-element tensors
+/// broadcast into the vector updates cost more than the reads save). So the default is
+/// [`Host`](Self::Host). On a discrete GPU each read drains the queue; measure with the same
+/// bench there (`IMPASTO_BENCH_WGPU=1`) and pick [`Device`](Self::Device) if it wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum RecursionScalars {
     /// Read each α_i and β_i back as f64: [`two_loop_direction`], 2m reads per direction.
