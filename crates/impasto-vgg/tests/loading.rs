@@ -207,4 +207,3 @@ fn unreadable_paths_are_io_errors() {
     let error = load_error(&directory);
     assert!(matches!(error, VggError::WeightsIo { .. }), "{error}");
 }
-
