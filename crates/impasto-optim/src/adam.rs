@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use burn::tensor::Tensor;
 
-use crate::config::check_tolerance;
+use crate::config::{check_positive, check_tolerance};
 use crate::run::Run;
 use crate::scalars::evaluate;
 use crate::{Minimizer, Objective, Observer, OptimError, Outcome, Termination};
@@ -81,7 +81,7 @@ impl AdamConfig {
     ///
     /// [`OptimError::InvalidConfig`] unless `rate` is finite and > 0.
     pub fn with_learning_rate(mut self, rate: f64) -> Result<Self, OptimError> {
-        self.learning_rate = positive("learning_rate", rate)?;
+        self.learning_rate = check_positive("learning_rate", rate)?;
         Ok(self)
     }
     /// Sets β₁.
@@ -108,7 +108,7 @@ impl AdamConfig {
     ///
     /// [`OptimError::InvalidConfig`] unless `epsilon` is finite and > 0.
     pub fn with_epsilon(mut self, epsilon: f64) -> Result<Self, OptimError> {
-        self.epsilon = positive("epsilon", epsilon)?;
+        self.epsilon = check_positive("epsilon", epsilon)?;
         Ok(self)
     }
     /// Sets the iteration limit.
@@ -137,14 +137,6 @@ impl AdamConfig {
     pub fn with_change_tolerance(mut self, tolerance: f64) -> Result<Self, OptimError> {
         self.change_tolerance = check_tolerance("change_tolerance", tolerance)?;
         Ok(self)
-    }
-}
-
-fn positive(parameter: &'static str, value: f64) -> Result<f64, OptimError> {
-    if value.is_finite() && value > 0.0 {
-        Ok(value)
-    } else {
-        Err(OptimError::invalid(parameter, value, "a finite number > 0"))
     }
 }
 

@@ -56,13 +56,7 @@ impl LineSearch {
     pub fn validate(&self) -> Result<(), OptimError> {
         match *self {
             LineSearch::None { learning_rate } => {
-                if !(learning_rate.is_finite() && learning_rate > 0.0) {
-                    return Err(OptimError::invalid(
-                        "learning_rate",
-                        learning_rate,
-                        "a finite number > 0",
-                    ));
-                }
+                check_positive("learning_rate", learning_rate)?;
             }
             LineSearch::StrongWolfe { c1, c2 } => {
                 if !(c1 > 0.0 && c1 < 1.0) {
@@ -271,6 +265,15 @@ impl LbfgsConfig {
 }
 
 /// A tolerance must be finite and non-negative.
+/// `value` if it is finite and > 0 (learning rates, ε), else the error naming `parameter`.
+pub(crate) fn check_positive(parameter: &'static str, value: f64) -> Result<f64, OptimError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(OptimError::invalid(parameter, value, "a finite number > 0"))
+    }
+}
+
 pub(crate) fn check_tolerance(parameter: &'static str, value: f64) -> Result<f64, OptimError> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)

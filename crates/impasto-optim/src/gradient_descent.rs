@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use burn::tensor::Tensor;
 
-use crate::config::check_tolerance;
+use crate::config::{check_positive, check_tolerance};
 use crate::run::Run;
 use crate::scalars::evaluate;
 use crate::{Minimizer, Objective, Observer, OptimError, Outcome, Termination};
@@ -63,14 +63,7 @@ impl GradientDescentConfig {
     ///
     /// [`OptimError::InvalidConfig`] unless `rate` is finite and > 0.
     pub fn with_learning_rate(mut self, rate: f64) -> Result<Self, OptimError> {
-        if !(rate.is_finite() && rate > 0.0) {
-            return Err(OptimError::invalid(
-                "learning_rate",
-                rate,
-                "a finite number > 0",
-            ));
-        }
-        self.learning_rate = rate;
+        self.learning_rate = check_positive("learning_rate", rate)?;
         Ok(self)
     }
 
