@@ -72,6 +72,108 @@ pub enum ImpastoError {
         source: std::io::Error,
     },
 
+    /// No weights file where [`WeightsSource::resolve`](crate::WeightsSource::resolve)
+    /// looks: the path given, or the default location (then `hint` gives the command that
+    /// downloads the file).
+    #[error("no VGG16 weights at {}; {hint}", path.display())]
+    WeightsNotFound {
+        /// Where the file was looked for.
+        path: PathBuf,
+        /// What to do about it.
+        hint: String,
+    },
+
+    /// `IMPASTO_WEIGHTS` is unset and the system has no cache directory for this user,
+    /// in [`default_weights_path`](crate::default_weights_path).
+    #[error(
+        "this system has no cache directory for impasto's weights; set IMPASTO_WEIGHTS to the path of a weights file"
+    )]
+    NoCacheDir,
+
+    /// The server of a weights download cannot be reached (no network, unknown host,
+    /// TLS failure), or sent something unusable, in
+    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch).
+    #[error("cannot download {url}: {reason}")]
+    Download {
+        /// The address.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+
+    /// The server of a weights download answered with an error status (404, 500, …), in
+    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch).
+    #[error("cannot download {url}: the server answered HTTP {status}")]
+    DownloadStatus {
+        /// The address.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+
+    /// A weights download that stopped part way (connection lost or timed out), in
+    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch); the partial file is
+    /// kept and the next fetch resumes it.
+    #[error(
+        "the download of {url} stopped at {downloaded} of {} bytes ({reason}); run the same command again to resume it from {}",
+        total.map_or_else(|| "?".to_owned(), |total| total.to_string()),
+        part.display()
+    )]
+    DownloadInterrupted {
+        /// The address.
+        url: String,
+        /// The partial file, kept.
+        part: PathBuf,
+        /// Bytes of the file received so far.
+        downloaded: u64,
+        /// The file's size, if the server said it.
+        total: Option<u64>,
+        /// What went wrong.
+        reason: String,
+    },
+
+    /// A downloaded weights file whose SHA-256 is not the expected one, in
+    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch); it was deleted.
+    #[error(
+        "checksum mismatch for {}: the downloaded file's SHA-256 is {actual}, expected one starting with {expected_prefix}; it was deleted, run the same command to download it again",
+        path.display()
+    )]
+    Checksum {
+        /// Where the file was to go.
+        path: PathBuf,
+        /// The first hex digits the SHA-256 must have.
+        expected_prefix: String,
+        /// The SHA-256 of the file received.
+        actual: String,
+    },
+
+    /// A file already at the destination of a weights download that is not the one to
+    /// download (its SHA-256 differs), in
+    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch); it is left alone.
+    #[error(
+        "{} already exists but is not the expected file (its SHA-256 is {actual}, expected one starting with {expected_prefix}); move or delete it and download again",
+        path.display()
+    )]
+    ExistingWeightsMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The first hex digits the SHA-256 must have.
+        expected_prefix: String,
+        /// The SHA-256 of the file there.
+        actual: String,
+    },
+
+    /// A file or directory of a weights download that cannot be created, written or
+    /// read (no permission, disk full), in
+    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch).
+    #[error("cannot write or read {}: {source}", path.display())]
+    WeightsIo {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
     /// An error of the VGG network: a layer, an input or a weights file.
     #[error(transparent)]
     Vgg(#[from] impasto_vgg::VggError),

@@ -27,12 +27,19 @@
 mod backend;
 mod error;
 mod image_io;
+mod weights;
 
 pub use backend::Backend;
 pub use error::ImpastoError;
 pub use image_io::{
     MAX_IMAGE_SIDE, fit_longest_side, image_to_tensor, load_image, resize_longest_side, save_image,
     tensor_to_image,
+};
+
+pub use weights::{
+    DownloadProgress, FetchOutcome, Fetched, TORCHVISION_VGG16_FILE,
+    TORCHVISION_VGG16_SHA256_PREFIX, TORCHVISION_VGG16_URL, WEIGHTS_ENV, WeightsDownload,
+    WeightsSource, default_weights_path, weights_cache_dir,
 };
 
 pub use impasto_loss as loss;

@@ -1,0 +1,213 @@
+//! Where the VGG16 weights come from: a file, torchvision's file in the cache, or random.
+//!
+//! impasto ships no weights. The trained network is torchvision's `vgg16-397923af.pth`
+//! (528 MB), which [`WeightsDownload::torchvision_vgg16`] downloads into the user's cache
+//! (`impasto weights fetch`), where [`WeightsSource::Default`] finds it. `IMPASTO_WEIGHTS`
+//! ([`WEIGHTS_ENV`]) overrides that location, for both. [`WeightsSource::Random`] is an
+//! untrained network for tests and demos, never a stand-in for trained weights.
+
+use std::convert::Infallible;
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use burn::tensor::Device;
+use impasto_vgg::{Vgg, VggConfig};
+
+use crate::ImpastoError;
+
+mod fetch;
+
+pub use fetch::{DownloadProgress, FetchOutcome, Fetched, WeightsDownload};
+
+/// The file name of torchvision's VGG16 weights; `397923af` is the start of its SHA-256.
+pub const TORCHVISION_VGG16_FILE: &str = "vgg16-397923af.pth";
+
+/// Where torchvision publishes [`TORCHVISION_VGG16_FILE`].
+pub const TORCHVISION_VGG16_URL: &str = "https://download.pytorch.org/models/vgg16-397923af.pth";
+
+/// The first hex digits of the SHA-256 of [`TORCHVISION_VGG16_FILE`], as in its name.
+pub const TORCHVISION_VGG16_SHA256_PREFIX: &str = "397923af";
+
+/// The environment variable naming the weights file of [`WeightsSource::Default`] (and
+/// where `impasto weights fetch` puts it), instead of the user's cache directory.
+pub const WEIGHTS_ENV: &str = "IMPASTO_WEIGHTS";
+
+/// What to tell a user who has no weights at the default location.
+fn fetch_hint() -> String {
+    format!(
+        "run `impasto weights fetch` to download torchvision's {TORCHVISION_VGG16_FILE} (528 MB), \
+         set {WEIGHTS_ENV} to a weights file, or pass `--weights random` for an untrained \
+         network (demo only)"
+    )
+}
+
+/// Where the weights of the VGG16 network come from (`--weights`).
+///
+/// Parsed from `default`, `random`, or a path; shown the same way.
+///
+/// ```
+/// use impasto::WeightsSource;
+///
+/// assert_eq!("random".parse(), Ok(WeightsSource::Random));
+/// assert_eq!("default".parse(), Ok(WeightsSource::Default));
+/// let path: WeightsSource = "weights/vgg16.safetensors".parse().unwrap();
+/// assert_eq!(path, WeightsSource::Path("weights/vgg16.safetensors".into()));
+/// assert_eq!(path.to_string(), "weights/vgg16.safetensors");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WeightsSource {
+    /// torchvision's trained VGG16 at [`default_weights_path`]: `$IMPASTO_WEIGHTS`, or
+    /// `vgg16-397923af.pth` in the user's cache directory, where `impasto weights fetch`
+    /// downloads it.
+    #[default]
+    Default,
+    /// A weights file: a PyTorch checkpoint (`.pth`, either serialisation) or a
+    /// `.safetensors` file with torchvision's keys. (A file named `random` or `default`
+    /// is written `./random`.)
+    Path(PathBuf),
+    /// An untrained network with seeded random weights (torchvision's initialisation):
+    /// for tests and demos only, not a trained network. Its features are not those the
+    /// method relies on, and results must be reported as coming from random weights.
+    Random,
+}
+
+impl WeightsSource {
+    /// Whether this is [`WeightsSource::Random`], an untrained network.
+    pub fn is_random(&self) -> bool {
+        matches!(self, WeightsSource::Random)
+    }
+
+    /// The weights file to read, checked to exist; `None` for random weights.
+    ///
+    /// ```no_run
+    /// use impasto::WeightsSource;
+    ///
+    /// match WeightsSource::Default.resolve() {
+    ///     Ok(path) => println!("weights: {}", path.unwrap().display()),
+    ///     Err(error) => eprintln!("{error}"), // says to run `impasto weights fetch`
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ImpastoError::WeightsNotFound`] if the file does not exist (for the default
+    /// location, the message gives the command that downloads it), and
+    /// [`ImpastoError::NoCacheDir`] as in [`default_weights_path`].
+    pub fn resolve(&self) -> Result<Option<PathBuf>, ImpastoError> {
+        match self {
+            WeightsSource::Random => Ok(None),
+            WeightsSource::Path(path) => existing(
+                path,
+                "check the path given to --weights, or run `impasto weights fetch` to \
+                 download torchvision's VGG16 weights",
+            ),
+            WeightsSource::Default => existing(&default_weights_path()?, &fetch_hint()),
+        }
+    }
+
+    /// The network `config` describes, with these weights: read from the file, or drawn
+    /// from [`VggConfig::seed`] for [`WeightsSource::Random`].
+    ///
+    /// ```
+    /// use impasto::{Backend, WeightsSource};
+    /// use impasto::vgg::{VggConfig, VggLayer};
+    ///
+    /// let config = VggConfig::new().with_last_layer(Some(VggLayer::Relu1_1)).with_seed(7);
+    /// let vgg = WeightsSource::Random.load(&config, &Backend::Flex.device()?)?;
+    /// assert_eq!(vgg.last_layer(), VggLayer::Relu1_1);
+    /// # Ok::<(), impasto::ImpastoError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`resolve`](Self::resolve), and [`ImpastoError::Vgg`] for an invalid
+    /// config or a file that is not VGG weights of `config`'s architecture (see
+    /// [`VggConfig::load`]).
+    pub fn load(&self, config: &VggConfig, device: &Device) -> Result<Vgg, ImpastoError> {
+        match self.resolve()? {
+            None => Ok(config.try_init(device)?),
+            Some(path) => Ok(config.load(path, device)?),
+        }
+    }
+}
+
+/// `Ok(Some(path))` if there is something at `path`, else [`ImpastoError::WeightsNotFound`].
+fn existing(path: &Path, hint: &str) -> Result<Option<PathBuf>, ImpastoError> {
+    if path.exists() {
+        Ok(Some(path.to_path_buf()))
+    } else {
+        Err(ImpastoError::WeightsNotFound {
+            path: path.to_path_buf(),
+            hint: hint.to_owned(),
+        })
+    }
+}
+
+impl FromStr for WeightsSource {
+    type Err = Infallible;
+
+    /// `random` and `default` (exactly, lower case) are those sources; anything else is
+    /// a path.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "random" => WeightsSource::Random,
+            "default" => WeightsSource::Default,
+            path => WeightsSource::Path(PathBuf::from(path)),
+        })
+    }
+}
+
+impl fmt::Display for WeightsSource {
+    /// `random`, `default`, or the path (lossily, if it is not UTF-8).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WeightsSource::Default => f.write_str("default"),
+            WeightsSource::Random => f.write_str("random"),
+            WeightsSource::Path(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// impasto's directory in the user's cache: `~/.cache/impasto` on Linux,
+/// `~/Library/Caches/impasto` on macOS, `%LOCALAPPDATA%\impasto` on Windows.
+///
+/// # Errors
+/// [`ImpastoError::NoCacheDir`] if the system has no cache directory for this user.
+pub fn weights_cache_dir() -> Result<PathBuf, ImpastoError> {
+    dirs::cache_dir()
+        .map(|cache| cache.join("impasto"))
+        .ok_or(ImpastoError::NoCacheDir)
+}
+
+/// The weights file of [`WeightsSource::Default`], and where `impasto weights fetch`
+/// puts it: `$IMPASTO_WEIGHTS` if set and not empty, else
+/// `vgg16-397923af.pth` in [`weights_cache_dir`]. The file need not exist.
+///
+/// ```no_run
+/// let path = impasto::default_weights_path()?;
+/// println!("impasto looks for VGG16 weights at {}", path.display());
+/// # Ok::<(), impasto::ImpastoError>(())
+/// ```
+///
+/// # Errors
+/// [`ImpastoError::NoCacheDir`] if `IMPASTO_WEIGHTS` is unset and the system has no cache
+/// directory for this user.
+pub fn default_weights_path() -> Result<PathBuf, ImpastoError> {
+    default_weights_path_from(std::env::var_os(WEIGHTS_ENV), dirs::cache_dir())
+}
+
+/// [`default_weights_path`] given the value of `IMPASTO_WEIGHTS` and the cache directory.
+fn default_weights_path_from(
+    env: Option<OsString>,
+    cache: Option<PathBuf>,
+) -> Result<PathBuf, ImpastoError> {
+    match env {
+        Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
+        _ => cache
+            .map(|cache| cache.join("impasto").join(TORCHVISION_VGG16_FILE))
+            .ok_or(ImpastoError::NoCacheDir),
+    }
+}
+
+#[cfg(test)]
+mod tests;
