@@ -174,6 +174,32 @@ pub enum ImpastoError {
         source: std::io::Error,
     },
 
+    /// A setting of a [`StyleTransfer`](crate::StyleTransfer) out of its range (size,
+    /// style scale, style blend, a transfer without style images), found by
+    /// [`StyleTransfer::validate`](crate::StyleTransfer::validate) before any work.
+    #[error("invalid {setting}: {reason}")]
+    InvalidSetting {
+        /// The setting, as the command names it (`size`, `style blend`, …).
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Text that is not a run report, in [`RunReport::from_json`](crate::RunReport::from_json).
+    #[error("not an impasto run report: {reason}")]
+    ReportParse {
+        /// What the JSON parser found.
+        reason: String,
+    },
+
+    /// An error of the loss: weights, layers, or an image the network cannot take.
+    #[error(transparent)]
+    Loss(#[from] impasto_loss::LossError),
+
+    /// An error of the optimizer: its settings, or a device failure during the run.
+    #[error(transparent)]
+    Optim(#[from] impasto_optim::OptimError),
+
     /// An error of the VGG network: a layer, an input or a weights file.
     #[error(transparent)]
     Vgg(#[from] impasto_vgg::VggError),

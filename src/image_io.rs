@@ -177,13 +177,18 @@ pub fn save_image(image: &RgbImage, path: impl AsRef<Path>) -> Result<(), Impast
     write_atomically(path, &bytes)
 }
 
-/// Writes `bytes` to a temporary file in `path`'s directory, then renames it to `path`.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ImpastoError> {
+/// Writes `bytes` to a temporary file in `path`'s directory
+/// ([`partial_file_path`]), then renames it to `path`: `path` holds either the whole new
+/// contents or what it held before. The temporary file is removed on failure.
+///
+/// # Errors
+/// [`ImpastoError::ImageWrite`] (whatever the contents) if the file cannot be written.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ImpastoError> {
     let write_error = |source| ImpastoError::ImageWrite {
         path: path.to_path_buf(),
         source,
     };
-    let temporary = temporary_sibling(path);
+    let temporary = partial_file_path(path);
     let result = std::fs::File::create(&temporary)
         .and_then(|mut file| {
             file.write_all(bytes)?;
@@ -197,7 +202,9 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ImpastoE
     Ok(())
 }
 
-fn temporary_sibling(path: &Path) -> PathBuf {
+/// The temporary file [`write_atomically`] (and so [`save_image`]) writes before renaming
+/// it to `path`: `.NAME.PID.partial` beside it. A program interrupted mid-write removes it.
+pub fn partial_file_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -1,39 +1,66 @@
 //! impasto: neural style transfer (Gatys, Ecker & Bethge) on burn.
 //!
 //! An image is optimised, pixel by pixel, so that its VGG16 features match a content
-//! photo's and the Gram matrices of its features match a style image's. This facade
-//! re-exports the workspace's crates:
-//!
-//! - [`vgg`]: the VGG16/VGG19 feature extractor and torchvision weight loading;
-//! - [`loss`]: content loss, Gram matrices, style loss, total variation;
-//! - [`optim`]: L-BFGS, gradient descent and Adam on burn tensors;
-//!
-//! and chooses the compute [`Backend`] by name.
+//! photo's and the Gram matrices of its features match a style image's.
 //!
 //! ```
-//! use burn::tensor::Tensor;
-//! use impasto::Backend;
-//! use impasto::vgg::{VggConfig, VggLayer};
+//! use burn::tensor::Device;
+//! use image::{Rgb, Rgb32FImage};
+//! use impasto::{StyleTransfer, WeightsSource};
 //!
-//! let device = Backend::Flex.device()?;
-//! // Random weights (seeded): for tests and demos only, not a trained network.
-//! let vgg = VggConfig::new().with_last_layer(Some(VggLayer::Relu2_1)).init(&device);
-//! let image = Tensor::<4>::full([1, 3, 16, 16], 0.5, &device);
-//! let features = vgg.features(image, &[VggLayer::Relu2_1])?;
-//! assert_eq!(features[&VggLayer::Relu2_1].dims(), [1, 128, 8, 8]);
+//! // A tiny "photo" and "painting", made in memory (files work too: `"photo.jpg"`).
+//! let photo = Rgb32FImage::from_fn(32, 24, |x, y| Rgb([x as f32 / 32.0, 0.5, y as f32 / 24.0]));
+//! let painting = Rgb32FImage::from_fn(32, 32, |x, y| {
+//!     let stripe = (x + y) / 4 % 2 == 0;
+//!     if stripe { Rgb([0.9, 0.7, 0.1]) } else { Rgb([0.1, 0.2, 0.7]) }
+//! });
+//!
+//! let result = StyleTransfer::new(photo, vec![painting.into()])
+//!     // An untrained network with seeded random weights: runs anywhere, but it is a
+//!     // demo of the machinery, not real style transfer. Real weights: `impasto weights fetch`.
+//!     .with_weights(WeightsSource::Random)
+//!     .with_size(32) // longest side, pixels
+//!     .with_iterations(5) // L-BFGS iterations
+//!     .run(&Device::flex(), &mut ())?; // the CPU; `&mut ()` watches nothing
+//!
+//! assert_eq!(result.image.dimensions(), (32, 24));
+//! let records = &result.report.records; // one per iteration, as `--report` writes them
+//! assert!(records.last().unwrap().loss < records[0].loss);
+//! // result.image.save("stylized.png") or impasto::save_image(&result.image, "out.png")
 //! # Ok::<(), impasto::ImpastoError>(())
 //! ```
+//!
+//! What is here:
+//!
+//! - [`StyleTransfer`]: the pipeline (images, weights, loss, optimizer, observer) and its
+//!   [`RunReport`]; [`StyleTransfer::reconstruct_content`] and
+//!   [`StyleTransfer::reconstruct_style`], the paper's reconstruction experiments;
+//! - images: [`load_image`], [`resize_longest_side`], [`save_image`] (atomic);
+//! - weights: [`WeightsSource`] and [`WeightsDownload`] (torchvision's VGG16);
+//! - [`Backend`]: a compute backend by name, its device;
+//! - the workspace's crates: [`vgg`] (VGG16/19 features, weight loading), [`loss`]
+//!   (content, Gram, style, total variation), [`optim`] (L-BFGS, gradient descent, Adam).
+//!
+//! The map of how they fit is `docs/architecture.md`.
 
 mod backend;
+mod colors;
 mod error;
 mod image_io;
+mod report;
+mod transfer;
 mod weights;
 
 pub use backend::Backend;
 pub use error::ImpastoError;
+pub use report::{IterationReport, OptimizerReport, ResolvedConfig, RunReport, StyleReport};
+pub use transfer::{
+    DEFAULT_ITERATIONS, DEFAULT_SIZE, ImageInput, Init, MAX_SIZE, OptimizerConfig, Progress,
+    StyleTransfer, Task, TransferObserver, TransferOutput,
+};
 pub use image_io::{
-    MAX_IMAGE_SIDE, fit_longest_side, image_to_tensor, load_image, resize_longest_side, save_image,
-    tensor_to_image,
+    MAX_IMAGE_SIDE, fit_longest_side, image_to_tensor, load_image, partial_file_path,
+    resize_longest_side, save_image, tensor_to_image, write_atomically,
 };
 
 pub use weights::{

@@ -100,6 +100,16 @@ impl LossEvaluation {
         &self.loss
     }
 
+    /// A copy that no longer holds the autodiff graph: its [`loss`](Self::loss) is
+    /// detached, its terms are the same tensors. Keep this, not the original, when an
+    /// evaluation must outlive its backward pass: the graph holds every activation.
+    pub fn detached(&self) -> Self {
+        Self {
+            loss: self.loss.clone().detach(),
+            ..self.clone()
+        }
+    }
+
     /// The scalar loss `L`, `[1]`, by value.
     pub fn into_loss(self) -> Tensor<1> {
         self.loss

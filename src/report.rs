@@ -1,0 +1,169 @@
+//! The run report: the resolved configuration, one record per iteration, and how the run
+//! ended — the JSON the `impasto` command writes with `--report`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ImpastoError;
+use crate::image_io::write_atomically;
+
+/// One iteration of a run, as the JSON report records it.
+///
+/// Record 0 is the evaluation at the initial image (`step` 0); record k the iterate after
+/// the k-th iteration. Every loss is read at that iterate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IterationReport {
+    /// Iterations completed (0 for the initial image).
+    pub iteration: usize,
+    /// Loss evaluations (one VGG forward and backward each) so far, the initial one
+    /// included.
+    pub evaluations: usize,
+    /// The total loss `L = α L_c + β L_s + γ L_tv`.
+    pub loss: f64,
+    /// The content loss `L_c`, unweighted (0 without a content term).
+    pub content: f64,
+    /// The style loss `L_s = Σ w_l E_l`, without β (0 without a style term).
+    pub style: f64,
+    /// Each style layer's `E_l`, by layer name (empty without a style term).
+    pub style_per_layer: BTreeMap<String, f64>,
+    /// The total variation `L_tv`, unweighted.
+    pub tv: f64,
+    /// ‖∇L‖₂, the L2 norm of the gradient with respect to every pixel.
+    pub grad_norm: f64,
+    /// The step length of this iteration (0 in record 0).
+    pub step: f64,
+    /// Milliseconds since the optimisation started (after targets were computed).
+    pub elapsed_ms: f64,
+}
+
+/// What a run was asked to do, resolved: every default filled in, image sizes known.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolvedConfig {
+    /// `transfer`, `reconstruct_content` or `reconstruct_style`.
+    pub task: String,
+    /// The content image (a path, or a description of an in-memory image); `None` for a
+    /// style reconstruction.
+    pub content: Option<String>,
+    /// The style images with their blend weights (normalised to sum to 1).
+    pub styles: Vec<StyleReport>,
+    /// Where the network's weights came from: a path, or `random`.
+    pub weights: String,
+    /// Whether the network has random (untrained) weights.
+    pub random_weights: bool,
+    /// The requested longest side, pixels.
+    pub size: u32,
+    /// The optimised image's `[width, height]`.
+    pub image_size: [u32; 2],
+    /// Style images are resized to `style_scale × size` on their longest side.
+    pub style_scale: f64,
+    /// Iteration limit.
+    pub iterations: usize,
+    /// `noise`, `content`, `style` or the initial image's path.
+    pub init: String,
+    /// Seed of the noise initialisation and of random weights.
+    pub seed: u64,
+    /// α.
+    pub content_weight: f64,
+    /// β.
+    pub style_weight: f64,
+    /// γ.
+    pub tv_weight: f64,
+    /// Content layers (empty when there is no content term).
+    pub content_layers: Vec<String>,
+    /// Style layers (empty when there is no style term).
+    pub style_layers: Vec<String>,
+    /// The per-layer style weights `w_l` in effect.
+    pub style_layer_weights: Vec<f64>,
+    /// `lbfgs`, `gd` or `adam`, with its settings.
+    pub optimizer: OptimizerReport,
+    /// `max` or `avg`.
+    pub pooling: String,
+    /// Whether the result keeps the content image's colours (luminance transfer).
+    pub original_colors: bool,
+    /// The device the run used, as burn names it.
+    pub device: String,
+}
+
+/// One style image of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StyleReport {
+    /// Its path, or a description of an in-memory image.
+    pub image: String,
+    /// Its blend weight, normalised so that a run's weights sum to 1.
+    pub weight: f64,
+    /// Its `[width, height]` after resizing.
+    pub size: [u32; 2],
+}
+
+/// The optimizer of a run and its settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerReport {
+    /// `lbfgs`, `gd` or `adam`.
+    pub name: String,
+    /// L-BFGS history size `m`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub history: Option<usize>,
+    /// L-BFGS line search: `none`, `strong-wolfe` or `armijo`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub line_search: Option<String>,
+    /// The fixed step (L-BFGS without line search) or learning rate (gd, adam).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub learning_rate: Option<f64>,
+    /// L-BFGS evaluation limit.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub max_evaluations: Option<usize>,
+}
+
+/// Everything a run did: [`StyleTransfer::run`](crate::StyleTransfer::run)'s report, and the
+/// JSON the command writes with `--report`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// The version of impasto that ran.
+    pub impasto_version: String,
+    /// The configuration, resolved.
+    pub config: ResolvedConfig,
+    /// One record per iteration, record 0 at the initial image.
+    pub records: Vec<IterationReport>,
+    /// How the run ended: `converged_gradient`, `converged_change`, `max_iterations`,
+    /// `max_evaluations`, `line_search_failed`, `non_finite_loss` or `stopped`.
+    pub termination: String,
+    /// The same, as a sentence.
+    pub termination_message: String,
+    /// The iteration whose image is the result: the lowest loss seen.
+    pub best_iteration: usize,
+    /// Loss evaluations in all.
+    pub evaluations: usize,
+    /// Milliseconds from the start of the run (images loaded, network built, targets
+    /// computed, optimisation) to its end.
+    pub duration_ms: f64,
+}
+
+impl RunReport {
+    /// The report as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report is plain data")
+    }
+
+    /// Parses a report written by [`to_json`](Self::to_json).
+    ///
+    /// # Errors
+    /// [`ImpastoError::ReportParse`] if the text is not such a report.
+    pub fn from_json(text: &str) -> Result<Self, ImpastoError> {
+        serde_json::from_str(text).map_err(|error| ImpastoError::ReportParse {
+            reason: error.to_string(),
+        })
+    }
+
+    /// Writes the JSON report to `path` atomically (a temporary file, then a rename): the
+    /// path holds either the whole report or nothing new.
+    ///
+    /// # Errors
+    /// [`ImpastoError::ImageWrite`] if the file cannot be written.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ImpastoError> {
+        let mut text = self.to_json();
+        text.push('\n');
+        write_atomically(path.as_ref(), text.as_bytes())
+    }
+}

@@ -1,0 +1,292 @@
+//! The style-transfer pipeline: what to optimise ([`StyleTransfer`]), and its two
+//! reconstruction experiments.
+
+mod inputs;
+mod observe;
+mod run;
+mod settings;
+
+pub use inputs::{ImageInput, Init};
+pub use observe::{Progress, TransferObserver};
+pub use run::TransferOutput;
+pub use settings::OptimizerConfig;
+
+use burn::tensor::Device;
+use impasto_loss::TotalLossConfig;
+use impasto_optim::LbfgsConfig;
+use impasto_vgg::{Pooling, VggLayer};
+
+use crate::{ImpastoError, WeightsSource};
+
+/// Default longest side of the result, pixels.
+pub const DEFAULT_SIZE: u32 = 512;
+/// Default iteration limit.
+pub const DEFAULT_ITERATIONS: usize = 500;
+/// The largest accepted `size`: [`MAX_IMAGE_SIDE`](crate::MAX_IMAGE_SIDE).
+pub const MAX_SIZE: u32 = crate::MAX_IMAGE_SIDE;
+
+/// Which experiment a [`StyleTransfer`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// Content from one image, style from others: the full loss.
+    Transfer,
+    /// Only the content term, from noise: what a layer keeps of an image.
+    ReconstructContent,
+    /// Only the style term, from noise: the texture a layer set's Grams describe.
+    ReconstructStyle,
+}
+
+impl Task {
+    /// `transfer`, `reconstruct_content` or `reconstruct_style`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Task::Transfer => "transfer",
+            Task::ReconstructContent => "reconstruct_content",
+            Task::ReconstructStyle => "reconstruct_style",
+        }
+    }
+}
+
+/// A style transfer (or reconstruction) to run: images, network, loss and optimizer.
+///
+/// Built like burn's configs: a constructor with the required inputs, then `with_*`
+/// setters for everything else; [`validate`](Self::validate) (called by
+/// [`run`](Self::run)) checks every value.
+///
+/// | setting | default | valid |
+/// |---|---|---|
+/// | [`weights`](Self::with_weights) | [`WeightsSource::Default`] (torchvision's file) | a file that exists, or `Random` |
+/// | [`size`](Self::with_size) | 512 (longest side) | 1 ..= 16384 (the network needs ≥ 16 for `relu5_1`) |
+/// | [`style_scale`](Self::with_style_scale) | 1.0 | finite, > 0; `size × style_scale` ≤ 16384 |
+/// | [`style_blend`](Self::with_style_blend) | equal weights | one per style image, finite, ≥ 0, not all 0 |
+/// | [`loss`](Self::with_loss) | [`TotalLossConfig`]'s defaults: α 1, β 10⁷, γ 10³, `relu4_2`, `relu1_1..relu5_1` | see [`TotalLossConfig`] |
+/// | [`init`](Self::with_init) | [`Init::Noise`] | |
+/// | [`seed`](Self::with_seed) | 0 (noise and random weights) | any |
+/// | [`iterations`](Self::with_iterations) | 500 (replaces the optimizer's own limit) | any; 0 evaluates the initial image only |
+/// | [`optimizer`](Self::with_optimizer) | L-BFGS, m = 10, strong Wolfe | see [`OptimizerConfig`] |
+/// | [`pooling`](Self::with_pooling) | max | max or avg |
+/// | [`original_colors`](Self::with_original_colors) | false | |
+///
+/// # Example
+/// ```
+/// use burn::tensor::Device;
+/// use impasto::{ImageInput, StyleTransfer, WeightsSource};
+/// use image::{Rgb, Rgb32FImage};
+///
+/// // Two tiny in-memory images: a gradient "photo" and a checkerboard "painting".
+/// let photo = Rgb32FImage::from_fn(24, 24, |x, y| Rgb([x as f32 / 24.0, y as f32 / 24.0, 0.5]));
+/// let painting = Rgb32FImage::from_fn(24, 24, |x, y| {
+///     if (x / 4 + y / 4) % 2 == 0 { Rgb([0.9, 0.8, 0.1]) } else { Rgb([0.1, 0.2, 0.6]) }
+/// });
+/// let transfer = StyleTransfer::new(photo, vec![ImageInput::from(painting)])
+///     .with_weights(WeightsSource::Random) // untrained network: a demo, not real style transfer
+///     .with_size(24)
+///     .with_iterations(3);
+/// let output = transfer.run(&Device::flex(), &mut ())?;
+/// assert_eq!(output.image.dimensions(), (24, 24));
+/// let records = &output.report.records;
+/// assert!(records.last().unwrap().loss < records[0].loss);
+/// # Ok::<(), impasto::ImpastoError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct StyleTransfer {
+    task: Task,
+    content: Option<ImageInput>,
+    styles: Vec<ImageInput>,
+    style_blend: Option<Vec<f64>>,
+    weights: WeightsSource,
+    size: u32,
+    style_scale: f64,
+    loss: TotalLossConfig,
+    init: Init,
+    seed: u64,
+    iterations: usize,
+    optimizer: OptimizerConfig,
+    pooling: Pooling,
+    original_colors: bool,
+}
+
+impl StyleTransfer {
+    /// A transfer of `styles` (blended equally unless [`with_style_blend`](Self::with_style_blend)
+    /// says otherwise) onto `content`, with every other setting at its default.
+    pub fn new(content: impl Into<ImageInput>, styles: Vec<ImageInput>) -> Self {
+        Self::with_parts(
+            Task::Transfer,
+            Some(content.into()),
+            styles,
+            TotalLossConfig::new(),
+        )
+    }
+
+    /// The paper's content reconstruction: from noise, minimise only the content loss of
+    /// `image` at `layer` (α = 1, no style term, γ = 0). Lower layers give back the image
+    /// almost exactly; higher ones keep its arrangement and lose its pixels.
+    pub fn reconstruct_content(image: impl Into<ImageInput>, layer: VggLayer) -> Self {
+        let loss = TotalLossConfig::new()
+            .with_content_layers(vec![layer])
+            .with_style_weight(0.0)
+            .with_tv_weight(0.0);
+        Self::with_parts(
+            Task::ReconstructContent,
+            Some(image.into()),
+            Vec::new(),
+            loss,
+        )
+    }
+
+    /// The paper's style reconstruction: from noise, minimise only the style loss of
+    /// `image` on `layers` (β at its default, equal layer weights, no content term,
+    /// γ = 0): a texture with the image's Gram matrices and none of its arrangement.
+    pub fn reconstruct_style(image: impl Into<ImageInput>, layers: Vec<VggLayer>) -> Self {
+        let loss = TotalLossConfig::new()
+            .with_style_layers(layers)
+            .with_content_weight(0.0)
+            .with_tv_weight(0.0);
+        Self::with_parts(Task::ReconstructStyle, None, vec![image.into()], loss)
+    }
+
+    fn with_parts(
+        task: Task,
+        content: Option<ImageInput>,
+        styles: Vec<ImageInput>,
+        loss: TotalLossConfig,
+    ) -> Self {
+        Self {
+            task,
+            content,
+            styles,
+            style_blend: None,
+            weights: WeightsSource::Default,
+            size: DEFAULT_SIZE,
+            style_scale: 1.0,
+            loss,
+            init: Init::Noise,
+            seed: 0,
+            iterations: DEFAULT_ITERATIONS,
+            optimizer: OptimizerConfig::Lbfgs(LbfgsConfig::default()),
+            pooling: Pooling::Max,
+            original_colors: false,
+        }
+    }
+
+    /// Which experiment this is.
+    pub fn task(&self) -> Task {
+        self.task
+    }
+
+    /// Where the network's weights come from. Default [`WeightsSource::Default`].
+    pub fn with_weights(mut self, weights: WeightsSource) -> Self {
+        self.weights = weights;
+        self
+    }
+
+    /// The result's longest side in pixels (aspect ratio kept; an image already that size
+    /// is not resampled). Default 512; 1 ..= 16384.
+    pub fn with_size(mut self, size: u32) -> Self {
+        self.size = size;
+        self
+    }
+
+    /// Style images are resized so their longest side is `style_scale × size`: smaller
+    /// values give larger brush strokes relative to the image. Default 1; finite, > 0.
+    pub fn with_style_scale(mut self, style_scale: f64) -> Self {
+        self.style_scale = style_scale;
+        self
+    }
+
+    /// Blend weights of the style images, one each, normalised to sum to 1. Default
+    /// `None`: equal weights. Each finite, ≥ 0, not all 0.
+    pub fn with_style_blend(mut self, blend: Option<Vec<f64>>) -> Self {
+        self.style_blend = blend;
+        self
+    }
+
+    /// Loss weights and layers. Default [`TotalLossConfig::new`]; the reconstructions set
+    /// their own (see their constructors) and keep only their term's layers.
+    pub fn with_loss(mut self, loss: TotalLossConfig) -> Self {
+        self.loss = loss;
+        self
+    }
+
+    /// The image the optimisation starts from. Default [`Init::Noise`].
+    pub fn with_init(mut self, init: Init) -> Self {
+        self.init = init;
+        self
+    }
+
+    /// Seed of the noise initialisation and of [`WeightsSource::Random`]'s network.
+    /// Default 0.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Iteration limit; it replaces the optimizer config's own. Default 500; 0 evaluates
+    /// the initial image only.
+    pub fn with_iterations(mut self, iterations: usize) -> Self {
+        self.iterations = iterations;
+        self
+    }
+
+    /// The optimizer. Default L-BFGS with m = 10 and a strong-Wolfe line search.
+    pub fn with_optimizer(mut self, optimizer: OptimizerConfig) -> Self {
+        self.optimizer = optimizer;
+        self
+    }
+
+    /// Max (the paper's networks) or average pooling (the paper's choice for images).
+    /// Default max.
+    pub fn with_pooling(mut self, pooling: Pooling) -> Self {
+        self.pooling = pooling;
+        self
+    }
+
+    /// Keep the content image's colours: the result's luminance with the content's
+    /// chrominance (Gatys et al. 2016, luminance-only transfer, applied to the result).
+    /// Default false.
+    pub fn with_original_colors(mut self, original_colors: bool) -> Self {
+        self.original_colors = original_colors;
+        self
+    }
+
+    /// The loss configuration.
+    pub fn loss(&self) -> &TotalLossConfig {
+        &self.loss
+    }
+
+    /// The iteration limit.
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+
+    /// Checks every setting that can be checked without reading a file.
+    ///
+    /// # Errors
+    /// [`ImpastoError::InvalidSetting`] for a size, scale or blend out of range or a
+    /// transfer without style images; [`ImpastoError::Loss`] for loss weights or layers;
+    /// [`ImpastoError::Optim`] for optimizer settings.
+    pub fn validate(&self) -> Result<(), ImpastoError> {
+        settings::validate(self)
+    }
+
+    /// Runs the optimisation on `device` (a plain device such as `Device::flex()`;
+    /// autodiff is enabled inside), calling `observer` once per iteration, and returns the
+    /// image with the lowest loss seen and the run report.
+    ///
+    /// An observer that returns [`Control::Stop`](crate::optim::Control::Stop) ends the
+    /// run after the current iteration; the result is still the best image so far.
+    ///
+    /// # Errors
+    /// Those of [`validate`](Self::validate); [`ImpastoError::ImageRead`],
+    /// [`ImpastoError::ImageDecode`], [`ImpastoError::ImageSize`] for images; weights
+    /// errors (see [`WeightsSource::load`]); [`ImpastoError::Vgg`] and
+    /// [`ImpastoError::Loss`] when the network cannot take an image (too small);
+    /// [`ImpastoError::Optim`] if the device fails.
+    pub fn run(
+        &self,
+        device: &Device,
+        observer: &mut impl TransferObserver,
+    ) -> Result<TransferOutput, ImpastoError> {
+        run::run(self, device, observer)
+    }
+}

@@ -1,0 +1,77 @@
+//! Watching a run: each iteration's record, the image at that point on request, and a way
+//! to stop.
+
+use burn::tensor::Tensor;
+use image::{Rgb32FImage, RgbImage};
+use impasto_optim::Control;
+
+use crate::colors::keep_original_colors;
+use crate::report::IterationReport;
+use crate::tensor_to_image;
+
+/// One iteration of a run, as a [`TransferObserver`] sees it.
+pub struct Progress<'a> {
+    pub(super) record: &'a IterationReport,
+    pub(super) iterate: &'a Tensor<4>,
+    pub(super) max_iterations: usize,
+    pub(super) original_colors: Option<&'a Rgb32FImage>,
+}
+
+impl Progress<'_> {
+    /// The iteration's record (losses, gradient norm, step, time), as the report holds it.
+    pub fn record(&self) -> &IterationReport {
+        self.record
+    }
+
+    /// The run's iteration limit.
+    pub fn max_iterations(&self) -> usize {
+        self.max_iterations
+    }
+
+    /// The image at this iteration, as the run would save it (clamped to `[0, 1]`,
+    /// original colours applied if asked for). Reads the image back from the device: call
+    /// it only for the iterations you keep.
+    pub fn image(&self) -> RgbImage {
+        let image = tensor_to_image(self.iterate.clone());
+        match self.original_colors {
+            Some(content) => keep_original_colors(&image, content),
+            None => image,
+        }
+    }
+}
+
+/// Called once per iteration of [`StyleTransfer::run`](crate::StyleTransfer::run), the
+/// initial image's evaluation (record 0) included.
+///
+/// Closures `FnMut(&Progress) -> Control` are observers, and `()` watches nothing.
+///
+/// ```
+/// use impasto::Progress;
+/// use impasto::optim::Control;
+///
+/// // The paper's log lines; stop once the loss is small.
+/// let mut observer = |p: &Progress| {
+///     println!("iter = {} loss = {:.4}", p.record().iteration, p.record().loss);
+///     if p.record().loss < 1e-3 { Control::Stop } else { Control::Continue }
+/// };
+/// # let _ = &mut observer;
+/// ```
+pub trait TransferObserver {
+    /// Sees one iteration; returns whether the run goes on.
+    fn observe(&mut self, progress: &Progress<'_>) -> Control;
+}
+
+impl TransferObserver for () {
+    fn observe(&mut self, _progress: &Progress<'_>) -> Control {
+        Control::Continue
+    }
+}
+
+impl<F> TransferObserver for F
+where
+    F: FnMut(&Progress<'_>) -> Control,
+{
+    fn observe(&mut self, progress: &Progress<'_>) -> Control {
+        self(progress)
+    }
+}
