@@ -2,7 +2,8 @@
 //!
 //! burn 0.22 has no backend type parameter: a tensor runs on the backend of its
 //! [`Device`]. This module turns a backend's name into a device, for the backends this
-//! build was compiled with (cargo features of the `impasto` package).
+//! build was compiled with (cargo features of the `impasto` package), and picks one
+//! when the user leaves the choice to impasto ([`Backend::auto`]).
 
 use core::fmt;
 use core::str::FromStr;
@@ -23,18 +24,31 @@ pub enum Backend {
     /// A GPU through wgpu with WGSL shaders: Vulkan, Metal or DX12
     /// (cargo feature `wgpu`, on by default).
     Wgpu,
+    /// NVIDIA GPUs through CUDA: named so that asking for it gets a clear answer, but
+    /// never enabled. burn 0.22's CUDA backend cannot be built offline, because
+    /// cubecl-llvm downloads LLVM at build time; [`Backend::Wgpu`] runs on the same GPUs.
+    Cuda,
 }
+
+/// Why [`Backend::Cuda`] is never available, as its [`Backend::device`] error says.
+const CUDA_UNAVAILABLE: &str = "this build of impasto has no cuda backend, because burn 0.22's CUDA backend cannot be built offline (cubecl-llvm downloads LLVM at build time); use `--backend wgpu` to run on the GPU";
 
 impl Backend {
     /// Every backend, enabled or not.
-    pub const ALL: [Backend; 3] = [Backend::Flex, Backend::NdArray, Backend::Wgpu];
+    pub const ALL: [Backend; 4] = [
+        Backend::Flex,
+        Backend::NdArray,
+        Backend::Wgpu,
+        Backend::Cuda,
+    ];
 
-    /// The backend's name, as accepted by [`FromStr`]: `flex`, `ndarray`, `wgpu`.
+    /// The backend's name, as accepted by [`FromStr`]: `flex`, `ndarray`, `wgpu`, `cuda`.
     pub const fn name(self) -> &'static str {
         match self {
             Backend::Flex => "flex",
             Backend::NdArray => "ndarray",
             Backend::Wgpu => "wgpu",
+            Backend::Cuda => "cuda",
         }
     }
 
@@ -49,6 +63,7 @@ impl Backend {
             Backend::Flex => cfg!(feature = "flex"),
             Backend::NdArray => cfg!(feature = "ndarray"),
             Backend::Wgpu => cfg!(feature = "wgpu"),
+            Backend::Cuda => false,
         }
     }
 
@@ -76,9 +91,14 @@ impl Backend {
     /// ```
     ///
     /// # Errors
-    /// [`ImpastoError::BackendNotCompiled`] if this build does not include the backend.
+    /// [`ImpastoError::BackendNotCompiled`] if this build does not include the backend;
+    /// [`ImpastoError::InvalidSetting`] for [`Backend::Cuda`], saying why it never is.
     pub fn device(self) -> Result<Device, ImpastoError> {
         match self {
+            Backend::Cuda => Err(ImpastoError::InvalidSetting {
+                setting: "backend",
+                reason: CUDA_UNAVAILABLE.to_owned(),
+            }),
             #[cfg(feature = "flex")]
             Backend::Flex => Ok(Device::flex()),
             #[cfg(feature = "ndarray")]
@@ -95,6 +115,98 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// The backend to use when the user does not choose: [`Backend::Wgpu`] if this build
+    /// has it and the machine has a real GPU (a discrete, integrated or virtual adapter;
+    /// a software rasteriser such as Mesa's lavapipe does not count, flex is much faster
+    /// on the CPU), else [`Backend::Flex`] (or, in a build without flex, the first enabled
+    /// backend).
+    ///
+    /// Looking for a GPU creates a wgpu instance and lists its adapters: a fraction of a
+    /// second, and nothing is initialised on the GPU. On Linux, a machine without GPU
+    /// device files (`/dev/dri/renderD*`, `/dev/nvidia*`, WSL's `/dev/dxg`) is known to
+    /// have none without asking wgpu (whose Vulkan layers may print warnings on headless
+    /// machines).
+    ///
+    /// ```
+    /// use impasto::Backend;
+    /// let backend = Backend::auto();
+    /// assert!(backend.is_enabled());
+    /// ```
+    pub fn auto() -> Backend {
+        if Backend::Wgpu.is_enabled() && gpu_adapter().is_some() {
+            return Backend::Wgpu;
+        }
+        [Backend::Flex, Backend::NdArray, Backend::Wgpu]
+            .into_iter()
+            .find(|b| b.is_enabled())
+            .unwrap_or(Backend::Flex)
+    }
+}
+
+/// The name of the first hardware GPU adapter wgpu finds (software adapters, whose
+/// device type is `Cpu`, are skipped); `None` if there is none or this build has no
+/// wgpu.
+pub(crate) fn gpu_adapter() -> Option<String> {
+    #[cfg(feature = "wgpu")]
+    {
+        use wgpu::{Backends, DeviceType, Instance, InstanceDescriptor};
+
+        if !may_have_gpu() || Instance::enabled_backend_features().is_empty() {
+            return None;
+        }
+        let instance = Instance::new(InstanceDescriptor {
+            backends: Backends::PRIMARY,
+            ..InstanceDescriptor::new_without_display_handle()
+        });
+        block_on(instance.enumerate_adapters(Backends::PRIMARY))
+            .into_iter()
+            .map(|adapter| adapter.get_info())
+            .find(|info| {
+                matches!(
+                    info.device_type,
+                    DeviceType::DiscreteGpu | DeviceType::IntegratedGpu | DeviceType::VirtualGpu
+                )
+            })
+            .map(|info| info.name)
+    }
+    #[cfg(not(feature = "wgpu"))]
+    None
+}
+
+/// Whether this machine may have a hardware GPU: on Linux, whether any GPU device file
+/// exists (a render node, NVIDIA's devices, WSL's GPU); elsewhere, always.
+#[cfg(feature = "wgpu")]
+fn may_have_gpu() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let render_node = std::fs::read_dir("/dev/dri").is_ok_and(|mut entries| {
+        entries.any(|entry| {
+            entry.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+        })
+    });
+    render_node
+        || std::path::Path::new("/dev/nvidia0").exists()
+        || std::path::Path::new("/dev/dxg").exists()
+}
+
+/// Runs a future to completion on this thread. wgpu's native futures are ready at once;
+/// the loop only yields in case one is not.
+#[cfg(feature = "wgpu")]
+fn block_on<F: core::future::Future>(future: F) -> F::Output {
+    use core::task::{Context, Poll, Waker};
+
+    let mut future = core::pin::pin!(future);
+    let mut context = Context::from_waker(Waker::noop());
+    loop {
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::yield_now(),
+        }
+    }
+}
+
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -104,7 +216,7 @@ impl fmt::Display for Backend {
 impl FromStr for Backend {
     type Err = ImpastoError;
 
-    /// Parses `flex`, `ndarray` or `wgpu` (case-insensitive).
+    /// Parses `flex`, `ndarray`, `wgpu` or `cuda` (case-insensitive).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase();
         Backend::ALL
@@ -126,9 +238,29 @@ mod tests {
             assert_eq!(backend.name().parse::<Backend>().unwrap(), backend);
         }
         assert!(matches!(
-            "cuda".parse::<Backend>(),
+            "metal".parse::<Backend>(),
             Err(ImpastoError::UnknownBackend { .. })
         ));
+    }
+
+    #[test]
+    fn cuda_is_named_but_never_enabled_and_says_why() {
+        assert_eq!("cuda".parse::<Backend>().unwrap(), Backend::Cuda);
+        assert!(!Backend::Cuda.is_enabled());
+        assert!(!Backend::enabled().contains(&Backend::Cuda));
+        let message = Backend::Cuda.device().unwrap_err().to_string();
+        assert!(message.contains("cubecl-llvm"), "{message}");
+        assert!(message.contains("--backend wgpu"), "{message}");
+    }
+
+    #[test]
+    fn auto_picks_an_enabled_backend() {
+        let backend = Backend::auto();
+        assert!(backend.is_enabled(), "{backend}");
+        // A GPU only counts if wgpu finds a hardware adapter (not lavapipe).
+        if backend == Backend::Wgpu {
+            assert!(gpu_adapter().is_some());
+        }
     }
 
     #[test]

@@ -1,0 +1,312 @@
+//! The command line, as clap parses it: subcommands, options, and their help texts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The examples at the end of `impasto --help`.
+const EXAMPLES: &str = "\
+Examples:
+  # once: download torchvision's trained VGG16 (528 MB) into your cache
+  impasto weights fetch
+  # paint photo.jpg in the style of painting.jpg, 512 px on its longest side
+  impasto transfer --content photo.jpg --style painting.jpg --output out.png
+
+  # without downloading anything: an untrained network, a demo only
+  impasto transfer --content assets/content.png --style assets/style.png \\
+      --output out.png --weights random --size 128 --iterations 50
+
+Run `impasto <command> --help` for every option of a command.";
+
+/// impasto: neural style transfer (Gatys, Ecker & Bethge).
+#[derive(Debug, Parser)]
+#[command(
+    name = "impasto",
+    version,
+    about = "Neural style transfer: repaint a photo in the style of a painting",
+    long_about = "Neural style transfer (Gatys, Ecker & Bethge, 2015): repaint a photo in the \
+                  style of a painting. impasto starts from noise (or the photo) and changes \
+                  the image, pixel by pixel, until the features a VGG16 network sees in it \
+                  match the photo's (content) and the correlations of its features match the \
+                  painting's (style). It also runs the paper's reconstruction experiments.",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Paint a content image in the style of one or more style images.
+    Transfer(TransferArgs),
+    /// The paper's reconstruction experiments: what one layer keeps of an image.
+    #[command(subcommand)]
+    Reconstruct(Reconstruct),
+    /// Get the trained VGG16 weights, or see where impasto looks for them.
+    #[command(subcommand)]
+    Weights(WeightsCommand),
+}
+
+/// `impasto reconstruct content|style`.
+#[derive(Debug, Subcommand)]
+pub enum Reconstruct {
+    /// Rebuild an image from noise using only its features at one layer: low layers give
+    /// the image back almost exactly, high layers keep its layout and lose its details.
+    Content(ReconstructContentArgs),
+    /// Rebuild only the "style" of an image (its Gram matrices at some layers): a texture
+    /// with the image's colours and strokes and none of its arrangement.
+    Style(ReconstructStyleArgs),
+}
+
+/// `impasto weights fetch|path`.
+#[derive(Debug, Subcommand)]
+pub enum WeightsCommand {
+    /// Download torchvision's trained VGG16 weights (vgg16-397923af.pth, 528 MB) into
+    /// impasto's cache (or to $IMPASTO_WEIGHTS) and check their SHA-256. An interrupted
+    /// download resumes when run again.
+    Fetch(FetchArgs),
+    /// Print where impasto looks for the weights, and whether the file is there.
+    Path,
+}
+
+/// `impasto weights fetch`.
+#[derive(Debug, Args)]
+#[command(args_override_self = true)]
+pub struct FetchArgs {
+    /// Download from this address instead of torchvision's (for tests and mirrors).
+    #[arg(long, hide = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// The hex digits the file's SHA-256 must start with (for tests and mirrors).
+    #[arg(long, hide = true, value_name = "HEX")]
+    pub sha256_prefix: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `impasto transfer`.
+#[derive(Debug, Args)]
+#[command(args_override_self = true)]
+pub struct TransferArgs {
+    /// The photo whose content (arrangement, objects) the result keeps. JPEG, PNG, WebP,
+    /// BMP or TIFF.
+    #[arg(long, value_name = "IMAGE")]
+    pub content: PathBuf,
+    /// A painting whose style the result takes. Repeat the option to blend several styles.
+    #[arg(long, value_name = "IMAGE", required = true)]
+    pub style: Vec<PathBuf>,
+    /// How much of each style image, one weight per --style in the same order, separated
+    /// by commas (e.g. 0.7,0.3); normalised to sum to 1. [default: equal weights]
+    #[arg(long, value_name = "W,...", value_delimiter = ',')]
+    pub style_blend: Option<Vec<f64>>,
+    /// Style images are resized to this fraction of --size before their style is taken:
+    /// below 1 gives larger brush strokes, above 1 finer ones. Must be > 0.
+    #[arg(
+        long,
+        value_name = "SCALE",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    pub style_scale: f64,
+    /// α, the weight of the content loss. Higher keeps more of the photo. ≥ 0. [default: 1]
+    #[arg(long, value_name = "ALPHA", allow_negative_numbers = true)]
+    pub content_weight: Option<f64>,
+    /// β, the weight of the style loss. Higher paints more strongly. ≥ 0. [default: 1e7]
+    #[arg(long, value_name = "BETA", allow_negative_numbers = true)]
+    pub style_weight: Option<f64>,
+    /// The layers whose features define content, separated by commas. [default: relu4_2]
+    #[arg(long, value_name = "LAYER,...", value_delimiter = ',')]
+    pub content_layers: Option<Vec<String>>,
+    /// The layers whose Gram matrices define style, separated by commas.
+    /// [default: relu1_1,relu2_1,relu3_1,relu4_1,relu5_1]
+    #[arg(long, value_name = "LAYER,...", value_delimiter = ',')]
+    pub style_layers: Option<Vec<String>>,
+    /// One weight per style layer, in the same order, separated by commas; each ≥ 0.
+    /// [default: 1/(number of style layers) each]
+    #[arg(
+        long,
+        value_name = "W,...",
+        value_delimiter = ',',
+        allow_negative_numbers = true
+    )]
+    pub style_layer_weights: Option<Vec<f64>>,
+    /// Keep the content image's colours: only the luminance takes the style.
+    #[arg(long)]
+    pub original_colors: bool,
+    /// Where to write the result, and how to run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `impasto reconstruct content`.
+#[derive(Debug, Args)]
+#[command(args_override_self = true)]
+pub struct ReconstructContentArgs {
+    /// The image to reconstruct.
+    #[arg(long, value_name = "IMAGE")]
+    pub image: PathBuf,
+    /// The layer whose features are matched (paper names: conv1_1, relu1_1, …, pool5).
+    #[arg(long, value_name = "LAYER", default_value = "relu4_2")]
+    pub layer: String,
+    /// Where to write the result, and how to run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `impasto reconstruct style`.
+#[derive(Debug, Args)]
+#[command(args_override_self = true)]
+pub struct ReconstructStyleArgs {
+    /// The image whose style is reconstructed.
+    #[arg(long, value_name = "IMAGE")]
+    pub image: PathBuf,
+    /// The layers whose Gram matrices are matched, separated by commas; the paper shows
+    /// relu1_1, then relu1_1,relu2_1, and so on up to relu5_1.
+    #[arg(
+        long,
+        value_name = "LAYER,...",
+        value_delimiter = ',',
+        default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
+    )]
+    pub layers: Vec<String>,
+    /// One weight per layer, in the same order, separated by commas; each ≥ 0.
+    /// [default: 1/(number of layers) each]
+    #[arg(
+        long,
+        value_name = "W,...",
+        value_delimiter = ',',
+        allow_negative_numbers = true
+    )]
+    pub layer_weights: Option<Vec<f64>>,
+    /// The image is resized to this fraction of --size. Must be > 0.
+    #[arg(
+        long,
+        value_name = "SCALE",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    pub style_scale: f64,
+    /// Where to write the result, and how to run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The optimizers `--optimizer` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerName {
+    /// L-BFGS, the paper's optimizer: few iterations, several evaluations each.
+    Lbfgs,
+    /// Gradient descent with a fixed learning rate (for comparison).
+    Gd,
+    /// Adam (for comparison).
+    Adam,
+}
+
+/// The L-BFGS line searches `--line-search` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LineSearchName {
+    /// A fixed step (--learning-rate), exactly as torch.optim.LBFGS without line search.
+    None,
+    /// Strong Wolfe conditions (c1 = 1e-4, c2 = 0.9): robust, the default.
+    StrongWolfe,
+    /// Backtracking until the loss falls enough (Armijo, c1 = 1e-4).
+    Armijo,
+}
+
+/// The pooling `--pooling` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PoolingName {
+    /// Max pooling, as the network was trained.
+    Max,
+    /// Average pooling, which the paper found gives smoother images.
+    Avg,
+}
+
+/// The backends `--backend` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendName {
+    /// A GPU through wgpu if this machine has one, else flex.
+    Auto,
+    /// burn's fast CPU backend.
+    Flex,
+    /// burn-ndarray, a slow CPU backend (only in builds with the `ndarray` feature).
+    Ndarray,
+    /// A GPU through wgpu: Vulkan, Metal or DX12.
+    Wgpu,
+    /// NVIDIA CUDA: not available in this build; use wgpu.
+    Cuda,
+}
+
+/// The options every run shares: output, network, optimisation, and what to show.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Where to write the result: a .png, .jpg or .jpeg file (written whole or not at all).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// The network's weights: a torchvision VGG16 file (.pth or .safetensors), or `random`
+    /// for an untrained network (a quick demo, not real style transfer). [default: the
+    /// file `impasto weights fetch` downloads; see `impasto weights path`]
+    #[arg(long, value_name = "PATH|random")]
+    pub weights: Option<String>,
+    /// The result's longest side in pixels; the aspect ratio is kept. 1 to 16384 (the
+    /// default layers need at least 16). Time grows with the number of pixels.
+    #[arg(long, value_name = "PIXELS", default_value_t = impasto::DEFAULT_SIZE)]
+    pub size: u32,
+    /// The number of optimizer iterations; 0 only evaluates the starting image.
+    #[arg(long, value_name = "N", default_value_t = impasto::DEFAULT_ITERATIONS)]
+    pub iterations: usize,
+    /// Where the optimisation starts: `noise` (the paper's choice), `content`, `style`, or
+    /// the path of an image.
+    #[arg(long, value_name = "noise|content|style|PATH", default_value = "noise")]
+    pub init: String,
+    /// Seed of the starting noise and of random weights: the same seed gives the same
+    /// result.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// γ, the weight of the total-variation loss, which smooths pixel noise. ≥ 0.
+    /// [default: 1000 for transfer, 0 for reconstructions]
+    #[arg(long, value_name = "GAMMA", allow_negative_numbers = true)]
+    pub tv_weight: Option<f64>,
+    /// The optimizer.
+    #[arg(long, value_enum, default_value_t = OptimizerName::Lbfgs)]
+    pub optimizer: OptimizerName,
+    /// L-BFGS only: how many past steps approximate the curvature. 1 to 1000.
+    /// [default: 10]
+    #[arg(long, value_name = "M")]
+    pub history: Option<usize>,
+    /// L-BFGS only: how the step length is chosen. [default: strong-wolfe]
+    #[arg(long, value_enum)]
+    pub line_search: Option<LineSearchName>,
+    /// The step size of gd and adam (default 0.001), or of L-BFGS with --line-search none
+    /// (default 1). Must be > 0.
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    pub learning_rate: Option<f64>,
+    /// The network's pooling layers.
+    #[arg(long, value_enum, default_value_t = PoolingName::Max)]
+    pub pooling: PoolingName,
+    /// Where to compute: `auto` picks a GPU (wgpu) when this machine has one, else the CPU
+    /// (flex).
+    #[arg(long, value_enum, default_value_t = BackendName::Auto)]
+    pub backend: BackendName,
+    /// Also write a JSON report: the resolved settings, every iteration's losses,
+    /// gradient norm and time, and how the run ended.
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+    /// Also draw the loss per iteration (log scale: total, content, style, tv) as a PNG.
+    #[arg(long, value_name = "FILE.png")]
+    pub plot: Option<PathBuf>,
+    /// Also save the image every N iterations, next to --output with the iteration in
+    /// its name (out-0010.png, out-0020.png, …).
+    #[arg(long, value_name = "N")]
+    pub save_every: Option<usize>,
+    /// When the output is not a terminal, print `iter = N loss = X` every N iterations
+    /// (and always the last). On a terminal a progress bar shows instead.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub print_every: usize,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

@@ -1,0 +1,205 @@
+//! From parsed arguments to a checked [`StyleTransfer`]: every value the user gave
+//! replaces the library's default, and nothing the user gave is silently ignored.
+
+use std::path::PathBuf;
+
+use impasto::optim::{AdamConfig, GradientDescentConfig, LbfgsConfig, LineSearch};
+use impasto::vgg::{Pooling, VggLayer};
+use impasto::{Backend, ImageInput, Init, OptimizerConfig, StyleTransfer, WeightsSource};
+
+use crate::CliError;
+use crate::args::{
+    BackendName, LineSearchName, OptimizerName, PoolingName, ReconstructContentArgs,
+    ReconstructStyleArgs, RunArgs, TransferArgs,
+};
+
+/// A run to make: the configured transfer and what the command does around it.
+pub struct Job<'a> {
+    /// The configured, validated transfer or reconstruction.
+    pub transfer: StyleTransfer,
+    /// The options about output, backend and display.
+    pub run: &'a RunArgs,
+    /// The input images, for the opening line.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// The job of `impasto transfer`.
+pub fn transfer_job(args: &TransferArgs) -> Result<Job<'_>, CliError> {
+    let styles = args.style.iter().cloned().map(ImageInput::from).collect();
+    let transfer = StyleTransfer::new(args.content.clone(), styles)
+        .with_style_scale(args.style_scale)
+        .with_style_blend(args.style_blend.clone())
+        .with_original_colors(args.original_colors);
+    let mut loss = transfer.loss().clone();
+    if let Some(alpha) = args.content_weight {
+        loss = loss.with_content_weight(alpha);
+    }
+    if let Some(beta) = args.style_weight {
+        loss = loss.with_style_weight(beta);
+    }
+    if let Some(names) = &args.content_layers {
+        loss = loss.with_content_layers(layers(names)?);
+    }
+    if let Some(names) = &args.style_layers {
+        loss = loss.with_style_layers(layers(names)?);
+    }
+    if let Some(weights) = &args.style_layer_weights {
+        loss = loss.with_style_layer_weights(Some(weights.clone()));
+    }
+    let transfer = transfer.with_loss(loss);
+    let mut inputs = vec![args.content.clone()];
+    inputs.extend(args.style.iter().cloned());
+    finish(transfer, &args.run, inputs)
+}
+
+/// The job of `impasto reconstruct content`.
+pub fn reconstruct_content_job(args: &ReconstructContentArgs) -> Result<Job<'_>, CliError> {
+    let layer = layer(&args.layer)?;
+    let transfer = StyleTransfer::reconstruct_content(args.image.clone(), layer);
+    finish(transfer, &args.run, vec![args.image.clone()])
+}
+
+/// The job of `impasto reconstruct style`.
+pub fn reconstruct_style_job(args: &ReconstructStyleArgs) -> Result<Job<'_>, CliError> {
+    let transfer = StyleTransfer::reconstruct_style(args.image.clone(), layers(&args.layers)?)
+        .with_style_scale(args.style_scale);
+    let transfer = match &args.layer_weights {
+        Some(weights) => {
+            let loss = transfer
+                .loss()
+                .clone()
+                .with_style_layer_weights(Some(weights.clone()));
+            transfer.with_loss(loss)
+        }
+        None => transfer,
+    };
+    finish(transfer, &args.run, vec![args.image.clone()])
+}
+
+/// The settings every task shares, then [`StyleTransfer::validate`].
+fn finish(
+    transfer: StyleTransfer,
+    run: &RunArgs,
+    inputs: Vec<PathBuf>,
+) -> Result<Job<'_>, CliError> {
+    let weights = match &run.weights {
+        Some(text) if text.trim().is_empty() => {
+            return Err(CliError::new(
+                "--weights is empty; give a weights file, or `random`",
+            ));
+        }
+        Some(text) => text.parse::<WeightsSource>().unwrap_or_else(|e| match e {}),
+        None => WeightsSource::Default,
+    };
+    let init: Init = run.init.parse()?;
+    let mut transfer = transfer
+        .with_weights(weights)
+        .with_size(run.size)
+        .with_iterations(run.iterations)
+        .with_init(init)
+        .with_seed(run.seed)
+        .with_optimizer(optimizer(run)?)
+        .with_pooling(match run.pooling {
+            PoolingName::Max => Pooling::Max,
+            PoolingName::Avg => Pooling::Avg,
+        });
+    if let Some(gamma) = run.tv_weight {
+        let loss = transfer.loss().clone().with_tv_weight(gamma);
+        transfer = transfer.with_loss(loss);
+    }
+    if run.save_every == Some(0) {
+        return Err(CliError::new(
+            "--save-every must be at least 1 (an image every N iterations)",
+        ));
+    }
+    if run.print_every == 0 {
+        return Err(CliError::new(
+            "--print-every must be at least 1 (a line every N iterations)",
+        ));
+    }
+    transfer.validate()?;
+    Ok(Job {
+        transfer,
+        run,
+        inputs,
+    })
+}
+
+/// The optimizer the options describe; an option that does not apply to the chosen
+/// optimizer is an error rather than ignored.
+fn optimizer(run: &RunArgs) -> Result<OptimizerConfig, CliError> {
+    let only_lbfgs = |option: &str| {
+        CliError::new(format!(
+            "{option} only applies to --optimizer lbfgs, not {}",
+            match run.optimizer {
+                OptimizerName::Lbfgs => "lbfgs",
+                OptimizerName::Gd => "gd",
+                OptimizerName::Adam => "adam",
+            }
+        ))
+    };
+    Ok(match run.optimizer {
+        OptimizerName::Lbfgs => {
+            let mut config = LbfgsConfig::default();
+            if let Some(m) = run.history {
+                config = config.with_history(m)?;
+            }
+            let line_search = match (run.line_search, run.learning_rate) {
+                (Some(LineSearchName::None), rate) => LineSearch::None {
+                    learning_rate: rate.unwrap_or(1.0),
+                },
+                (_, Some(_)) => {
+                    return Err(CliError::new(
+                        "--learning-rate only applies to L-BFGS with --line-search none (or to \
+                         --optimizer gd or adam); a line search chooses its own step",
+                    ));
+                }
+                (Some(LineSearchName::Armijo), None) => LineSearch::Armijo { c1: 1e-4 },
+                (Some(LineSearchName::StrongWolfe) | None, None) => LineSearch::default(),
+            };
+            OptimizerConfig::Lbfgs(config.with_line_search(line_search)?)
+        }
+        OptimizerName::Gd | OptimizerName::Adam => {
+            if run.history.is_some() {
+                return Err(only_lbfgs("--history"));
+            }
+            if run.line_search.is_some() {
+                return Err(only_lbfgs("--line-search"));
+            }
+            if run.optimizer == OptimizerName::Gd {
+                let mut config = GradientDescentConfig::default();
+                if let Some(rate) = run.learning_rate {
+                    config = config.with_learning_rate(rate)?;
+                }
+                OptimizerConfig::GradientDescent(config)
+            } else {
+                let mut config = AdamConfig::default();
+                if let Some(rate) = run.learning_rate {
+                    config = config.with_learning_rate(rate)?;
+                }
+                OptimizerConfig::Adam(config)
+            }
+        }
+    })
+}
+
+/// One layer by its paper name.
+fn layer(name: &str) -> Result<VggLayer, CliError> {
+    Ok(name.parse::<VggLayer>()?)
+}
+
+/// A list of layers by their paper names.
+fn layers(names: &[String]) -> Result<Vec<VggLayer>, CliError> {
+    names.iter().map(|name| layer(name)).collect()
+}
+
+/// The backend `--backend` names; `auto` looks for a GPU.
+pub fn backend(name: BackendName) -> Backend {
+    match name {
+        BackendName::Auto => Backend::auto(),
+        BackendName::Flex => Backend::Flex,
+        BackendName::Ndarray => Backend::NdArray,
+        BackendName::Wgpu => Backend::Wgpu,
+        BackendName::Cuda => Backend::Cuda,
+    }
+}

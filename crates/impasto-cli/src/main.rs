@@ -1,0 +1,188 @@
+//! `impasto`: neural style transfer (Gatys, Ecker & Bethge) from the command line.
+//!
+//! The command optimises an image, pixel by pixel, so that a VGG16 network sees the
+//! content of one photo and the style of one or more paintings in it. It also runs the
+//! paper's two reconstruction experiments, and downloads the trained network:
+//!
+//! ```text
+//! impasto weights fetch          # once: torchvision's VGG16 (528 MB) into the cache
+//! impasto transfer --content photo.jpg --style painting.jpg --output out.png \
+//!     --size 512 --iterations 500 --report run.json --plot loss.png
+//! impasto reconstruct content --image photo.jpg --layer relu2_2 --output content.png
+//! impasto reconstruct style --image painting.jpg --layers relu1_1,relu2_1 --output style.png
+//! impasto weights path           # where the weights are looked for
+//! ```
+//!
+//! `--weights random` runs an untrained network instead (a demo, announced as such).
+//! On a terminal a progress bar shows the iteration, the loss and the rate; otherwise
+//! the command prints lines like `iter = 12 loss = 5.225`. The first Ctrl-C stops after
+//! the current iteration and still writes the best image so far, the report and the plot
+//! (exit status 0); a second one quits at once (status 130) and leaves no partial file.
+//! Errors are one sentence on stderr (`error: ...`) with exit status 1 (2 for a command
+//! line clap cannot parse), and every output is checked to be writable before the run.
+//!
+//! The options, their defaults and valid ranges are in `impasto <command> --help`
+//! ([`args`]); the command-line contract is in the repository's `DESIGN.md`.
+
+mod args;
+mod config;
+mod interrupt;
+mod outputs;
+mod plot;
+mod progress;
+mod run;
+mod weights_cmd;
+
+use std::fmt;
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::args::{Cli, Command, Reconstruct, WeightsCommand};
+
+/// An error the command reports: one sentence, printed as `error: ...`.
+#[derive(Debug)]
+pub struct CliError(String);
+
+impl CliError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        CliError(message.into())
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(error: E) -> Self {
+        CliError(error.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
+    match dispatch(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", one_line(&error.to_string()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: &Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Transfer(args) => run::run(config::transfer_job(args)?),
+        Command::Reconstruct(Reconstruct::Content(args)) => {
+            run::run(config::reconstruct_content_job(args)?)
+        }
+        Command::Reconstruct(Reconstruct::Style(args)) => {
+            run::run(config::reconstruct_style_job(args)?)
+        }
+        Command::Weights(WeightsCommand::Fetch(args)) => weights_cmd::fetch(args),
+        Command::Weights(WeightsCommand::Path) => weights_cmd::path(),
+    }
+}
+
+/// Help and version go to stdout as clap writes them; a command line clap cannot parse
+/// becomes one line on stderr, exit status 2.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    let code = u8::try_from(error.exit_code()).unwrap_or(2);
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return ExitCode::from(code);
+    }
+    eprintln!("{}", clap_one_line(&error.to_string()));
+    ExitCode::from(code)
+}
+
+/// clap's error text (message, tips, usage, "for more information") as one line: the
+/// message and its tips, then a pointer to `--help`.
+fn clap_one_line(text: &str) -> String {
+    let mut line = String::new();
+    for part in text.lines().map(str::trim) {
+        if part.starts_with("Usage:") || part.starts_with("For more information") {
+            break;
+        }
+        if part.is_empty() {
+            continue;
+        }
+        if !line.is_empty() {
+            let glue = if line.ends_with(':') || part.starts_with('[') {
+                " "
+            } else {
+                "; "
+            };
+            line.push_str(glue);
+        }
+        line.push_str(part);
+    }
+    if !line.starts_with("error:") {
+        line.insert_str(0, "error: ");
+    }
+    line.push_str(" (see --help)");
+    line
+}
+
+/// A message on one line (a nested error's text could hold line breaks).
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn clap_errors_become_one_line() {
+        let error = Cli::try_parse_from(["impasto", "transfer", "--style", "s.png"]).unwrap_err();
+        let line = clap_one_line(&error.to_string());
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.starts_with("error: "), "{line}");
+        assert!(line.contains("--content"), "{line}");
+        let error = Cli::try_parse_from(["impasto", "transfer", "--backend", "tpu"]).unwrap_err();
+        let line = clap_one_line(&error.to_string());
+        assert!(line.contains("possible values"), "{line}");
+        assert!(line.contains("wgpu"), "{line}");
+    }
+
+    #[test]
+    fn help_states_the_library_defaults() {
+        let help = Cli::command()
+            .find_subcommand_mut("transfer")
+            .expect("transfer exists")
+            .render_long_help()
+            .to_string();
+        use impasto::loss::{DEFAULT_CONTENT_WEIGHT, DEFAULT_STYLE_WEIGHT, DEFAULT_TV_WEIGHT};
+        assert_eq!(DEFAULT_CONTENT_WEIGHT, 1.0);
+        assert_eq!(DEFAULT_STYLE_WEIGHT, 1e7);
+        assert_eq!(DEFAULT_TV_WEIGHT, 1e3);
+        for expected in [
+            "[default: 1]",
+            "[default: 1e7]",
+            "1000 for transfer",
+            "[default: 512]",
+        ] {
+            assert!(help.contains(expected), "{expected} missing from:\n{help}");
+        }
+    }
+}

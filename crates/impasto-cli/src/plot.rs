@@ -1,0 +1,188 @@
+//! `--plot`: the loss per iteration as a PNG line chart (log y axis), drawn with
+//! plotters into memory and written atomically.
+//!
+//! Text needs a font. plotters' `ab_glyph` backend draws with a font impasto reads at run
+//! time from a system font file (no font is shipped, no fontconfig is needed); without
+//! one, the chart is drawn without text and the caller warns.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use impasto::RunReport;
+use plotters::coord::combinators::IntoLogRange;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+/// The chart's size in pixels.
+const SIZE: (u32, u32) = (900, 560);
+
+/// The environment variable naming the font file of the chart's text (a TrueType or
+/// OpenType file); when unset, common system locations are tried.
+pub const FONT_ENV: &str = "IMPASTO_PLOT_FONT";
+
+/// Where fonts usually are: Debian/Ubuntu, Fedora, Arch, other Linux, macOS, Windows.
+const SYSTEM_FONTS: &[&str] = &[
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/liberation-sans/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/freefont/FreeSans.ttf",
+    "/usr/share/fonts/noto/NotoSans-Regular.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+    "/System/Library/Fonts/Supplemental/Arial.ttf",
+    "/Library/Fonts/Arial.ttf",
+    "C:\\Windows\\Fonts\\arial.ttf",
+];
+
+/// The font family name the chart's text asks plotters for.
+const FAMILY: &str = "sans-serif";
+
+/// Registers a font with plotters, once per process; `Err` says why there is none.
+fn font() -> Result<(), String> {
+    static FONT: OnceLock<Result<(), String>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        let candidates: Vec<PathBuf> = match std::env::var_os(FONT_ENV) {
+            Some(path) if !path.is_empty() => vec![PathBuf::from(path)],
+            _ => SYSTEM_FONTS.iter().map(PathBuf::from).collect(),
+        };
+        for path in &candidates {
+            let Ok(bytes) = std::fs::read(path) else {
+                continue;
+            };
+            // plotters keeps registered fonts for the life of the process.
+            let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+            if register_font(FAMILY, FontStyle::Normal, bytes).is_ok() {
+                return Ok(());
+            }
+        }
+        Err(match std::env::var_os(FONT_ENV) {
+            Some(path) if !path.is_empty() => format!(
+                "{FONT_ENV}={} is not a readable font file",
+                Path::new(&path).display()
+            ),
+            _ => format!("no system font found (set {FONT_ENV} to a .ttf file)"),
+        })
+    })
+    .clone()
+}
+
+/// One curve of the chart.
+struct Series {
+    label: &'static str,
+    color: RGBColor,
+    points: Vec<(u64, f64)>,
+}
+
+/// The curves: the total, then each term's weighted contribution (α·L_c, β·L_s,
+/// γ·L_tv), so all are on the scale of the total; terms that are zero throughout are
+/// left out. Only positive, finite values can be drawn on a log axis.
+fn series(report: &RunReport) -> Vec<Series> {
+    let c = &report.config;
+    let curve = |label, color, value: &dyn Fn(&impasto::IterationReport) -> f64| Series {
+        label,
+        color,
+        points: report
+            .records
+            .iter()
+            .map(|r| (r.iteration as u64, value(r)))
+            .filter(|&(_, y)| y.is_finite() && y > 0.0)
+            .collect(),
+    };
+    let all = [
+        curve("total", BLACK, &|r| r.loss),
+        curve("content α·Lc", RGBColor(0, 114, 178), &|r| {
+            c.content_weight * r.content
+        }),
+        curve("style β·Ls", RGBColor(213, 94, 0), &|r| {
+            c.style_weight * r.style
+        }),
+        curve("tv γ·Ltv", RGBColor(0, 158, 115), &|r| c.tv_weight * r.tv),
+    ];
+    all.into_iter().filter(|s| !s.points.is_empty()).collect()
+}
+
+/// Draws the chart of `report` and writes it to `path` as PNG, atomically. Returns a
+/// warning to show if the chart has no text (no font).
+pub fn write(report: &RunReport, path: &Path) -> Result<Option<String>, impasto::ImpastoError> {
+    let font = font();
+    let (width, height) = SIZE;
+    let mut pixels = vec![255u8; width as usize * height as usize * 3];
+    let drawn = draw(report, &mut pixels, font.is_ok());
+    let warning = match (&font, drawn) {
+        (_, Err(error)) => Some(format!("the loss plot could not be drawn fully: {error}")),
+        (Err(why), Ok(())) => Some(format!("the loss plot has no text: {why}")),
+        (Ok(()), Ok(())) => None,
+    };
+    let image = image::RgbImage::from_raw(width, height, pixels)
+        .expect("the buffer holds width × height RGB pixels");
+    impasto::save_image(&image, path)?;
+    Ok(warning)
+}
+
+fn draw(report: &RunReport, pixels: &mut [u8], text: bool) -> Result<(), String> {
+    let series = series(report);
+    let root = BitMapBackend::with_buffer(pixels, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let last = report.records.last().map_or(0, |r| r.iteration).max(1) as u64;
+    let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+    let (low, high) = ys.fold((f64::INFINITY, 0.0f64), |(lo, hi), y| {
+        (lo.min(y), hi.max(y))
+    });
+    let (low, high) = if low.is_finite() {
+        (low / 2.0, high * 2.0)
+    } else {
+        (0.1, 10.0)
+    };
+
+    let mut builder = ChartBuilder::on(&root);
+    builder.margin(16);
+    if text {
+        let title = match report.config.random_weights {
+            true => "loss per iteration (random weights)",
+            false => "loss per iteration",
+        };
+        builder
+            .caption(title, (FAMILY, 22))
+            .x_label_area_size(44)
+            .y_label_area_size(80);
+    }
+    let mut chart = builder
+        .build_cartesian_2d(0u64..last, (low..high).log_scale())
+        .map_err(|e| e.to_string())?;
+    let mut mesh = chart.configure_mesh();
+    if text {
+        mesh.x_desc("iteration")
+            .y_desc("loss (log scale)")
+            .label_style((FAMILY, 14))
+            .axis_desc_style((FAMILY, 16))
+            .y_label_formatter(&|y| format!("{y:.0e}"));
+    } else {
+        mesh.x_labels(0).y_labels(0);
+    }
+    mesh.draw().map_err(|e| e.to_string())?;
+
+    for s in &series {
+        let color = s.color;
+        let line = LineSeries::new(s.points.iter().copied(), color.stroke_width(2));
+        let drawn = chart.draw_series(line).map_err(|e| e.to_string())?;
+        if text {
+            drawn.label(s.label).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+        }
+    }
+    if text {
+        chart
+            .configure_series_labels()
+            .label_font((FAMILY, 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(|e| e.to_string())?;
+    }
+    root.present().map_err(|e| e.to_string())?;
+    Ok(())
+}

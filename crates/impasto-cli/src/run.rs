@@ -1,0 +1,154 @@
+//! Running a transfer or reconstruction: checks, the device, progress, Ctrl-C, and the
+//! files at the end.
+
+use std::time::Instant;
+
+use impasto::optim::Control;
+use impasto::{Progress, RunReport};
+
+use crate::config::{self, Job};
+use crate::outputs::Outputs;
+use crate::progress::{self, Display};
+use crate::{CliError, interrupt, plot};
+
+/// What a finished run prints and returns.
+pub fn run(job: Job<'_>) -> Result<(), CliError> {
+    let started = Instant::now();
+    let Job {
+        transfer,
+        run,
+        inputs,
+    } = job;
+    let outputs = Outputs::new(run);
+    outputs.check(&inputs)?;
+    let mut display = Display::new(run.quiet, run.print_every);
+
+    let backend = config::backend(run.backend);
+    let device = backend.device()?;
+    if matches!(run.weights.as_deref(), Some("random")) {
+        display.warn(
+            "--weights random: the network is untrained (random weights), so this is a demo of \
+             the method, not real style transfer; run `impasto weights fetch` for the trained \
+             VGG16",
+        );
+    }
+    display.note(&format!(
+        "{}: {} -> {} ({} px, {} iterations, backend {backend})",
+        match transfer.task() {
+            impasto::Task::Transfer => "transfer",
+            impasto::Task::ReconstructContent => "reconstruct content",
+            impasto::Task::ReconstructStyle => "reconstruct style",
+        },
+        inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + "),
+        outputs.image.display(),
+        run.size,
+        transfer.iterations(),
+    ));
+
+    let print = Box::new(progress::print_line);
+    let quiet = run.quiet;
+    let notify: Box<dyn Fn(&str) + Send + Sync> = Box::new(move |message: &str| {
+        if !quiet {
+            print(message);
+        }
+    });
+    if let Err(why) = interrupt::install(outputs.paths(), notify) {
+        display.warn(&format!(
+            "Ctrl-C cannot stop the run gracefully ({why}); it will end the program"
+        ));
+    }
+
+    display.start(transfer.iterations());
+    let mut save_failed = false;
+    let mut observer = |p: &Progress<'_>| {
+        let record = p.record();
+        display.iteration(record);
+        if let Some(every) = outputs.save_every
+            && record.iteration > 0
+            && record.iteration.is_multiple_of(every)
+            && !save_failed
+        {
+            let path = outputs.intermediate(record.iteration, p.max_iterations());
+            let image = p.image();
+            if let Err(error) = interrupt::writing(&path, || impasto::save_image(&image, &path)) {
+                display.warn(&format!("{error}; no more intermediate images are saved"));
+                save_failed = true;
+            }
+        }
+        if interrupt::stop_requested() {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    };
+    let result = transfer.run(&device, &mut observer);
+    let output = match result {
+        Ok(output) => output,
+        Err(error) => {
+            display.finish(None);
+            return Err(error.into());
+        }
+    };
+    display.finish(output.report.records.last());
+
+    let image_path = &outputs.image;
+    interrupt::writing(image_path, || {
+        impasto::save_image(&output.image, image_path)
+    })?;
+    let mut written = vec![image_path.display().to_string()];
+    if let Some(path) = &outputs.report {
+        interrupt::writing(path, || output.report.save(path))?;
+        written.push(path.display().to_string());
+    }
+    if let Some(path) = &outputs.plot {
+        if let Some(warning) = interrupt::writing(path, || plot::write(&output.report, path))? {
+            display.warn(&warning);
+        }
+        written.push(path.display().to_string());
+    }
+    display.note(&summary(&output.report, started, &written));
+    if output.report.config.random_weights {
+        display.note("(made with random weights: an untrained network, not real style transfer)");
+    }
+    Ok(())
+}
+
+/// `done: 120 iterations, 151 evaluations, 43.2 s, maximum iterations reached; wrote out.png`.
+fn summary(report: &RunReport, started: Instant, written: &[String]) -> String {
+    let iterations = report.records.last().map_or(0, |r| r.iteration);
+    let how = if report.termination == "stopped" && interrupt::stop_requested() {
+        "stopped by Ctrl-C".to_owned()
+    } else {
+        report.termination_message.clone()
+    };
+    let best_loss = report
+        .records
+        .iter()
+        .find(|r| r.iteration == report.best_iteration)
+        .map_or(f64::NAN, |r| r.loss);
+    let best = if report.best_iteration != iterations {
+        format!(" (best at iteration {})", report.best_iteration)
+    } else {
+        String::new()
+    };
+    let plural = if iterations == 1 { "" } else { "s" };
+    format!(
+        "done: {iterations} iteration{plural}, {} evaluations, {}, {how}; loss {}{best}; wrote {}",
+        report.evaluations,
+        seconds(started.elapsed().as_secs_f64()),
+        progress::number(best_loss),
+        written.join(", ")
+    )
+}
+
+fn seconds(s: f64) -> String {
+    if s < 60.0 {
+        format!("{s:.1} s")
+    } else {
+        format!("{}m {:04.1}s", (s / 60.0).floor(), s % 60.0)
+    }
+}

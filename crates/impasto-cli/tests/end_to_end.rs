@@ -1,0 +1,253 @@
+//! The `impasto` command end to end: random weights on the flex CPU backend, tiny images.
+
+mod common;
+
+use common::{FAST, assert_success, files, images, impasto, scratch, stderr, stdout};
+use serde_json::Value;
+
+/// The fields the contract (DESIGN.md) requires of every record.
+const RECORD_FIELDS: [&str; 10] = [
+    "iteration",
+    "evaluations",
+    "loss",
+    "content",
+    "style",
+    "style_per_layer",
+    "tv",
+    "grad_norm",
+    "step",
+    "elapsed_ms",
+];
+
+fn read_report(path: &std::path::Path) -> Value {
+    let text = std::fs::read_to_string(path).expect("the report exists");
+    serde_json::from_str(&text).expect("the report is JSON")
+}
+
+#[test]
+fn transfer_writes_the_image_report_plot_and_intermediates() {
+    let dir = scratch("transfer");
+    let (content, style) = images(&dir);
+    let (out, report, plot) = (
+        dir.join("out.png"),
+        dir.join("run.json"),
+        dir.join("loss.png"),
+    );
+    let mut args = common::args(&[
+        &"transfer",
+        &"--content",
+        &content,
+        &"--style",
+        &style,
+        &"--output",
+        &out,
+        &"--report",
+        &report,
+        &"--plot",
+        &plot,
+    ]);
+    args.extend(FAST.iter().map(Into::into));
+    args.extend(
+        [
+            "--size",
+            "40",
+            "--iterations",
+            "6",
+            "--save-every",
+            "2",
+            "--print-every",
+            "2",
+        ]
+        .map(Into::into),
+    );
+    let output = impasto(&args);
+    assert_success(&output);
+    let err = stderr(&output);
+
+    // Plain progress lines (stderr is a pipe), the random-weights warning, the summary.
+    for line in ["iter = 0 loss = ", "iter = 2 loss = ", "iter = 4 loss = "] {
+        assert!(err.contains(line), "{line:?} missing from:\n{err}");
+    }
+    assert!(err.contains("untrained"), "{err}");
+    assert!(err.contains("done: ") && err.contains("wrote"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let image = image::open(&out).expect("the output is an image");
+    assert_eq!(image.width().max(image.height()), 40);
+
+    let json = read_report(&report);
+    for field in ["config", "records", "termination", "duration_ms"] {
+        assert!(json.get(field).is_some(), "report lacks {field}: {json}");
+    }
+    let config = &json["config"];
+    for field in [
+        "content_weight",
+        "style_weight",
+        "tv_weight",
+        "size",
+        "weights",
+    ] {
+        assert!(
+            config.get(field).is_some(),
+            "config lacks {field}: {config}"
+        );
+    }
+    assert_eq!(config["weights"], "random");
+    let records = json["records"].as_array().expect("records is a list");
+    assert!(records.len() >= 2, "{records:?}");
+    assert_eq!(records[0]["iteration"], 0);
+    for record in records {
+        for field in RECORD_FIELDS {
+            assert!(
+                record.get(field).is_some(),
+                "record lacks {field}: {record}"
+            );
+        }
+    }
+    let first = records[0]["loss"].as_f64().unwrap();
+    let last = records.last().unwrap()["loss"].as_f64().unwrap();
+    assert!(last < first, "the loss did not fall: {first} -> {last}");
+
+    let png = std::fs::read(&plot).expect("the plot exists");
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "the plot is not a PNG"
+    );
+    assert_eq!(image::load_from_memory(&png).unwrap().width(), 900);
+
+    let names = files(&dir);
+    let last_iteration = records.last().unwrap()["iteration"].as_u64().unwrap();
+    for i in (2..=last_iteration).step_by(2) {
+        let name = format!("out-{i:04}.png");
+        assert!(names.contains(&name), "{name} missing: {names:?}");
+    }
+    assert!(!names.iter().any(|n| n.ends_with(".partial")), "{names:?}");
+}
+
+#[test]
+fn zero_iterations_write_a_report_with_record_0_only() {
+    let dir = scratch("zero");
+    let (content, style) = images(&dir);
+    let (out, report) = (dir.join("out.jpg"), dir.join("run.json"));
+    let mut args = common::args(&[
+        &"transfer",
+        &"--content",
+        &content,
+        &"--style",
+        &style,
+        &"-o",
+        &out,
+        &"--report",
+        &report,
+    ]);
+    args.extend(FAST.iter().map(Into::into));
+    args.extend(["--size", "32", "--iterations", "0"].map(Into::into));
+    let output = impasto(&args);
+    assert_success(&output);
+    assert!(stderr(&output).contains("iter = 0 loss = "));
+    assert!(image::open(&out).is_ok());
+    let json = read_report(&report);
+    let records = json["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["iteration"], 0);
+}
+
+#[test]
+fn quiet_prints_nothing() {
+    let dir = scratch("quiet");
+    let (content, style) = images(&dir);
+    let out = dir.join("out.png");
+    let mut args = common::args(&[&"transfer", &"--content", &content, &"--style", &style]);
+    args.extend(common::args(&[&"-o", &out, &"--quiet"]));
+    args.extend(FAST.iter().map(Into::into));
+    args.extend(["--size", "32", "--iterations", "2"].map(Into::into));
+    let output = impasto(&args);
+    assert_success(&output);
+    assert_eq!(stderr(&output), "");
+    assert_eq!(stdout(&output), "");
+    assert!(out.is_file());
+}
+
+#[test]
+fn reconstruct_content_and_style_run() {
+    let dir = scratch("reconstruct");
+    let (content, style) = images(&dir);
+    let (a, b) = (dir.join("content.png"), dir.join("style.png"));
+    let report = dir.join("style.json");
+    let mut args = common::args(&[&"reconstruct", &"content", &"--image", &content, &"-o", &a]);
+    args.extend(["--layer", "relu2_2", "--size", "32", "--iterations", "4"].map(Into::into));
+    args.extend(FAST.iter().map(Into::into));
+    assert_success(&impasto(&args));
+    assert!(image::open(&a).is_ok());
+
+    let mut args = common::args(&[&"reconstruct", &"style", &"--image", &style, &"-o", &b]);
+    args.extend(common::args(&[&"--report", &report]));
+    args.extend(
+        [
+            "--layers",
+            "relu1_1,relu2_1",
+            "--size",
+            "32",
+            "--iterations",
+            "4",
+        ]
+        .map(Into::into),
+    );
+    args.extend(FAST.iter().map(Into::into));
+    assert_success(&impasto(&args));
+    assert!(image::open(&b).is_ok());
+    let json = read_report(&report);
+    assert_eq!(json["config"]["task"], "reconstruct_style");
+    assert_eq!(
+        json["config"]["style_layers"],
+        serde_json::json!(["relu1_1", "relu2_1"])
+    );
+}
+
+#[test]
+fn help_explains_the_program_and_its_options() {
+    let output = impasto(["--help"]);
+    assert_success(&output);
+    let help = stdout(&output);
+    assert!(help.contains("style transfer"), "{help}");
+    assert!(help.contains("impasto transfer --content"), "{help}");
+    let output = impasto(["transfer", "--help"]);
+    assert_success(&output);
+    let help = stdout(&output);
+    for option in [
+        "--content",
+        "--style-blend",
+        "--tv-weight",
+        "--backend",
+        "--save-every",
+    ] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+    assert!(help.contains("[default: 512]"), "{help}");
+}
+
+#[test]
+fn weights_path_says_where_and_whether() {
+    let dir = scratch("weights-path");
+    let file = dir.join("vgg16.pth");
+    let output = common_weights(&["weights", "path"], &file);
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(text.starts_with(&file.display().to_string()), "{text}");
+    assert!(
+        text.contains("missing") && text.contains("impasto weights fetch"),
+        "{text}"
+    );
+    std::fs::write(&file, b"not really weights").unwrap();
+    let text = stdout(&common_weights(&["weights", "path"], &file));
+    assert!(text.contains("present"), "{text}");
+}
+
+/// Runs the binary with `IMPASTO_WEIGHTS` set to `file`.
+fn common_weights(args: &[&str], file: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(common::BIN)
+        .args(args)
+        .env("IMPASTO_WEIGHTS", file)
+        .output()
+        .expect("run impasto")
+}
