@@ -72,6 +72,8 @@ fn a_transfer_lowers_the_loss_and_reports_every_iteration() {
     assert_eq!(output.image.dimensions(), (48, 32));
     assert_eq!(report.config.image_size, [48, 32]);
     assert!(report.config.random_weights);
+    // The run's iteration limit replaced the optimizer's: ⌊1.25 × 12⌋ evaluations.
+    assert_eq!(report.config.optimizer.max_evaluations, Some(15));
     assert_eq!(report.config.weights, "random");
     assert_eq!(seen, (0..=12).collect::<Vec<_>>(), "{}", report.termination);
 

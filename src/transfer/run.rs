@@ -13,7 +13,7 @@ use impasto_optim::{Control, Evaluation, IterationRecord, Termination};
 use impasto_vgg::{Pooling, Vgg, VggConfig, portable_rng};
 
 use super::settings::resolved_blend;
-use super::{Init, Progress, StyleTransfer, Task, TransferObserver};
+use super::{Init, OptimizerConfig, Progress, StyleTransfer, Task, TransferObserver};
 use crate::colors::keep_original_colors;
 use crate::report::{IterationReport, ResolvedConfig, RunReport, StyleReport};
 use crate::{ImpastoError, image_to_tensor, resize_longest_side, tensor_to_image};
@@ -109,7 +109,15 @@ pub(super) fn run(
     let loss = TotalLoss::new(loss_config, content_targets, style_targets)?;
 
     let x0 = initial_image(transfer, content.as_ref(), &styles, (width, height), device)?;
-    let config = resolved_config(transfer, &vgg, (width, height), &styles, &blend, device);
+    let config = resolved_config(
+        transfer,
+        &optimizer,
+        &vgg,
+        (width, height),
+        &styles,
+        &blend,
+        device,
+    );
 
     let candidates = RefCell::new(Vec::<Candidate>::new());
     let failure = RefCell::new(None::<LossError>);
@@ -270,6 +278,7 @@ fn initial_image(
 
 fn resolved_config(
     transfer: &StyleTransfer,
+    optimizer: &OptimizerConfig,
     vgg: &Vgg,
     (width, height): (u32, u32),
     styles: &[Rgb32FImage],
@@ -324,7 +333,7 @@ fn resolved_config(
         } else {
             Vec::new()
         },
-        optimizer: transfer.optimizer.report(),
+        optimizer: optimizer.report(),
         pooling: match vgg.pooling() {
             Pooling::Max => "max",
             Pooling::Avg => "avg",
