@@ -130,12 +130,13 @@ fn draw(report: &RunReport, pixels: &mut [u8], text: bool) -> Result<(), String>
     let (low, high) = ys.fold((f64::INFINITY, 0.0f64), |(lo, hi), y| {
         (lo.min(y), hi.max(y))
     });
+    // At most 15 decades below the top: plotters' log axis loops forever on a range
+    // that reaches 0 (subnormal values halve to 0), and nothing below is readable.
     let (low, high) = if low.is_finite() {
-        (low / 2.0, high * 2.0)
+        (f64::max(low / 2.0, high * 2e-15), high * 2.0)
     } else {
         (0.1, 10.0)
     };
-
     let mut builder = ChartBuilder::on(&root);
     builder.margin(16);
     if text {
@@ -158,14 +159,14 @@ fn draw(report: &RunReport, pixels: &mut [u8], text: bool) -> Result<(), String>
             .label_style((FAMILY, 14))
             .axis_desc_style((FAMILY, 16))
             .y_label_formatter(&|y| format!("{y:.0e}"));
-    } else {
-        mesh.x_labels(0).y_labels(0);
     }
+    // Without text there are no label areas, so the mesh draws no labels.
     mesh.draw().map_err(|e| e.to_string())?;
 
     for s in &series {
         let color = s.color;
-        let line = LineSeries::new(s.points.iter().copied(), color.stroke_width(2));
+        let points = s.points.iter().map(|&(x, y)| (x, y.max(low)));
+        let line = LineSeries::new(points, color.stroke_width(2));
         let drawn = chart.draw_series(line).map_err(|e| e.to_string())?;
         if text {
             drawn.label(s.label).legend(move |(x, y)| {
@@ -185,4 +186,65 @@ fn draw(report: &RunReport, pixels: &mut [u8], text: bool) -> Result<(), String>
     }
     root.present().map_err(|e| e.to_string())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report of `n` iterations whose terms fall geometrically; `tv` is zero throughout.
+    fn report(n: usize) -> RunReport {
+        let records: Vec<String> = (0..=n)
+            .map(|i| {
+                let f = 0.9f64.powi(i as i32);
+                format!(
+                    r#"{{"iteration": {i}, "evaluations": {}, "loss": {}, "content": {},
+                    "style": {}, "style_per_layer": {{}}, "tv": 0.0, "grad_norm": 1.0,
+                    "step": 1.0, "elapsed_ms": {}}}"#,
+                    i + 1,
+                    1e6 * f + 50.0,
+                    50.0 * f,
+                    1e-1 * f,
+                    i * 10
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"impasto_version": "0", "config": {{"task": "transfer", "content": "c.png",
+            "styles": [], "weights": "random", "random_weights": true, "size": 32,
+            "image_size": [32, 32], "style_scale": 1.0, "iterations": {n}, "init": "noise",
+            "seed": 0, "content_weight": 1.0, "style_weight": 1e7, "tv_weight": 1000.0,
+            "content_layers": [], "style_layers": [], "style_layer_weights": [],
+            "optimizer": {{"name": "lbfgs"}}, "pooling": "max", "original_colors": false,
+            "device": "test"}}, "records": [{}], "termination": "max_iterations",
+            "termination_message": "maximum iterations reached", "best_iteration": {n},
+            "evaluations": {}, "duration_ms": 1.0}}"#,
+            records.join(","),
+            n + 1
+        );
+        RunReport::from_json(&json).expect("a valid report")
+    }
+
+    #[test]
+    fn series_are_weighted_and_all_zero_terms_are_left_out() {
+        let series = series(&report(3));
+        let labels: Vec<_> = series.iter().map(|s| s.label).collect();
+        assert_eq!(labels, ["total", "content α·Lc", "style β·Ls"]);
+        // β = 1e7 times L_s = 0.1 at iteration 0.
+        assert!((series[2].points[0].1 - 1e6).abs() < 1e-3);
+    }
+
+    #[test]
+    fn charts_of_any_length_draw_with_and_without_text() {
+        let text = font().is_ok();
+        for n in [0, 1, 2, 3, 7, 10, 99, 500, 12_345] {
+            let report = report(n);
+            let mut pixels = vec![255u8; SIZE.0 as usize * SIZE.1 as usize * 3];
+            draw(&report, &mut pixels, false).unwrap_or_else(|e| panic!("{n}: {e}"));
+            if text {
+                draw(&report, &mut pixels, true).unwrap_or_else(|e| panic!("{n}: {e}"));
+            }
+            assert!(pixels.iter().any(|&p| p != 255), "{n}: nothing drawn");
+        }
+    }
 }

@@ -95,12 +95,12 @@ impl Display {
         }
         let bar = ProgressBar::new(max_iterations as u64);
         let style = ProgressStyle::with_template(
-            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} iterations  {msg}",
+            "{spinner} {elapsed_precise} [{bar:25}] {pos}/{len}  {msg}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
         bar.set_style(style);
-        bar.set_message("preparing: loading the images and the network, computing targets");
+        bar.set_message("loading, computing targets");
         bar.enable_steady_tick(Duration::from_millis(120));
         *BAR.lock().unwrap_or_else(PoisonError::into_inner) = Some(bar.clone());
         self.bar = Some(bar);
@@ -115,11 +115,7 @@ impl Display {
                 if let Some(bar) = &self.bar {
                     bar.set_position(record.iteration as u64);
                     let rate = rate(record);
-                    bar.set_message(format!(
-                        "loss {}  {rate}  {} evaluations",
-                        number(record.loss),
-                        record.evaluations
-                    ));
+                    bar.set_message(format!("loss {}  {rate}", number(record.loss)));
                 }
             }
             Mode::Lines => {

@@ -251,3 +251,28 @@ fn common_weights(args: &[&str], file: &std::path::Path) -> std::process::Output
         .output()
         .expect("run impasto")
 }
+
+#[test]
+fn a_plot_without_a_font_is_drawn_without_text_and_says_so() {
+    let dir = scratch("no-font");
+    let (content, style) = images(&dir);
+    let (out, plot) = (dir.join("out.png"), dir.join("loss.png"));
+    let output = std::process::Command::new(common::BIN)
+        .args(["transfer", "--content"])
+        .arg(&content)
+        .arg("--style")
+        .arg(&style)
+        .arg("-o")
+        .arg(&out)
+        .arg("--plot")
+        .arg(&plot)
+        .args(FAST)
+        .args(["--size", "32", "--iterations", "2"])
+        .env("IMPASTO_PLOT_FONT", dir.join("no-such-font.ttf"))
+        .output()
+        .expect("run impasto");
+    assert_success(&output);
+    let err = stderr(&output);
+    assert!(err.contains("the loss plot has no text"), "{err}");
+    assert!(image::open(&plot).is_ok(), "{err}");
+}
