@@ -87,9 +87,19 @@ pub struct FetchArgs {
     pub quiet: bool,
 }
 
+/// What `--help` of the three runs adds after the options.
+const RUN_NOTES: &str = "\
+While it runs: a progress bar on a terminal, `iter = N loss = X` lines otherwise. Ctrl-C
+stops after the current iteration and still writes the best image so far, the report and
+the plot (exit status 0); a second Ctrl-C quits at once (exit status 130), writing nothing.
+
+Example (no weights needed: an untrained network, a demo only):
+  impasto transfer --content assets/content.png --style assets/style.png --output out.png \\
+      --weights random --size 128 --iterations 50 --report run.json --plot loss.png";
+
 /// `impasto transfer`.
 #[derive(Debug, Args)]
-#[command(args_override_self = true)]
+#[command(args_override_self = true, after_help = RUN_NOTES)]
 pub struct TransferArgs {
     /// The photo whose content (arrangement, objects) the result keeps. JPEG, PNG, WebP,
     /// BMP or TIFF.
@@ -143,7 +153,7 @@ pub struct TransferArgs {
 
 /// `impasto reconstruct content`.
 #[derive(Debug, Args)]
-#[command(args_override_self = true)]
+#[command(args_override_self = true, after_help = RUN_NOTES)]
 pub struct ReconstructContentArgs {
     /// The image to reconstruct.
     #[arg(long, value_name = "IMAGE")]
@@ -158,7 +168,7 @@ pub struct ReconstructContentArgs {
 
 /// `impasto reconstruct style`.
 #[derive(Debug, Args)]
-#[command(args_override_self = true)]
+#[command(args_override_self = true, after_help = RUN_NOTES)]
 pub struct ReconstructStyleArgs {
     /// The image whose style is reconstructed.
     #[arg(long, value_name = "IMAGE")]
