@@ -105,7 +105,7 @@ pub fn fetch(args: &FetchArgs) -> Result<(), CliError> {
 }
 
 fn megabytes(bytes: u64) -> String {
-    if bytes < 1 << 20 {
+    if bytes < 100_000 {
         format!("{bytes} bytes")
     } else {
         format!("{:.1} MB", bytes as f64 / 1e6)
