@@ -8,7 +8,7 @@ use std::path::PathBuf;
 pub enum ImpastoError {
     /// A backend name that is not `flex`, `ndarray` or `wgpu`, when parsing a
     /// [`Backend`](crate::Backend).
-    #[error("unknown backend `{name}`; valid backends are flex, ndarray and wgpu")]
+    #[error("unknown backend `{name}`; valid backends are flex, ndarray, wgpu and cuda")]
     UnknownBackend {
         /// The name given.
         name: String,

@@ -52,10 +52,16 @@ pub fn load_image(path: impl AsRef<Path>) -> Result<Rgb32FImage, ImpastoError> {
     if path.is_dir() {
         return Err(read_error(std::io::Error::other("it is a directory")));
     }
-    let mut reader = ImageReader::open(path)
-        .map_err(read_error)?
+    let bytes = std::fs::read(path).map_err(read_error)?;
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes.as_slice()))
         .with_guessed_format()
         .map_err(read_error)?;
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(&bytes) {
+        return Err(ImpastoError::ImageDecode {
+            path: path.to_path_buf(),
+            reason: "it is truncated (the JPEG data ends before its end-of-image marker)".into(),
+        });
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
@@ -75,6 +81,19 @@ pub fn load_image(path: impl AsRef<Path>) -> Result<Rgb32FImage, ImpastoError> {
     let mut image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
     image.apply_orientation(orientation);
     Ok(composite_on_white(image))
+}
+
+/// Whether a JPEG's last scan is followed by its end-of-image marker (`FF D9`). The
+/// decoder pads a cut-off scan with grey rather than failing; entropy-coded data cannot
+/// hold `FF D9` (a data byte `FF` is always followed by `00`), so the marker's absence
+/// after the last start-of-scan (`FF DA`) means the file was cut.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let marker = |m: u8| bytes.windows(2).rposition(|w| w == [0xFF, m]);
+    match (marker(0xDA), marker(0xD9)) {
+        (Some(scan), Some(end)) => end > scan,
+        (None, _) => true, // no scan at all: the decoder reports what is wrong
+        (Some(_), None) => false,
+    }
 }
 
 fn composite_on_white(image: DynamicImage) -> Rgb32FImage {

@@ -53,14 +53,14 @@ mod weights;
 
 pub use backend::Backend;
 pub use error::ImpastoError;
+pub use image_io::{
+    MAX_IMAGE_SIDE, fit_longest_side, image_to_tensor, load_image, partial_file_path,
+    resize_longest_side, save_image, tensor_to_image, write_atomically,
+};
 pub use report::{IterationReport, OptimizerReport, ResolvedConfig, RunReport, StyleReport};
 pub use transfer::{
     DEFAULT_ITERATIONS, DEFAULT_SIZE, ImageInput, Init, MAX_SIZE, OptimizerConfig, Progress,
     StyleTransfer, Task, TransferObserver, TransferOutput,
-};
-pub use image_io::{
-    MAX_IMAGE_SIDE, fit_longest_side, image_to_tensor, load_image, partial_file_path,
-    resize_longest_side, save_image, tensor_to_image, write_atomically,
 };
 
 pub use weights::{

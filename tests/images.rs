@@ -160,6 +160,16 @@ fn bad_inputs_are_clear_errors() {
         matches!(e, ImpastoError::ImageDecode { .. })
     });
 
+    // A cut JPEG: the decoder would pad it with grey; load_image finds its end missing.
+    let jpeg = jpeg_with_orientation(&gradient(64, 64), 1);
+    std::fs::write(dir.join("whole.jpg"), &jpeg).unwrap();
+    load_image(dir.join("whole.jpg")).expect("a whole JPEG loads");
+    std::fs::write(dir.join("cut.jpg"), &jpeg[..jpeg.len() * 2 / 3]).unwrap();
+    assert_error(
+        load_image(dir.join("cut.jpg")),
+        |e| matches!(e, ImpastoError::ImageDecode { reason, .. } if reason.contains("truncated")),
+    );
+
     // A 54-byte BMP header declaring 40000 x 40000 pixels: refused before allocating.
     let mut bmp = b"BM".to_vec();
     bmp.extend(54u32.to_le_bytes()); // file size (unchecked)

@@ -72,8 +72,8 @@ fn a_transfer_lowers_the_loss_and_reports_every_iteration() {
     assert_eq!(output.image.dimensions(), (48, 32));
     assert_eq!(report.config.image_size, [48, 32]);
     assert!(report.config.random_weights);
-    // The run's iteration limit replaced the optimizer's: ⌊1.25 × 12⌋ evaluations.
-    assert_eq!(report.config.optimizer.max_evaluations, Some(15));
+    // The run's iteration limit replaced the optimizer's: max(⌊1.25 × 12⌋, 12 + 10).
+    assert_eq!(report.config.optimizer.max_evaluations, Some(22));
     assert_eq!(report.config.weights, "random");
     assert_eq!(seen, (0..=12).collect::<Vec<_>>(), "{}", report.termination);
 
@@ -232,6 +232,13 @@ fn the_same_seed_gives_the_same_run() {
             .unwrap()
     };
     let (a, b, c) = (run(5), run(5), run(6));
+    // Even two iterations are done, first line search included.
+    assert_eq!(
+        a.report.records.len(),
+        3,
+        "{}",
+        a.report.termination_message
+    );
     assert_eq!(a.image, b.image);
     assert_eq!(
         a.report.records,

@@ -222,7 +222,9 @@ impl StyleTransfer {
     }
 
     /// Iteration limit; it replaces the optimizer config's own. Default 500; 0 evaluates
-    /// the initial image only.
+    /// the initial image only. Unless L-BFGS's evaluation limit was set, it becomes
+    /// max(⌊1.25 N⌋, N + 10): torch's rule, with room for the first line searches so
+    /// that short runs do their N iterations.
     pub fn with_iterations(mut self, iterations: usize) -> Self {
         self.iterations = iterations;
         self

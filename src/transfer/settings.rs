@@ -35,7 +35,14 @@ impl OptimizerConfig {
     pub(crate) fn with_max_iterations(&self, iterations: usize) -> Result<Self, OptimError> {
         Ok(match self {
             OptimizerConfig::Lbfgs(c) => {
-                OptimizerConfig::Lbfgs(c.clone().with_max_iterations(iterations)?)
+                let mut lbfgs = c.clone().with_max_iterations(iterations)?;
+                if c.max_evaluations_setting().is_none() {
+                    // torch's ⌊1.25 N⌋ alone would end short runs early: the first
+                    // line search, with no curvature yet, takes 2–3 evaluations.
+                    let budget = (iterations + iterations / 4).max(iterations + 10);
+                    lbfgs = lbfgs.with_max_evaluations(budget)?;
+                }
+                OptimizerConfig::Lbfgs(lbfgs)
             }
             OptimizerConfig::GradientDescent(c) => {
                 OptimizerConfig::GradientDescent(c.clone().with_max_iterations(iterations)?)

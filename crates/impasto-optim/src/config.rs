@@ -165,6 +165,12 @@ impl LbfgsConfig {
         )
     }
 
+    /// The evaluation limit as set with [`with_max_evaluations`](Self::with_max_evaluations);
+    /// `None` while it follows `max_iterations` (the default).
+    pub fn max_evaluations_setting(&self) -> Option<usize> {
+        self.max_evaluations
+    }
+
     /// Converged when max |∇f| ≤ this. Default 1e-7, valid finite ≥ 0 (0: only an exactly
     /// zero gradient).
     pub fn gradient_tolerance(&self) -> f64 {
