@@ -17,16 +17,13 @@ fn luma(rgb: [f32; 3]) -> f32 {
 /// which keeps the content's chroma (Cb, Cr) exactly. Values are clamped to `[0, 1]`.
 ///
 /// # Shapes
-/// `content` must have `result`'s size (it is resized to it otherwise).
+/// `content` has `result`'s size: both are the content image at the run's size.
 pub(crate) fn keep_original_colors(result: &RgbImage, content: &Rgb32FImage) -> RgbImage {
-    let resized;
-    let content = if content.dimensions() == result.dimensions() {
-        content
-    } else {
-        let (w, h) = result.dimensions();
-        resized = image::imageops::resize(content, w, h, image::imageops::FilterType::CatmullRom);
-        &resized
-    };
+    assert_eq!(
+        content.dimensions(),
+        result.dimensions(),
+        "the result is optimised at the content image's size"
+    );
     RgbImage::from_fn(result.width(), result.height(), |x, y| {
         let r = result.get_pixel(x, y).0.map(|v| v as f32 / 255.0);
         let c = content.get_pixel(x, y).0;
