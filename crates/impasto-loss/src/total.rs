@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 use burn::tensor::Tensor;
 use impasto_vgg::{Vgg, VggLayer};
 
+use crate::gram::gram_for_symmetric_loss;
 use crate::{
     ContentTargets, LossError, LossEvaluation, StyleTargets, Term, TotalLossConfig, content_loss,
-    gram, style_layer_loss, style_loss, total_variation,
+    style_layer_loss, style_loss, total_variation,
 };
 
 /// The loss that style transfer minimises, ready to evaluate: a validated
@@ -144,7 +145,9 @@ impl TotalLoss {
                     let target = targets
                         .gram(*l, positions)
                         .expect("checked in TotalLoss::new");
-                    per_layer.push(style_layer_loss(gram(f), target, positions)?);
+                    // E_l is symmetric in G, so the one-product backward applies.
+                    let g = gram_for_symmetric_loss(f);
+                    per_layer.push(style_layer_loss(g, target, positions)?);
                 }
                 let total = style_loss(per_layer.clone(), Some(&self.style_layer_weights))?;
                 Some((total, per_layer))

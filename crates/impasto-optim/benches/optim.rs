@@ -2,7 +2,7 @@
 //! 3×512×512 image, and a whole L-BFGS iteration minus its evaluation.
 //!
 //! `cargo bench -p impasto-optim --bench optim` (flex). `IMPASTO_BENCH_WGPU=1` adds the
-//! same on wgpu.
+//! same on wgpu; `IMPASTO_BENCH_SIZE=224` makes the image 3×224×224.
 //!
 //! Groups:
 //! - `two_loop/host_scalars`: [`two_loop_direction`], each α and β read back (2m reads,
@@ -24,16 +24,24 @@ use impasto_optim::{
     two_loop_direction_on_device,
 };
 
-const SHAPE: [usize; 4] = [1, 3, 512, 512];
 const M: usize = 10;
 
+/// `[1, 3, side, side]`, the side from `IMPASTO_BENCH_SIZE` (default 512).
+fn shape() -> [usize; 4] {
+    let side = std::env::var("IMPASTO_BENCH_SIZE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(512);
+    [1, 3, side, side]
+}
+
 fn random(device: &Device) -> Tensor<4> {
-    Tensor::random(SHAPE, Distribution::Uniform(-1.0, 1.0), device)
+    Tensor::random(shape(), Distribution::Uniform(-1.0, 1.0), device)
 }
 
 /// A full history of m pairs with y = w ⊙ s (a positive diagonal curvature).
 fn history(device: &Device) -> History<4> {
-    let w = Tensor::<4>::random(SHAPE, Distribution::Uniform(1.0, 10.0), device);
+    let w = Tensor::<4>::random(shape(), Distribution::Uniform(1.0, 10.0), device);
     let mut history = History::new(M);
     for _ in 0..M {
         let s = random(device);
@@ -51,7 +59,8 @@ fn sync(t: Tensor<4>) -> f32 {
 fn bench_device(c: &mut Criterion, name: &str, device: &Device) {
     let history = history(device);
     let g = random(device);
-    let mut group = c.benchmark_group(format!("{name}/two_loop_m10_3x512x512"));
+    let side = shape()[3];
+    let mut group = c.benchmark_group(format!("{name}/two_loop_m10_3x{side}x{side}"));
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(8));
@@ -83,7 +92,7 @@ fn bench_device(c: &mut Criterion, name: &str, device: &Device) {
     });
     group.finish();
 
-    let w = Tensor::<4>::random(SHAPE, Distribution::Uniform(1.0, 10.0), device);
+    let w = Tensor::<4>::random(shape(), Distribution::Uniform(1.0, 10.0), device);
     let cheap = |x: &Tensor<4>| {
         let wx = w.clone() * x.clone();
         Evaluation::new((wx.clone() * x.clone()).sum() * 0.5, wx)
@@ -96,7 +105,7 @@ fn bench_device(c: &mut Criterion, name: &str, device: &Device) {
         .unwrap();
     let lbfgs = Lbfgs::new(config);
     let x0 = random(device);
-    let mut group = c.benchmark_group(format!("{name}/lbfgs_iteration_3x512x512"));
+    let mut group = c.benchmark_group(format!("{name}/lbfgs_iteration_3x{side}x{side}"));
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));

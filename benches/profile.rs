@@ -1,0 +1,169 @@
+//! Where one evaluation's time goes, op by op: every operation that VGG16 to relu5_1 and
+//! the style loss run forward and backward, timed alone at its real shape, on each
+//! enabled backend. Random weights and inputs (speed does not depend on the values).
+//!
+//! ```text
+//! cargo bench --bench profile                                        # flex and wgpu, 224 px
+//! IMPASTO_BENCH_BACKENDS=flex IMPASTO_BENCH_SIZES=224,512 cargo bench --bench profile
+//! ```
+//!
+//! The backward ops are the ones burn's autodiff runs: a convolution's input gradient is
+//! `conv_transpose2d` of the output gradient with the same weights, a ReLU's is a
+//! `mask_fill` where the output is ≤ 0, a max-pool's scatters through its indices, and
+//! the Gram matrix ([`impasto::loss::gram`]) is timed forward, then forward and backward
+//! through autodiff (the difference is its backward). No weight gradients run. Each
+//! op is timed as the median of several runs, the device synchronised around each; the
+//! sum is set beside a whole evaluation (`benches/evaluation.rs`) to show what the ops
+//! alone do not explain (autodiff bookkeeping, the loss's small elementwise work,
+//! allocation). The table is printed and written to `target/bench-profile.md`.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use burn::tensor::module::{
+    conv_transpose2d, conv2d, max_pool2d_with_indices, max_pool2d_with_indices_backward,
+};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions, MaxPoolOptions};
+use burn::tensor::{Device, Distribution, Tensor};
+use impasto::Backend;
+use impasto::loss::gram;
+
+/// VGG16's convolutions up to conv5_1: (name, input channels, output channels,
+/// downsamplings before it), and whether a 2×2 max-pool follows its ReLU.
+const CONVS: [(&str, usize, usize, u32, bool); 11] = [
+    ("conv1_1", 3, 64, 0, false),
+    ("conv1_2", 64, 64, 0, true),
+    ("conv2_1", 64, 128, 1, false),
+    ("conv2_2", 128, 128, 1, true),
+    ("conv3_1", 128, 256, 2, false),
+    ("conv3_2", 256, 256, 2, false),
+    ("conv3_3", 256, 256, 2, true),
+    ("conv4_1", 256, 512, 3, false),
+    ("conv4_2", 512, 512, 3, false),
+    ("conv4_3", 512, 512, 3, true),
+    ("conv5_1", 512, 512, 4, false),
+];
+/// The style layers' convolutions (relu1_1, relu2_1, …, relu5_1).
+const STYLE: [&str; 5] = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"];
+
+fn median_ms(device: &Device, runs: usize, mut op: impl FnMut()) -> f64 {
+    op(); // warm-up: kernel compilation, autotuning, first allocations
+    device.sync().expect("the device finishes its work");
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            op();
+            device.sync().expect("the device finishes its work");
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// Milliseconds per op kind, summed over the network, for one size.
+fn profile(device: &Device, size: usize, runs: usize) -> BTreeMap<&'static str, f64> {
+    let mut totals: BTreeMap<&'static str, f64> = BTreeMap::new();
+    let uniform = Distribution::Uniform(0.0, 1.0);
+    for (name, ci, co, down, pooled) in CONVS {
+        let side = size >> down;
+        let x = Tensor::<4>::random([1, ci, side, side], uniform, device);
+        let w = Tensor::<4>::random([co, ci, 3, 3], Distribution::Normal(0.0, 0.05), device);
+        let b = Tensor::<1>::zeros([co], device);
+        let dy = Tensor::<4>::random([1, co, side, side], uniform, device);
+        let conv = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+        let transpose = ConvTransposeOptions::new([1, 1], [1, 1], [0, 0], [1, 1], 1);
+        *totals.entry("conv forward").or_default() += median_ms(device, runs, || {
+            let _ = conv2d(x.clone(), w.clone(), Some(b.clone()), conv.clone());
+        });
+        *totals.entry("conv backward-data").or_default() += median_ms(device, runs, || {
+            let _ = conv_transpose2d(dy.clone(), w.clone(), None, transpose.clone());
+        });
+        let y = conv2d(x.clone(), w.clone(), Some(b.clone()), conv.clone()).sub_scalar(0.5);
+        *totals.entry("relu forward").or_default() += median_ms(device, runs, || {
+            let _ = burn::tensor::activation::relu(y.clone());
+        });
+        *totals.entry("relu backward").or_default() += median_ms(device, runs, || {
+            let _ = dy.clone().mask_fill(y.clone().lower_equal_elem(0.0), 0.0);
+        });
+        if pooled {
+            let pool = MaxPoolOptions::new([2, 2]);
+            *totals.entry("max-pool forward").or_default() += median_ms(device, runs, || {
+                let _ = max_pool2d_with_indices(y.clone(), pool.clone());
+            });
+            let (pooled, indices) = max_pool2d_with_indices(y.clone(), pool);
+            let dp = pooled.ones_like();
+            *totals.entry("max-pool backward").or_default() += median_ms(device, runs, || {
+                let _ = max_pool2d_with_indices_backward(
+                    y.clone(),
+                    [2, 2],
+                    [2, 2],
+                    [0, 0],
+                    [1, 1],
+                    false,
+                    dp.clone(),
+                    indices.clone(),
+                );
+            });
+        }
+        if STYLE.contains(&name) {
+            let forward = median_ms(device, runs, || {
+                let _ = gram(y.clone());
+            });
+            // The backward alone is what autodiff adds to the forward.
+            let dg = Tensor::<3>::random([1, co, co], uniform, device).autodiff();
+            let both = median_ms(device, runs, || {
+                let f = y.clone().autodiff().require_grad();
+                let grads = (gram(f.clone()) * dg.clone()).sum().backward();
+                let _ = f.grad(&grads);
+            });
+            *totals.entry("Gram forward").or_default() += forward;
+            *totals.entry("Gram backward").or_default() += (both - forward).max(0.0);
+        }
+    }
+    totals
+}
+
+fn main() {
+    let backends: Vec<Backend> = match std::env::var("IMPASTO_BENCH_BACKENDS") {
+        Ok(list) => list
+            .split(',')
+            .map(|b| b.trim().parse().expect("a backend name"))
+            .collect(),
+        Err(_) => Backend::enabled(),
+    };
+    let sizes: Vec<usize> = match std::env::var("IMPASTO_BENCH_SIZES") {
+        Ok(list) => list
+            .split(',')
+            .map(|s| s.trim().parse().expect("a size in pixels"))
+            .collect(),
+        Err(_) => vec![224],
+    };
+    let mut table = String::from(
+        "| backend | size | op (summed over the network) | ms | share of the ops |\n|---|---|---|---|---|\n",
+    );
+    print!("{table}");
+    for backend in backends.into_iter().filter(|b| b.is_enabled()) {
+        let device = backend.device().expect("an enabled backend");
+        for &size in &sizes {
+            let runs = if size > 256 { 3 } else { 7 };
+            let totals = profile(&device, size, runs);
+            let sum: f64 = totals.values().sum();
+            let mut rows: Vec<_> = totals.into_iter().collect();
+            rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+            rows.push(("all ops", sum));
+            for (op, ms) in rows {
+                let row = format!(
+                    "| {backend} | {size} px | {op} | {ms:.1} | {:.0}% |\n",
+                    100.0 * ms / sum
+                );
+                print!("{row}");
+                table.push_str(&row);
+            }
+        }
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-profile.md");
+    if std::fs::write(&path, &table).is_ok() {
+        println!("written to {}", path.display());
+    }
+}
