@@ -183,6 +183,9 @@ fn rosenbrock_objective(x: &Tensor<1>) -> Evaluation<1> {
     Evaluation::new(loss, gradient)
 }
 
+/// A named Rosenbrock run: the optimizer, configured, from the start point.
+type RosenbrockRun<'a> = (&'static str, Box<dyn Fn() -> Outcome<1> + 'a>);
+
 fn rosenbrock() -> String {
     const N: usize = 1000;
     const TOLERANCE: f64 = 1e-4; // max |g|; f32 rounding of 200 (x_{i+1} − x_i²) is ~1e-5
@@ -218,7 +221,7 @@ fn rosenbrock() -> String {
             .and_then(|c| c.with_change_tolerance(0.0))
             .expect("valid settings")
     };
-    let runs: Vec<(&str, Box<dyn Fn() -> Outcome<1>>)> = vec![
+    let runs: Vec<RosenbrockRun> = vec![
         (
             "gradient descent (t = 5e-4)",
             Box::new(|| run(GradientDescent::new(gd.clone()), &x0)),
