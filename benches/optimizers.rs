@@ -110,7 +110,7 @@ fn style_transfer() -> String {
     };
     let device = Device::flex();
     let mut table = String::from(
-        "\n### Style transfer, 128 px, flex\n\n\
+        "\n### Style transfer, 128 px, random weights (untrained), flex\n\n\
          | optimizer | iterations | final loss | evaluations | seconds | ms / evaluation | how it ended |\n\
          |---|---|---|---|---|---|---|\n",
     );
