@@ -36,11 +36,16 @@ use plotters::style::{FontStyle, register_font};
 const GD_LEARNING_RATE: f64 = 1e-4;
 const ADAM_LEARNING_RATE: f64 = 0.1;
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+/// The value of `name`, or `default` when it is unset; a value that does not parse
+/// stops the bench rather than silently measuring the default.
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(v) => v.parse().unwrap_or_else(|e| panic!("{name}: `{v}`: {e}")),
+        Err(_) => default,
+    }
 }
 
 fn main() {
@@ -104,7 +109,11 @@ fn style_transfer() -> String {
     let budgets: Vec<usize> = match std::env::var("IMPASTO_BENCH_ITERATIONS") {
         Ok(list) => list
             .split(',')
-            .filter_map(|n| n.trim().parse().ok())
+            .map(|n| {
+                n.trim()
+                    .parse()
+                    .unwrap_or_else(|e| panic!("IMPASTO_BENCH_ITERATIONS: `{n}`: {e}"))
+            })
             .collect(),
         Err(_) => vec![50, 80, 120],
     };

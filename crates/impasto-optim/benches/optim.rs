@@ -28,10 +28,12 @@ const M: usize = 10;
 
 /// `[1, 3, side, side]`, the side from `IMPASTO_BENCH_SIZE` (default 512).
 fn shape() -> [usize; 4] {
-    let side = std::env::var("IMPASTO_BENCH_SIZE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(512);
+    let side = match std::env::var("IMPASTO_BENCH_SIZE") {
+        Ok(s) => s
+            .parse()
+            .unwrap_or_else(|e| panic!("IMPASTO_BENCH_SIZE: `{s}`: {e}")),
+        Err(_) => 512,
+    };
     [1, 3, side, side]
 }
 
