@@ -26,6 +26,8 @@
 //! project's `docs/weights.md`.
 
 mod config;
+#[cfg(feature = "flex")]
+mod conv3x3;
 mod error;
 mod layer;
 mod model;

@@ -141,10 +141,9 @@ impl Vgg {
         let mut convs = self.convs.iter();
         for &layer in &self.layers {
             x = match layer.kind() {
-                LayerKind::Conv => convs
-                    .next()
-                    .expect("one convolution per conv layer")
-                    .forward(x),
+                LayerKind::Conv => {
+                    conv_forward(convs.next().expect("one convolution per conv layer"), x)
+                }
                 LayerKind::Relu => relu(x),
                 LayerKind::Pool => self.pool(x),
             };
@@ -182,6 +181,14 @@ impl Vgg {
             Pooling::Avg => avg_pool2d(x, AvgPoolOptions::new([2, 2])),
         }
     }
+}
+
+/// The convolution: impasto's kernel on flex where it applies, burn's otherwise.
+fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    return crate::conv3x3::conv_forward(conv, x);
+    #[cfg(not(feature = "flex"))]
+    conv.forward(x)
 }
 
 /// `(x − mean) / std` per channel, as `x · (1/std) − mean/std` (one multiply, one add).

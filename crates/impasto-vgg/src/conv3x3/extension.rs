@@ -1,0 +1,189 @@
+//! The fast convolution as a burn backend extension: the forward on burn-flex's tensors,
+//! and on `Autodiff<Flex>` a backward that computes the input gradient only.
+
+use burn::backend::TensorMetadata;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::ops::FloatTensorOps;
+use burn::backend::ops::ModuleOps;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Autodiff, Backend, Flex, backend_extension};
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::{DType, Shape, TensorData};
+
+use super::kernel::{Conv3x3Shape, conv3x3_same, flipped_transposed};
+
+/// A backend that can run the 3×3, stride 1, padding 1 convolution of VGG.
+#[backend_extension(Flex, Autodiff)]
+pub(crate) trait SameConv3x3Backend: Backend {
+    /// `conv2d(input, weight, bias)` with stride 1, padding 1, dilation 1, one group.
+    ///
+    /// # Shapes
+    /// - input: `[batch, channels_in, height, width]`
+    /// - weight: `[channels_out, channels_in, 3, 3]`
+    /// - bias: `[channels_out]`
+    /// - output: `[batch, channels_out, height, width]`
+    fn conv3x3_same(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+}
+
+/// How many times the fast kernel ran, so tests can tell it from the fallback.
+#[cfg(test)]
+pub(super) static FAST_PATH_CALLS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// The options of the same convolution through burn's own `conv2d`, for what the fast path
+/// does not cover.
+fn same_options() -> ConvOptions<2> {
+    ConvOptions::new([1, 1], [1, 1], [1, 1], 1)
+}
+
+impl SameConv3x3Backend for Flex {
+    fn conv3x3_same(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let all_f32 = [&input, &weight, &bias]
+            .iter()
+            .all(|tensor| tensor.dtype() == DType::F32);
+        if !all_f32 {
+            return Flex::conv2d(input, weight, Some(bias), same_options());
+        }
+        #[cfg(test)]
+        FAST_PATH_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let shape = conv_shape(&input.shape(), &weight.shape());
+        let (input, weight, bias) = (
+            input.to_contiguous(),
+            weight.to_contiguous(),
+            bias.to_contiguous(),
+        );
+        let output = conv3x3_same(
+            f32_slice(&input),
+            f32_slice(&weight),
+            Some(f32_slice(&bias)),
+            shape,
+        );
+        flex_tensor(output, shape.batch, shape.channels_out, shape)
+    }
+}
+
+/// `∂L/∂input` of [`SameConv3x3Backend::conv3x3_same`] on flex, given `∂L/∂output`; both
+/// `f32` (the autodiff forward takes burn's convolution otherwise).
+fn flex_input_gradient(
+    output_gradient: FloatTensor<Flex>,
+    weight: FloatTensor<Flex>,
+) -> FloatTensor<Flex> {
+    let [batch, channels_out, height, width] = dims4(&output_gradient.shape());
+    let channels_in = weight.shape()[1];
+    let (output_gradient, weight) = (output_gradient.to_contiguous(), weight.to_contiguous());
+    let flipped = flipped_transposed(f32_slice(&weight), channels_out, channels_in);
+    let adjoint = Conv3x3Shape {
+        batch,
+        channels_in: channels_out,
+        channels_out: channels_in,
+        height,
+        width,
+    };
+    let gradient = conv3x3_same(f32_slice(&output_gradient), &flipped, None, adjoint);
+    flex_tensor(gradient, batch, channels_in, adjoint)
+}
+
+impl<C: CheckpointStrategy> SameConv3x3Backend for Autodiff<Flex, C> {
+    fn conv3x3_same(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        /// The backward of the convolution with constant weights: the input gradient.
+        #[derive(Debug)]
+        struct InputGradient;
+
+        impl Backward<Flex, 1> for InputGradient {
+            /// The weights.
+            type State = FloatTensor<Flex>;
+
+            fn backward(
+                self,
+                ops: Ops<Self::State, 1>,
+                grads: &mut Gradients,
+                _checkpointer: &mut Checkpointer,
+            ) {
+                let [input] = ops.parents;
+                let output_gradient = grads.consume::<Flex>(&ops.node);
+                if let Some(input) = input {
+                    let gradient = flex_input_gradient(output_gradient, ops.state);
+                    grads.register::<Flex>(input.id, gradient);
+                }
+            }
+        }
+
+        // The backward registered here differentiates for the input only; weights or a
+        // bias that want gradients (not VGG's, which are frozen) take burn's convolution,
+        // as do dtypes the kernel does not cover.
+        let all_f32 = [&input, &weight, &bias]
+            .iter()
+            .all(|tensor| tensor.primitive().dtype() == DType::F32);
+        if weight.is_tracked() || bias.is_tracked() || !all_f32 {
+            return Self::conv2d(input, weight, Some(bias), same_options());
+        }
+        match InputGradient
+            .prepare::<C>([input.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let state = weight.primitive().clone();
+                let output = Flex::conv3x3_same(
+                    input.into_primitive(),
+                    weight.into_primitive(),
+                    bias.into_primitive(),
+                );
+                prep.finish(state, output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(Flex::conv3x3_same(
+                input.into_primitive(),
+                weight.into_primitive(),
+                bias.into_primitive(),
+            )),
+        }
+    }
+}
+
+fn dims4(shape: &Shape) -> [usize; 4] {
+    [shape[0], shape[1], shape[2], shape[3]]
+}
+
+fn conv_shape(input: &Shape, weight: &Shape) -> Conv3x3Shape {
+    let [batch, channels_in, height, width] = dims4(input);
+    Conv3x3Shape {
+        batch,
+        channels_in,
+        channels_out: weight[0],
+        height,
+        width,
+    }
+}
+
+/// The elements of a contiguous `f32` flex tensor (the caller checked the dtype).
+fn f32_slice(tensor: &FloatTensor<Flex>) -> &[f32] {
+    tensor
+        .as_slice::<f32>()
+        .expect("a contiguous f32 tensor has an f32 slice")
+}
+
+fn flex_tensor(
+    values: Vec<f32>,
+    batch: usize,
+    channels: usize,
+    shape: Conv3x3Shape,
+) -> FloatTensor<Flex> {
+    // `TensorData::new` takes the vector's allocation; no copy.
+    let data = TensorData::new(values, [batch, channels, shape.height, shape.width]);
+    Flex::float_from_data(data, &Default::default())
+}

@@ -1,0 +1,150 @@
+//! VGG's convolution (3×3, stride 1, padding 1) on burn-flex, forward and input gradient,
+//! at close to the matrix multiplier's speed; every other device, dtype or configuration
+//! takes burn's own `Conv2d`.
+
+mod extension;
+mod kernel;
+
+use burn::backend::Dispatch;
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::tensor::{DType, Device, Tensor};
+
+use extension::SameConv3x3Backend;
+
+/// `conv.forward(input)`, through the fast kernel where it applies: a flex device (with or
+/// without autodiff), `f32`, and VGG's configuration with a bias.
+pub(crate) fn conv_forward(conv: &Conv2d, input: Tensor<4>) -> Tensor<4> {
+    let Some(bias) = &conv.bias else {
+        return conv.forward(input);
+    };
+    let weight = conv.weight.val();
+    let is_vgg_conv = conv.kernel_size == [3, 3]
+        && conv.stride == [1, 1]
+        && conv.dilation == [1, 1]
+        && conv.groups == 1
+        && matches!(
+            conv.padding,
+            PaddingConfig2d::Explicit(1, 1, 1, 1) | PaddingConfig2d::Same
+        )
+        && weight.dims()[1..] == [input.dims()[1], 3, 3];
+    let on_flex = input.device() == Device::flex();
+    if !(is_vgg_conv && on_flex && input.dtype() == DType::F32) {
+        return conv.forward(input);
+    }
+    let output = <Dispatch as SameConv3x3Backend>::conv3x3_same(
+        input.into_dispatch(),
+        weight.into_dispatch(),
+        bias.val().into_dispatch(),
+    );
+    Tensor::from_dispatch(output)
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::module::Module;
+    use burn::tensor::activation::relu;
+    use burn::tensor::{Distribution, Tensor};
+
+    use super::*;
+    use crate::config::conv_from_data;
+
+    fn random(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
+        device.seed(seed);
+        Tensor::random(shape, Distribution::Uniform(-1.0, 1.0), device)
+    }
+
+    fn conv(channels_out: usize, channels_in: usize, seed: u64, device: &Device) -> Conv2d {
+        let weight = random([channels_out, channels_in, 3, 3], seed, device).into_data();
+        let bias = random([1, 1, 1, channels_out], seed + 1, device).reshape([channels_out]);
+        conv_from_data(weight, bias.into_data(), device)
+    }
+
+    /// Runs `f` and says whether the fast kernel ran meanwhile (other tests may run it too,
+    /// so a `false` is reliable, a `true` only with the fallback expected not to run it).
+    fn fast_path_ran<T>(f: impl FnOnce() -> T) -> (T, bool) {
+        use std::sync::atomic::Ordering;
+        let before = extension::FAST_PATH_CALLS.load(Ordering::Relaxed);
+        let value = f();
+        (
+            value,
+            extension::FAST_PATH_CALLS.load(Ordering::Relaxed) > before,
+        )
+    }
+
+    fn max_difference(a: Tensor<4>, b: Tensor<4>) -> f32 {
+        (a - b).abs().max().into_scalar()
+    }
+
+    /// On flex the fast path runs, and gives burn's convolution (whose own tests hold it
+    /// to the definition; the kernel's tests hold the fast path to it directly as well).
+    #[test]
+    fn forward_matches_burns_convolution() {
+        let device = Device::flex();
+        for (n, c_in, c_out, h, w) in [(1, 3, 8, 13, 17), (2, 16, 4, 6, 40), (1, 64, 32, 28, 28)] {
+            let conv = conv(c_out, c_in, 11, &device);
+            let x = random([n, c_in, h, w], 5, &device);
+            let (fast, ran) = fast_path_ran(|| conv_forward(&conv, x.clone()));
+            assert!(ran, "the fast kernel runs on flex");
+            let error = max_difference(fast, conv.forward(x));
+            assert!(error < 1e-4, "[{n}, {c_in}, {h}, {w}] → {c_out}: {error}");
+        }
+    }
+
+    /// Two convolutions with a ReLU between, differentiated for the input through the fast
+    /// path and through burn's: the same gradient.
+    #[test]
+    fn input_gradient_matches_burns() {
+        let device = Device::flex().autodiff();
+        let (first, second) = (conv(12, 3, 21, &device), conv(6, 12, 23, &device));
+        let x = random([2, 3, 10, 14], 7, &device);
+        let upstream = random([2, 6, 10, 14], 9, &device);
+        let gradient = |fast: bool| {
+            let x = x.clone().require_grad();
+            let forward = |conv: &Conv2d, x| {
+                if fast {
+                    conv_forward(conv, x)
+                } else {
+                    conv.forward(x)
+                }
+            };
+            let y = forward(&second, relu(forward(&first, x.clone())));
+            let grads = (y * upstream.clone()).sum().backward();
+            x.grad(&grads).expect("the input is tracked")
+        };
+        let (fast, ran) = fast_path_ran(|| gradient(true));
+        assert!(ran, "the fast kernel runs on autodiff flex");
+        let error = max_difference(fast, gradient(false));
+        assert!(error < 1e-4, "max difference {error}");
+        assert!(
+            gradient(true).abs().max().into_scalar::<f32>() > 0.1,
+            "a gradient to compare"
+        );
+    }
+
+    /// Weights that want gradients take burn's convolution, so they get them.
+    #[test]
+    fn trainable_weights_still_get_gradients() {
+        let device = Device::flex().autodiff();
+        let weight = random([4, 3, 3, 3], 31, &device);
+        let trainable = Conv2d {
+            weight: burn::module::Param::from_tensor(weight.require_grad()),
+            ..conv(4, 3, 31, &device)
+        };
+        let x = random([1, 3, 5, 5], 33, &device);
+        let grads = conv_forward(&trainable, x).sum().backward();
+        let weight_gradient = trainable.weight.val().grad(&grads);
+        assert!(weight_gradient.is_some(), "the weight gradient is computed");
+    }
+
+    #[test]
+    fn untracked_autodiff_input_runs_the_fast_path() {
+        let device = Device::flex().autodiff();
+        let conv = conv(5, 3, 41, &device).no_grad();
+        let x = random([1, 3, 7, 9], 43, &device);
+        let (fast, ran) = fast_path_ran(|| conv_forward(&conv, x.clone()));
+        assert!(ran, "the fast kernel runs for an untracked input");
+        let error = max_difference(fast, conv.forward(x));
+        assert!(error < 1e-4, "max difference {error}");
+    }
+}
