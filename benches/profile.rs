@@ -7,8 +7,10 @@
 //! IMPASTO_BENCH_BACKENDS=flex IMPASTO_BENCH_SIZES=224,512 cargo bench --bench profile
 //! ```
 //!
-//! The backward ops are the ones burn's autodiff runs: a convolution's input gradient is
-//! `conv_transpose2d` of the output gradient with the same weights, a ReLU's is a
+//! The convolutions are the ones the network runs ([`impasto::vgg::conv_forward`]: on flex
+//! impasto's own kernel, elsewhere burn's), forward, then forward and backward through
+//! autodiff with frozen weights (the difference, with one elementwise product and sum, is
+//! the input gradient). The other backward ops are the ones burn's autodiff runs: a ReLU's is a
 //! `mask_fill` where the output is ≤ 0, a max-pool's scatters through its indices, and
 //! the Gram matrix ([`impasto::loss::gram`]) is timed forward, then forward and backward
 //! through autodiff (the difference is its backward). No weight gradients run. Each
@@ -20,13 +22,15 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use burn::tensor::module::{
-    conv_transpose2d, conv2d, max_pool2d_with_indices, max_pool2d_with_indices_backward,
-};
-use burn::tensor::ops::{ConvOptions, ConvTransposeOptions, MaxPoolOptions};
+use burn::module::Module;
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2dConfig;
+use burn::tensor::module::{max_pool2d_with_indices, max_pool2d_with_indices_backward};
+use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Distribution, Tensor};
 use impasto::Backend;
 use impasto::loss::gram;
+use impasto::vgg::conv_forward;
 
 /// VGG16's convolutions up to conv5_1: (name, input channels, output channels,
 /// downsamplings before it), and whether a 2×2 max-pool follows its ReLU.
@@ -68,18 +72,24 @@ fn profile(device: &Device, size: usize, runs: usize) -> BTreeMap<&'static str, 
     for (name, ci, co, down, pooled) in CONVS {
         let side = size >> down;
         let x = Tensor::<4>::random([1, ci, side, side], uniform, device);
-        let w = Tensor::<4>::random([co, ci, 3, 3], Distribution::Normal(0.0, 0.05), device);
-        let b = Tensor::<1>::zeros([co], device);
         let dy = Tensor::<4>::random([1, co, side, side], uniform, device);
-        let conv = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-        let transpose = ConvTransposeOptions::new([1, 1], [1, 1], [0, 0], [1, 1], 1);
-        *totals.entry("conv forward").or_default() += median_ms(device, runs, || {
-            let _ = conv2d(x.clone(), w.clone(), Some(b.clone()), conv.clone());
+        let config =
+            Conv2dConfig::new([ci, co], [3, 3]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1));
+        let conv = config.init(device).no_grad();
+        let forward = median_ms(device, runs, || {
+            let _ = conv_forward(&conv, x.clone());
         });
-        *totals.entry("conv backward-data").or_default() += median_ms(device, runs, || {
-            let _ = conv_transpose2d(dy.clone(), w.clone(), None, transpose.clone());
+        let tracked_conv = config.init(&device.clone().autodiff()).no_grad();
+        let dy_tracked = dy.clone().autodiff();
+        let both = median_ms(device, runs, || {
+            let x = x.clone().autodiff().require_grad();
+            let y = conv_forward(&tracked_conv, x.clone());
+            let grads = (y * dy_tracked.clone()).sum().backward();
+            let _ = x.grad(&grads);
         });
-        let y = conv2d(x.clone(), w.clone(), Some(b.clone()), conv.clone()).sub_scalar(0.5);
+        *totals.entry("conv forward").or_default() += forward;
+        *totals.entry("conv backward-data").or_default() += (both - forward).max(0.0);
+        let y = conv_forward(&conv, x.clone()).sub_scalar(0.5);
         *totals.entry("relu forward").or_default() += median_ms(device, runs, || {
             let _ = burn::tensor::activation::relu(y.clone());
         });

@@ -37,4 +37,4 @@ mod weights;
 pub use config::{Pooling, VggArchitecture, VggConfig};
 pub use error::VggError;
 pub use layer::{LayerKind, VggLayer};
-pub use model::{IMAGENET_MEAN, IMAGENET_STD, Vgg};
+pub use model::{IMAGENET_MEAN, IMAGENET_STD, Vgg, conv_forward};

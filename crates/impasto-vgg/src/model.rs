@@ -183,8 +183,31 @@ impl Vgg {
     }
 }
 
-/// The convolution: impasto's kernel on flex where it applies, burn's otherwise.
-fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+/// `conv.forward(input)` as [`Vgg::features`] runs it: on a flex device (with or without
+/// autodiff), in `f32`, for a 3×3, stride 1, padding 1 convolution with a bias, impasto's
+/// own kernel (im2col by tiles of rows and one matrix product per tile, with an input-only
+/// backward when the weights take no gradients); burn's `Conv2d::forward` otherwise. Both
+/// give the same result to float rounding.
+///
+/// # Shapes
+/// - input: `[N, C_in, H, W]`
+/// - output: `[N, C_out, H, W]` (for VGG's convolutions)
+///
+/// ```
+/// use burn::nn::PaddingConfig2d;
+/// use burn::nn::conv::Conv2dConfig;
+/// use burn::tensor::{Device, Tensor};
+///
+/// let device = Device::flex();
+/// let conv = Conv2dConfig::new([3, 8], [3, 3])
+///     .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+///     .init(&device);
+/// let image = Tensor::<4>::ones([1, 3, 16, 16], &device);
+/// let fast = impasto_vgg::conv_forward(&conv, image.clone());
+/// let burns = conv.forward(image);
+/// assert!((fast - burns).abs().max().into_scalar::<f32>() < 1e-5);
+/// ```
+pub fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex")]
     return crate::conv3x3::conv_forward(conv, x);
     #[cfg(not(feature = "flex"))]
