@@ -10,8 +10,8 @@
 //! The convolutions are the ones the network runs ([`impasto::vgg::conv_forward`]: on flex
 //! impasto's own kernel, elsewhere burn's), forward, then forward and backward through
 //! autodiff with frozen weights (the difference, with one elementwise product and sum, is
-//! the input gradient). The other backward ops are the ones burn's autodiff runs: a ReLU's is a
-//! `mask_fill` where the output is ≤ 0, a max-pool's scatters through its indices, and
+//! the input gradient); the max-pool likewise ([`impasto::vgg::max_pool2x2`]). A ReLU's
+//! backward is what burn's autodiff runs, a `mask_fill` where the output is ≤ 0, and
 //! the Gram matrix ([`impasto::loss::gram`]) is timed forward, then forward and backward
 //! through autodiff (the difference is its backward). No weight gradients run. Each
 //! op is timed as the median of several runs, the device synchronised around each; the
@@ -25,12 +25,10 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2dConfig;
-use burn::tensor::module::{max_pool2d_with_indices, max_pool2d_with_indices_backward};
-use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Distribution, Tensor};
 use impasto::Backend;
 use impasto::loss::gram;
-use impasto::vgg::conv_forward;
+use impasto::vgg::{conv_forward, max_pool2x2};
 
 /// VGG16's convolutions up to conv5_1: (name, input channels, output channels,
 /// downsamplings before it), and whether a 2×2 max-pool follows its ReLU.
@@ -97,24 +95,17 @@ fn profile(device: &Device, size: usize, runs: usize) -> BTreeMap<&'static str, 
             let _ = dy.clone().mask_fill(y.clone().lower_equal_elem(0.0), 0.0);
         });
         if pooled {
-            let pool = MaxPoolOptions::new([2, 2]);
-            *totals.entry("max-pool forward").or_default() += median_ms(device, runs, || {
-                let _ = max_pool2d_with_indices(y.clone(), pool.clone());
+            let forward = median_ms(device, runs, || {
+                let _ = max_pool2x2(y.clone());
             });
-            let (pooled, indices) = max_pool2d_with_indices(y.clone(), pool);
-            let dp = pooled.ones_like();
-            *totals.entry("max-pool backward").or_default() += median_ms(device, runs, || {
-                let _ = max_pool2d_with_indices_backward(
-                    y.clone(),
-                    [2, 2],
-                    [2, 2],
-                    [0, 0],
-                    [1, 1],
-                    false,
-                    dp.clone(),
-                    indices.clone(),
-                );
+            let dp = Tensor::<4>::random([1, co, side / 2, side / 2], uniform, device).autodiff();
+            let both = median_ms(device, runs, || {
+                let y = y.clone().autodiff().require_grad();
+                let grads = (max_pool2x2(y.clone()) * dp.clone()).sum().backward();
+                let _ = y.grad(&grads);
             });
+            *totals.entry("max-pool forward").or_default() += forward;
+            *totals.entry("max-pool backward").or_default() += (both - forward).max(0.0);
         }
         if STYLE.contains(&name) {
             let forward = median_ms(device, runs, || {

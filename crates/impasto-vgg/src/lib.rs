@@ -26,9 +26,9 @@
 //! project's `docs/weights.md`.
 
 mod config;
-#[cfg(feature = "flex")]
-mod conv3x3;
 mod error;
+#[cfg(feature = "flex")]
+mod flex_kernels;
 mod layer;
 mod model;
 pub mod portable_rng;
@@ -37,4 +37,4 @@ mod weights;
 pub use config::{Pooling, VggArchitecture, VggConfig};
 pub use error::VggError;
 pub use layer::{LayerKind, VggLayer};
-pub use model::{IMAGENET_MEAN, IMAGENET_STD, Vgg, conv_forward};
+pub use model::{IMAGENET_MEAN, IMAGENET_STD, Vgg, conv_forward, max_pool2x2};

@@ -6,8 +6,8 @@ use burn::module::Module;
 use burn::nn::conv::Conv2d;
 use burn::tensor::Tensor;
 use burn::tensor::activation::relu;
-use burn::tensor::module::{avg_pool2d, max_pool2d};
-use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
+use burn::tensor::module::avg_pool2d;
+use burn::tensor::ops::AvgPoolOptions;
 
 use crate::{LayerKind, Pooling, VggArchitecture, VggError, VggLayer};
 
@@ -177,7 +177,7 @@ impl Vgg {
 
     fn pool(&self, x: Tensor<4>) -> Tensor<4> {
         match self.pooling {
-            Pooling::Max => max_pool2d(x, MaxPoolOptions::new([2, 2])),
+            Pooling::Max => max_pool2x2(x),
             Pooling::Avg => avg_pool2d(x, AvgPoolOptions::new([2, 2])),
         }
     }
@@ -209,9 +209,33 @@ impl Vgg {
 /// ```
 pub fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex")]
-    return crate::conv3x3::conv_forward(conv, x);
+    return crate::flex_kernels::conv_forward(conv, x);
     #[cfg(not(feature = "flex"))]
     conv.forward(x)
+}
+
+/// The 2×2, stride 2 max-pool as [`Vgg::features`] runs it ([`Pooling::Max`]): on a flex
+/// device in `f32`, impasto's own kernel (its backward finds each window's maximum again
+/// from the input instead of keeping indices); burn's `max_pool2d` otherwise. The same
+/// result, ties going to the first maximum in row-major order as in burn and PyTorch.
+///
+/// # Shapes
+/// - input: `[N, C, H, W]`
+/// - output: `[N, C, ⌊H / 2⌋, ⌊W / 2⌋]`
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+///
+/// let device = Device::flex();
+/// let x = Tensor::<1>::from_floats([1.0, 5.0, 2.0, 0.0, 3.0, 4.0, 7.0, 1.0], &device);
+/// let pooled = impasto_vgg::max_pool2x2(x.reshape([1, 1, 2, 4]));
+/// assert_eq!(pooled.into_data().to_vec::<f32>().unwrap(), vec![5.0, 7.0]);
+/// ```
+pub fn max_pool2x2(x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    return crate::flex_kernels::max_pool2x2(x);
+    #[cfg(not(feature = "flex"))]
+    burn::tensor::module::max_pool2d(x, burn::tensor::ops::MaxPoolOptions::new([2, 2]))
 }
 
 /// `(x − mean) / std` per channel, as `x · (1/std) − mean/std` (one multiply, one add).

@@ -1,16 +1,19 @@
-//! VGG's convolution (3×3, stride 1, padding 1) on burn-flex, forward and input gradient,
-//! at close to the matrix multiplier's speed; every other device, dtype or configuration
-//! takes burn's own `Conv2d`.
+//! VGG's convolution (3×3, stride 1, padding 1) and max-pool (2×2, stride 2) on
+//! burn-flex, forward and input gradient, as burn backend extensions; every other device,
+//! dtype or configuration takes burn's own operations.
 
+mod conv3x3;
 mod extension;
-mod kernel;
+mod max_pool;
 
 use burn::backend::Dispatch;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
+use burn::tensor::module::max_pool2d;
+use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{DType, Device, Tensor};
 
-use extension::SameConv3x3Backend;
+use extension::VggKernels;
 
 /// `conv.forward(input)`, through the fast kernel where it applies: a flex device (with or
 /// without autodiff), `f32`, and VGG's configuration with a bias.
@@ -32,12 +35,20 @@ pub(crate) fn conv_forward(conv: &Conv2d, input: Tensor<4>) -> Tensor<4> {
     if !(is_vgg_conv && on_flex && input.dtype() == DType::F32) {
         return conv.forward(input);
     }
-    let output = <Dispatch as SameConv3x3Backend>::conv3x3_same(
+    let output = <Dispatch as VggKernels>::conv3x3_same(
         input.into_dispatch(),
         weight.into_dispatch(),
         bias.val().into_dispatch(),
     );
     Tensor::from_dispatch(output)
+}
+
+/// `max_pool2d(input, 2×2, stride 2)`, through the fast kernel on a flex device in `f32`.
+pub(crate) fn max_pool2x2(input: Tensor<4>) -> Tensor<4> {
+    if input.device() != Device::flex() || input.dtype() != DType::F32 {
+        return max_pool2d(input, MaxPoolOptions::new([2, 2]));
+    }
+    Tensor::from_dispatch(<Dispatch as VggKernels>::max_pool2x2(input.into_dispatch()))
 }
 
 #[cfg(test)]
@@ -135,6 +146,34 @@ mod tests {
         let grads = conv_forward(&trainable, x).sum().backward();
         let weight_gradient = trainable.weight.val().grad(&grads);
         assert!(weight_gradient.is_some(), "the weight gradient is computed");
+    }
+
+    /// The pooling on flex against burn's, forward and input gradient (odd sides included:
+    /// the last row and column are dropped by both).
+    #[test]
+    fn max_pool_matches_burns() {
+        let device = Device::flex().autodiff();
+        for [n, c, h, w] in [[1, 3, 8, 8], [2, 5, 7, 9]] {
+            let x = random([n, c, h, w], 51, &device);
+            let upstream = random([n, c, h / 2, w / 2], 53, &device);
+            let run = |fast: bool| {
+                let x = x.clone().require_grad();
+                let y = if fast {
+                    max_pool2x2(x.clone())
+                } else {
+                    max_pool2d(x.clone(), MaxPoolOptions::new([2, 2]))
+                };
+                let grads = (y.clone() * upstream.clone()).sum().backward();
+                (y, x.grad(&grads).expect("the input is tracked"))
+            };
+            let ((fast, fast_gradient), (burns, burns_gradient)) = (run(true), run(false));
+            assert_eq!(
+                max_difference(fast.clone(), burns),
+                0.0,
+                "[{n}, {c}, {h}, {w}]"
+            );
+            assert_eq!(max_difference(fast_gradient, burns_gradient), 0.0);
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The fast convolution as a burn backend extension: the forward on burn-flex's tensors,
-//! and on `Autodiff<Flex>` a backward that computes the input gradient only.
+//! The flex kernels as a burn backend extension: the forwards on burn-flex's tensors, and
+//! on `Autodiff<Flex>` backwards that compute the input gradient only.
 
 use burn::backend::TensorMetadata;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -13,11 +13,12 @@ use burn::backend::{Autodiff, Backend, Flex, backend_extension};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{DType, Shape, TensorData};
 
-use super::kernel::{Conv3x3Shape, conv3x3_same, flipped_transposed};
+use super::conv3x3::{Conv3x3Shape, conv3x3_same, conv3x3_same_input_gradient};
+use super::max_pool::{max_pool2x2, max_pool2x2_backward};
 
-/// A backend that can run the 3×3, stride 1, padding 1 convolution of VGG.
+/// A backend with VGG's convolution and pooling as single operations.
 #[backend_extension(Flex, Autodiff)]
-pub(crate) trait SameConv3x3Backend: Backend {
+pub(crate) trait VggKernels: Backend {
     /// `conv2d(input, weight, bias)` with stride 1, padding 1, dilation 1, one group.
     ///
     /// # Shapes
@@ -30,6 +31,13 @@ pub(crate) trait SameConv3x3Backend: Backend {
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
     ) -> FloatTensor<Self>;
+
+    /// `max_pool2d(input)` with a 2×2 kernel, stride 2, no padding, floor mode.
+    ///
+    /// # Shapes
+    /// - input: `[batch, channels, height, width]`
+    /// - output: `[batch, channels, height / 2, width / 2]`
+    fn max_pool2x2(input: FloatTensor<Self>) -> FloatTensor<Self>;
 }
 
 /// How many times the fast kernel ran, so tests can tell it from the fallback.
@@ -43,7 +51,12 @@ fn same_options() -> ConvOptions<2> {
     ConvOptions::new([1, 1], [1, 1], [1, 1], 1)
 }
 
-impl SameConv3x3Backend for Flex {
+/// burn's own 2×2 max-pool, for what the fast path does not cover.
+fn burn_max_pool<B: Backend>(input: FloatTensor<B>) -> FloatTensor<B> {
+    B::max_pool2d(input, [2, 2], [2, 2], [0, 0], [1, 1], false)
+}
+
+impl VggKernels for Flex {
     fn conv3x3_same(
         input: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -69,11 +82,24 @@ impl SameConv3x3Backend for Flex {
             Some(f32_slice(&bias)),
             shape,
         );
-        flex_tensor(output, shape.batch, shape.channels_out, shape)
+        flex_tensor(
+            output,
+            [shape.batch, shape.channels_out, shape.height, shape.width],
+        )
+    }
+
+    fn max_pool2x2(input: FloatTensor<Self>) -> FloatTensor<Self> {
+        if input.dtype() != DType::F32 {
+            return burn_max_pool::<Flex>(input);
+        }
+        let [batch, channels, height, width] = dims4(&input.shape());
+        let input = input.to_contiguous();
+        let output = max_pool2x2(f32_slice(&input), batch * channels, height, width);
+        flex_tensor(output, [batch, channels, height / 2, width / 2])
     }
 }
 
-/// `∂L/∂input` of [`SameConv3x3Backend::conv3x3_same`] on flex, given `∂L/∂output`; both
+/// `∂L/∂input` of [`VggKernels::conv3x3_same`] on flex, given `∂L/∂output`; both
 /// `f32` (the autodiff forward takes burn's convolution otherwise).
 fn flex_input_gradient(
     output_gradient: FloatTensor<Flex>,
@@ -82,19 +108,37 @@ fn flex_input_gradient(
     let [batch, channels_out, height, width] = dims4(&output_gradient.shape());
     let channels_in = weight.shape()[1];
     let (output_gradient, weight) = (output_gradient.to_contiguous(), weight.to_contiguous());
-    let flipped = flipped_transposed(f32_slice(&weight), channels_out, channels_in);
-    let adjoint = Conv3x3Shape {
+    let shape = Conv3x3Shape {
         batch,
-        channels_in: channels_out,
-        channels_out: channels_in,
+        channels_in,
+        channels_out,
         height,
         width,
     };
-    let gradient = conv3x3_same(f32_slice(&output_gradient), &flipped, None, adjoint);
-    flex_tensor(gradient, batch, channels_in, adjoint)
+    let gradient =
+        conv3x3_same_input_gradient(f32_slice(&output_gradient), f32_slice(&weight), shape);
+    flex_tensor(gradient, [batch, channels_in, height, width])
 }
 
-impl<C: CheckpointStrategy> SameConv3x3Backend for Autodiff<Flex, C> {
+/// `∂L/∂input` of [`VggKernels::max_pool2x2`] on flex, given the forward's `f32` input and
+/// `∂L/∂output`.
+fn flex_max_pool_gradient(
+    input: FloatTensor<Flex>,
+    output_gradient: FloatTensor<Flex>,
+) -> FloatTensor<Flex> {
+    let [batch, channels, height, width] = dims4(&input.shape());
+    let (input, output_gradient) = (input.to_contiguous(), output_gradient.to_contiguous());
+    let gradient = max_pool2x2_backward(
+        f32_slice(&input),
+        f32_slice(&output_gradient),
+        batch * channels,
+        height,
+        width,
+    );
+    flex_tensor(gradient, [batch, channels, height, width])
+}
+
+impl<C: CheckpointStrategy> VggKernels for Autodiff<Flex, C> {
     fn conv3x3_same(
         input: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -153,6 +197,48 @@ impl<C: CheckpointStrategy> SameConv3x3Backend for Autodiff<Flex, C> {
             )),
         }
     }
+
+    fn max_pool2x2(input: FloatTensor<Self>) -> FloatTensor<Self> {
+        /// The backward of the pooling: the gradient to each window's maximum.
+        #[derive(Debug)]
+        struct MaxPoolGradient;
+
+        impl Backward<Flex, 1> for MaxPoolGradient {
+            /// The forward's input, to find the maxima again.
+            type State = FloatTensor<Flex>;
+
+            fn backward(
+                self,
+                ops: Ops<Self::State, 1>,
+                grads: &mut Gradients,
+                _checkpointer: &mut Checkpointer,
+            ) {
+                let [input] = ops.parents;
+                let output_gradient = grads.consume::<Flex>(&ops.node);
+                if let Some(input) = input {
+                    let gradient = flex_max_pool_gradient(ops.state, output_gradient);
+                    grads.register::<Flex>(input.id, gradient);
+                }
+            }
+        }
+
+        if input.primitive().dtype() != DType::F32 {
+            return burn_max_pool::<Self>(input);
+        }
+        match MaxPoolGradient
+            .prepare::<C>([input.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                // A reference to the input's buffer, not a copy; the ReLU before keeps the
+                // same buffer for its own backward anyway.
+                let state = input.primitive().clone();
+                prep.finish(state, Flex::max_pool2x2(input.into_primitive()))
+            }
+            OpsKind::UnTracked(prep) => prep.finish(Flex::max_pool2x2(input.into_primitive())),
+        }
+    }
 }
 
 fn dims4(shape: &Shape) -> [usize; 4] {
@@ -177,13 +263,8 @@ fn f32_slice(tensor: &FloatTensor<Flex>) -> &[f32] {
         .expect("a contiguous f32 tensor has an f32 slice")
 }
 
-fn flex_tensor(
-    values: Vec<f32>,
-    batch: usize,
-    channels: usize,
-    shape: Conv3x3Shape,
-) -> FloatTensor<Flex> {
+fn flex_tensor(values: Vec<f32>, shape: [usize; 4]) -> FloatTensor<Flex> {
     // `TensorData::new` takes the vector's allocation; no copy.
-    let data = TensorData::new(values, [batch, channels, shape.height, shape.width]);
+    let data = TensorData::new(values, shape);
     Flex::float_from_data(data, &Default::default())
 }
