@@ -1,0 +1,173 @@
+//! Tests of the convolution kernel against its definition, summed in f64.
+
+use super::*;
+
+/// The definition, summed in f64: the reference the fast path is held to.
+fn direct(input: &[f32], weights: &[f32], bias: Option<&[f32]>, s: Conv3x3Shape) -> Vec<f32> {
+    let (h, w) = (s.height as isize, s.width as isize);
+    let mut out = vec![0.0f32; s.batch * s.channels_out * s.plane()];
+    for n in 0..s.batch {
+        for o in 0..s.channels_out {
+            for y in 0..h {
+                for x in 0..w {
+                    let mut sum = bias.map_or(0.0, |b| f64::from(b[o]));
+                    for c in 0..s.channels_in {
+                        for k in 0..9 {
+                            let (iy, ix) = (y + k as isize / 3 - 1, x + k as isize % 3 - 1);
+                            if iy < 0 || ix < 0 || iy >= h || ix >= w {
+                                continue;
+                            }
+                            let pixel = input
+                                [((n * s.channels_in + c) * s.plane()) + (iy * w + ix) as usize];
+                            let weight = weights[(o * s.channels_in + c) * 9 + k];
+                            sum += f64::from(pixel) * f64::from(weight);
+                        }
+                    }
+                    out[(n * s.channels_out + o) * s.plane() + (y * w + x) as usize] = sum as f32;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn values(len: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        })
+        .collect()
+}
+
+fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| (a - b).abs())
+        // NaN counts as infinitely far (`f32::max` would skip it).
+        .map(|d| if d.is_nan() { f32::INFINITY } else { d })
+        .fold(0.0, f32::max)
+}
+
+/// Shapes that exercise one and many tiles per image, a tile cut short at the bottom,
+/// widths of 1 and 2 (every shift leaves the image), more than one image, and sides
+/// past `TILE_PIXELS` (one row per tile).
+const SHAPES: [(usize, usize, usize, usize, usize); 7] = [
+    (1, 3, 4, 5, 7),
+    (2, 5, 6, 9, 11),
+    (1, 2, 3, 1, 1),
+    (1, 4, 2, 6, 2),
+    (3, 8, 5, 40, 33),
+    (1, 3, 2, 3, 600),
+    (1, 16, 9, 130, 17),
+];
+
+/// Fills every thread's im2col scratch with NaN, so an element the im2col leaves
+/// unwritten shows in the result.
+fn poison_scratch() {
+    let poison = || with_scratch(1 << 18, |scratch| scratch.fill(f32::NAN));
+    poison();
+    rayon::broadcast(|_| poison());
+}
+
+#[test]
+fn matches_the_definition() {
+    for (i, &(batch, channels_in, channels_out, height, width)) in SHAPES.iter().enumerate() {
+        poison_scratch();
+        let s = Conv3x3Shape {
+            batch,
+            channels_in,
+            channels_out,
+            height,
+            width,
+        };
+        let input = values(batch * channels_in * height * width, 3 * i as u64 + 1);
+        let weights = values(channels_out * channels_in * 9, 3 * i as u64 + 2);
+        let bias = values(channels_out, 3 * i as u64 + 3);
+        let fast = conv3x3_same(&input, &weights, Some(&bias), s);
+        let reference = direct(&input, &weights, Some(&bias), s);
+        let error = max_difference(&fast, &reference);
+        assert!(error < 1e-5, "shape {s:?}: max difference {error}");
+        let unbiased = conv3x3_same(&input, &weights, None, s);
+        let error = max_difference(&unbiased, &direct(&input, &weights, None, s));
+        assert!(
+            error < 1e-5,
+            "shape {s:?} without bias: max difference {error}"
+        );
+    }
+}
+
+/// The input gradient against its formula written out, summed in f64.
+#[test]
+fn input_gradient_matches_the_definition() {
+    for (i, &(batch, channels_in, channels_out, height, width)) in SHAPES.iter().enumerate() {
+        let s = Conv3x3Shape {
+            batch,
+            channels_in,
+            channels_out,
+            height,
+            width,
+        };
+        let weights = values(channels_out * channels_in * 9, 5 * i as u64 + 7);
+        let grad_out = values(batch * channels_out * s.plane(), 5 * i as u64 + 8);
+        poison_scratch();
+        let fast = conv3x3_same_input_gradient(&grad_out, &weights, s);
+        // ∂L/∂x[n,c,iy,ix] = Σ_{o,k} w[o,c,k] · g[n,o,iy−ky+1,ix−kx+1]
+        let (h, w) = (height as isize, width as isize);
+        let mut reference = vec![0.0f32; batch * channels_in * s.plane()];
+        for n in 0..batch {
+            for c in 0..channels_in {
+                for iy in 0..h {
+                    for ix in 0..w {
+                        let mut sum = 0.0f64;
+                        for o in 0..channels_out {
+                            for k in 0..9 {
+                                let (y, x) = (iy - k as isize / 3 + 1, ix - k as isize % 3 + 1);
+                                if y < 0 || x < 0 || y >= h || x >= w {
+                                    continue;
+                                }
+                                sum += f64::from(weights[(o * channels_in + c) * 9 + k])
+                                    * f64::from(
+                                        grad_out[(n * channels_out + o) * s.plane()
+                                            + (y * w + x) as usize],
+                                    );
+                            }
+                        }
+                        reference[(n * channels_in + c) * s.plane() + (iy * w + ix) as usize] =
+                            sum as f32;
+                    }
+                }
+            }
+        }
+        let error = max_difference(&fast, &reference);
+        assert!(error < 1e-5, "shape {s:?}: max difference {error}");
+    }
+}
+
+#[test]
+fn tiles_are_even_across_threads() {
+    // [height, width, threads] → rows per tile
+    assert_eq!(tile_rows(224, 224, 2), 3); // 75 tiles of 672 pixels
+    assert_eq!(tile_rows(56, 56, 2), 7); // 8 tiles of 392
+    assert_eq!(tile_rows(28, 28, 2), 14); // 2 tiles of 392, not 504 + 280
+    assert_eq!(tile_rows(14, 14, 2), 14); // one tile: 98 pixels a thread is too few
+    assert_eq!(tile_rows(3, 600, 2), 1); // wider than a tile: one row each
+    assert_eq!(tile_rows(5, 7, 1), 5);
+    assert_eq!(tile_rows(1, 1, 16), 1);
+}
+
+#[test]
+fn empty_batch_gives_an_empty_output() {
+    let s = Conv3x3Shape {
+        batch: 0,
+        channels_in: 2,
+        channels_out: 3,
+        height: 4,
+        width: 4,
+    };
+    assert!(conv3x3_same(&[], &values(54, 1), None, s).is_empty());
+}
