@@ -139,11 +139,22 @@ impl Vgg {
         let mut features = BTreeMap::new();
         let mut x = normalize(input);
         let mut convs = self.convs.iter();
-        for &layer in &self.layers {
+        // A convolution whose own output nobody asked for runs with the ReLU after it in
+        // one pass (on flex: one pass over the output less, forward and backward).
+        let mut relu_done = false;
+        for (index, &layer) in self.layers.iter().enumerate() {
             x = match layer.kind() {
                 LayerKind::Conv => {
-                    conv_forward(convs.next().expect("one convolution per conv layer"), x)
+                    let conv = convs.next().expect("one convolution per conv layer");
+                    let next = self.layers.get(index + 1).map(|next| next.kind());
+                    relu_done = !wanted.contains(&layer) && next == Some(LayerKind::Relu);
+                    if relu_done {
+                        conv_relu_forward(conv, x)
+                    } else {
+                        conv_forward(conv, x)
+                    }
                 }
+                LayerKind::Relu if relu_done => x,
                 LayerKind::Relu => relu(x),
                 LayerKind::Pool => self.pool(x),
             };
@@ -212,6 +223,14 @@ pub fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     return crate::flex_kernels::conv_forward(conv, x);
     #[cfg(not(feature = "flex"))]
     conv.forward(x)
+}
+
+/// `relu(conv.forward(x))`, fused on flex.
+fn conv_relu_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    return crate::flex_kernels::conv_relu_forward(conv, x);
+    #[cfg(not(feature = "flex"))]
+    relu(conv.forward(x))
 }
 
 /// The 2×2, stride 2 max-pool as [`Vgg::features`] runs it ([`Pooling::Max`]): on a flex

@@ -88,11 +88,11 @@ fn matches_the_definition() {
         let input = values(batch * channels_in * height * width, 3 * i as u64 + 1);
         let weights = values(channels_out * channels_in * 9, 3 * i as u64 + 2);
         let bias = values(channels_out, 3 * i as u64 + 3);
-        let fast = conv3x3_same(&input, &weights, Some(&bias), s);
+        let fast = conv3x3_same(&input, &weights, Some(&bias), s, false);
         let reference = direct(&input, &weights, Some(&bias), s);
         let error = max_difference(&fast, &reference);
         assert!(error < 1e-5, "shape {s:?}: max difference {error}");
-        let unbiased = conv3x3_same(&input, &weights, None, s);
+        let unbiased = conv3x3_same(&input, &weights, None, s, false);
         let error = max_difference(&unbiased, &direct(&input, &weights, None, s));
         assert!(
             error < 1e-5,
@@ -115,7 +115,7 @@ fn input_gradient_matches_the_definition() {
         let weights = values(channels_out * channels_in * 9, 5 * i as u64 + 7);
         let grad_out = values(batch * channels_out * s.plane(), 5 * i as u64 + 8);
         poison_scratch();
-        let fast = conv3x3_same_input_gradient(&grad_out, &weights, s);
+        let fast = conv3x3_same_input_gradient(&grad_out, &weights, s, None);
         // ∂L/∂x[n,c,iy,ix] = Σ_{o,k} w[o,c,k] · g[n,o,iy−ky+1,ix−kx+1]
         let (h, w) = (height as isize, width as isize);
         let mut reference = vec![0.0f32; batch * channels_in * s.plane()];
@@ -169,5 +169,49 @@ fn empty_batch_gives_an_empty_output() {
         height: 4,
         width: 4,
     };
-    assert!(conv3x3_same(&[], &values(54, 1), None, s).is_empty());
+    assert!(conv3x3_same(&[], &values(54, 1), None, s, false).is_empty());
+}
+
+/// With the ReLU fused: the forward is `max(conv, 0)`, and the input gradient is the plain
+/// one of the output gradient zeroed where that output is ≤ 0.
+#[test]
+fn fused_relu_matches_relu_after_the_convolution() {
+    for (i, &(batch, channels_in, channels_out, height, width)) in SHAPES.iter().enumerate() {
+        let s = Conv3x3Shape {
+            batch,
+            channels_in,
+            channels_out,
+            height,
+            width,
+        };
+        let input = values(batch * channels_in * height * width, 7 * i as u64 + 1);
+        let weights = values(channels_out * channels_in * 9, 7 * i as u64 + 2);
+        let bias = values(channels_out, 7 * i as u64 + 3);
+        poison_scratch();
+        let fused = conv3x3_same(&input, &weights, Some(&bias), s, true);
+        let plain = direct(&input, &weights, Some(&bias), s);
+        let rectified: Vec<f32> = plain.iter().map(|&v| v.max(0.0)).collect();
+        assert!(
+            max_difference(&fused, &rectified) < 1e-5,
+            "forward, shape {s:?}"
+        );
+        if fused.len() >= 20 {
+            // Both sides of the ReLU are exercised.
+            assert!(fused.contains(&0.0) && fused.iter().any(|&v| v > 0.0));
+        }
+
+        let grad_out = values(fused.len(), 7 * i as u64 + 4);
+        let masked: Vec<f32> = grad_out
+            .iter()
+            .zip(&fused)
+            .map(|(&g, &y)| if y > 0.0 { g } else { 0.0 })
+            .collect();
+        poison_scratch();
+        let through_relu = conv3x3_same_input_gradient(&grad_out, &weights, s, Some(&fused));
+        let reference = conv3x3_same_input_gradient(&masked, &weights, s, None);
+        assert!(
+            max_difference(&through_relu, &reference) < 1e-6,
+            "gradient, shape {s:?}"
+        );
+    }
 }

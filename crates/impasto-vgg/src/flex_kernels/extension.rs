@@ -7,7 +7,6 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::ops::FloatTensorOps;
-use burn::backend::ops::ModuleOps;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Flex, backend_extension};
 use burn::tensor::ops::ConvOptions;
@@ -19,7 +18,8 @@ use super::max_pool::{max_pool2x2, max_pool2x2_backward};
 /// A backend with VGG's convolution and pooling as single operations.
 #[backend_extension(Flex, Autodiff)]
 pub(crate) trait VggKernels: Backend {
-    /// `conv2d(input, weight, bias)` with stride 1, padding 1, dilation 1, one group.
+    /// `conv2d(input, weight, bias)` with stride 1, padding 1, dilation 1, one group;
+    /// with `relu`, followed by a ReLU in the same pass.
     ///
     /// # Shapes
     /// - input: `[batch, channels_in, height, width]`
@@ -30,6 +30,7 @@ pub(crate) trait VggKernels: Backend {
         input: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
+        relu: bool,
     ) -> FloatTensor<Self>;
 
     /// `max_pool2d(input)` with a 2×2 kernel, stride 2, no padding, floor mode.
@@ -51,6 +52,17 @@ fn same_options() -> ConvOptions<2> {
     ConvOptions::new([1, 1], [1, 1], [1, 1], 1)
 }
 
+/// burn's own convolution, and ReLU if asked, for what the fast path does not cover.
+fn burn_conv<B: Backend>(
+    input: FloatTensor<B>,
+    weight: FloatTensor<B>,
+    bias: FloatTensor<B>,
+    relu: bool,
+) -> FloatTensor<B> {
+    let output = B::conv2d(input, weight, Some(bias), same_options());
+    if relu { B::relu(output) } else { output }
+}
+
 /// burn's own 2×2 max-pool, for what the fast path does not cover.
 fn burn_max_pool<B: Backend>(input: FloatTensor<B>) -> FloatTensor<B> {
     B::max_pool2d(input, [2, 2], [2, 2], [0, 0], [1, 1], false)
@@ -61,12 +73,13 @@ impl VggKernels for Flex {
         input: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
+        relu: bool,
     ) -> FloatTensor<Self> {
         let all_f32 = [&input, &weight, &bias]
             .iter()
             .all(|tensor| tensor.dtype() == DType::F32);
         if !all_f32 {
-            return Flex::conv2d(input, weight, Some(bias), same_options());
+            return burn_conv::<Flex>(input, weight, bias, relu);
         }
         #[cfg(test)]
         FAST_PATH_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -81,6 +94,7 @@ impl VggKernels for Flex {
             f32_slice(&weight),
             Some(f32_slice(&bias)),
             shape,
+            relu,
         );
         flex_tensor(
             output,
@@ -99,11 +113,13 @@ impl VggKernels for Flex {
     }
 }
 
-/// `∂L/∂input` of [`VggKernels::conv3x3_same`] on flex, given `∂L/∂output`; both
-/// `f32` (the autodiff forward takes burn's convolution otherwise).
+/// `∂L/∂input` of [`VggKernels::conv3x3_same`] on flex, given `∂L/∂output`, and the
+/// forward's output if it ran with its ReLU; all `f32` (the autodiff forward takes burn's
+/// convolution otherwise).
 fn flex_input_gradient(
     output_gradient: FloatTensor<Flex>,
     weight: FloatTensor<Flex>,
+    relu_output: Option<FloatTensor<Flex>>,
 ) -> FloatTensor<Flex> {
     let [batch, channels_out, height, width] = dims4(&output_gradient.shape());
     let channels_in = weight.shape()[1];
@@ -115,8 +131,13 @@ fn flex_input_gradient(
         height,
         width,
     };
-    let gradient =
-        conv3x3_same_input_gradient(f32_slice(&output_gradient), f32_slice(&weight), shape);
+    let relu_output = relu_output.map(|output| output.to_contiguous());
+    let gradient = conv3x3_same_input_gradient(
+        f32_slice(&output_gradient),
+        f32_slice(&weight),
+        shape,
+        relu_output.as_ref().map(f32_slice),
+    );
     flex_tensor(gradient, [batch, channels_in, height, width])
 }
 
@@ -143,14 +164,16 @@ impl<C: CheckpointStrategy> VggKernels for Autodiff<Flex, C> {
         input: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
+        relu: bool,
     ) -> FloatTensor<Self> {
         /// The backward of the convolution with constant weights: the input gradient.
         #[derive(Debug)]
         struct InputGradient;
 
         impl Backward<Flex, 1> for InputGradient {
-            /// The weights.
-            type State = FloatTensor<Flex>;
+            /// The weights, and the output when the ReLU is fused (its mask): references
+            /// to buffers that live on anyway (the output is the next layer's input).
+            type State = (FloatTensor<Flex>, Option<FloatTensor<Flex>>);
 
             fn backward(
                 self,
@@ -161,7 +184,8 @@ impl<C: CheckpointStrategy> VggKernels for Autodiff<Flex, C> {
                 let [input] = ops.parents;
                 let output_gradient = grads.consume::<Flex>(&ops.node);
                 if let Some(input) = input {
-                    let gradient = flex_input_gradient(output_gradient, ops.state);
+                    let (weight, relu_output) = ops.state;
+                    let gradient = flex_input_gradient(output_gradient, weight, relu_output);
                     grads.register::<Flex>(input.id, gradient);
                 }
             }
@@ -174,7 +198,7 @@ impl<C: CheckpointStrategy> VggKernels for Autodiff<Flex, C> {
             .iter()
             .all(|tensor| tensor.primitive().dtype() == DType::F32);
         if weight.is_tracked() || bias.is_tracked() || !all_f32 {
-            return Self::conv2d(input, weight, Some(bias), same_options());
+            return burn_conv::<Self>(input, weight, bias, relu);
         }
         match InputGradient
             .prepare::<C>([input.node()])
@@ -182,18 +206,21 @@ impl<C: CheckpointStrategy> VggKernels for Autodiff<Flex, C> {
             .stateful()
         {
             OpsKind::Tracked(prep) => {
-                let state = weight.primitive().clone();
+                let weight_state = weight.primitive().clone();
                 let output = Flex::conv3x3_same(
                     input.into_primitive(),
                     weight.into_primitive(),
                     bias.into_primitive(),
+                    relu,
                 );
-                prep.finish(state, output)
+                let relu_output = relu.then(|| output.clone());
+                prep.finish((weight_state, relu_output), output)
             }
             OpsKind::UnTracked(prep) => prep.finish(Flex::conv3x3_same(
                 input.into_primitive(),
                 weight.into_primitive(),
                 bias.into_primitive(),
+                relu,
             )),
         }
     }

@@ -18,8 +18,25 @@ use extension::VggKernels;
 /// `conv.forward(input)`, through the fast kernel where it applies: a flex device (with or
 /// without autodiff), `f32`, and VGG's configuration with a bias.
 pub(crate) fn conv_forward(conv: &Conv2d, input: Tensor<4>) -> Tensor<4> {
+    conv_maybe_relu(conv, input, false)
+}
+
+/// `relu(conv.forward(input))`, in one pass where the fast kernel applies.
+pub(crate) fn conv_relu_forward(conv: &Conv2d, input: Tensor<4>) -> Tensor<4> {
+    conv_maybe_relu(conv, input, true)
+}
+
+fn conv_maybe_relu(conv: &Conv2d, input: Tensor<4>, relu: bool) -> Tensor<4> {
+    let burns = |conv: &Conv2d, input| {
+        let output = conv.forward(input);
+        if relu {
+            burn::tensor::activation::relu(output)
+        } else {
+            output
+        }
+    };
     let Some(bias) = &conv.bias else {
-        return conv.forward(input);
+        return burns(conv, input);
     };
     let weight = conv.weight.val();
     let is_vgg_conv = conv.kernel_size == [3, 3]
@@ -33,12 +50,13 @@ pub(crate) fn conv_forward(conv: &Conv2d, input: Tensor<4>) -> Tensor<4> {
         && weight.dims()[1..] == [input.dims()[1], 3, 3];
     let on_flex = input.device() == Device::flex();
     if !(is_vgg_conv && on_flex && input.dtype() == DType::F32) {
-        return conv.forward(input);
+        return burns(conv, input);
     }
     let output = <Dispatch as VggKernels>::conv3x3_same(
         input.into_dispatch(),
         weight.into_dispatch(),
         bias.val().into_dispatch(),
+        relu,
     );
     Tensor::from_dispatch(output)
 }
@@ -131,6 +149,31 @@ mod tests {
             gradient(true).abs().max().into_scalar::<f32>() > 0.1,
             "a gradient to compare"
         );
+    }
+
+    /// The convolution with its ReLU fused, forward and input gradient, against burn's
+    /// convolution then burn's ReLU.
+    #[test]
+    fn fused_relu_matches_burns_convolution_then_relu() {
+        let device = Device::flex().autodiff();
+        let conv = conv(8, 3, 61, &device);
+        let x = random([2, 3, 9, 11], 63, &device);
+        let upstream = random([2, 8, 9, 11], 65, &device);
+        let run = |fast: bool| {
+            let x = x.clone().require_grad();
+            let y = if fast {
+                conv_relu_forward(&conv, x.clone())
+            } else {
+                relu(conv.forward(x.clone()))
+            };
+            let grads = (y.clone() * upstream.clone()).sum().backward();
+            (y, x.grad(&grads).expect("the input is tracked"))
+        };
+        let ((fast, ran), (burns, burns_gradient)) = (fast_path_ran(|| run(true)), run(false));
+        assert!(ran, "the fast kernel runs");
+        let (fast, fast_gradient) = fast;
+        assert!(max_difference(fast, burns) < 1e-5);
+        assert!(max_difference(fast_gradient, burns_gradient) < 1e-4);
     }
 
     /// Weights that want gradients take burn's convolution, so they get them.
