@@ -12,7 +12,9 @@ use burn::backend::{Autodiff, Backend, Flex, backend_extension};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{DType, Shape, TensorData};
 
-use super::conv3x3::{Conv3x3Shape, conv3x3_same, conv3x3_same_input_gradient};
+use super::conv3x3::{
+    Conv3x3Shape, conv3x3_same, conv3x3_same_input_gradient, relu_gradient_in_place,
+};
 use super::max_pool::{max_pool2x2, max_pool2x2_backward};
 
 /// A backend with VGG's convolution and pooling as single operations.
@@ -123,7 +125,7 @@ fn flex_input_gradient(
 ) -> FloatTensor<Flex> {
     let [batch, channels_out, height, width] = dims4(&output_gradient.shape());
     let channels_in = weight.shape()[1];
-    let (output_gradient, weight) = (output_gradient.to_contiguous(), weight.to_contiguous());
+    let (mut output_gradient, weight) = (output_gradient.to_contiguous(), weight.to_contiguous());
     let shape = Conv3x3Shape {
         batch,
         channels_in,
@@ -131,13 +133,24 @@ fn flex_input_gradient(
         height,
         width,
     };
-    let relu_output = relu_output.map(|output| output.to_contiguous());
-    let gradient = conv3x3_same_input_gradient(
-        f32_slice(&output_gradient),
-        f32_slice(&weight),
-        shape,
-        relu_output.as_ref().map(f32_slice),
-    );
+    let weight = f32_slice(&weight);
+    let Some(relu_output) = relu_output.map(|output| output.to_contiguous()) else {
+        let gradient = conv3x3_same_input_gradient(f32_slice(&output_gradient), weight, shape);
+        return flex_tensor(gradient, [batch, channels_in, height, width]);
+    };
+    // Through the ReLU first: in place when autodiff handed over the only reference (the
+    // usual case), else on a copy.
+    let gradient = match output_gradient.try_storage_mut::<f32>() {
+        Some(values) => {
+            relu_gradient_in_place(values, f32_slice(&relu_output));
+            conv3x3_same_input_gradient(values, weight, shape)
+        }
+        None => {
+            let mut values = f32_slice(&output_gradient).to_vec();
+            relu_gradient_in_place(&mut values, f32_slice(&relu_output));
+            conv3x3_same_input_gradient(&values, weight, shape)
+        }
+    };
     flex_tensor(gradient, [batch, channels_in, height, width])
 }
 
