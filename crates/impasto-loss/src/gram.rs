@@ -36,6 +36,10 @@ use burn::tensor::Tensor;
 pub fn gram(features: Tensor<4>) -> Tensor<3> {
     let [batch, channels, height, width] = features.dims();
     let matrix = features.reshape([batch, channels, height * width]);
+    #[cfg(feature = "flex")]
+    if let Some(gram) = crate::flex_gram::gram_on_flex(&matrix) {
+        return gram;
+    }
     // The transpose is a strided view; the matmul reads it without a copy.
     matrix.clone().matmul(matrix.swap_dims(1, 2))
 }
@@ -52,13 +56,19 @@ pub fn gram(features: Tensor<4>) -> Tensor<3> {
 /// style layers: 194 → 87 ms at 224 px, 535 → 224 ms at 512 px (docs/benchmarks.md).
 ///
 /// The gradient is wrong for a loss that is not symmetric in `G` (it is that of the
-/// loss symmetrised); use [`gram`] there.
+/// loss symmetrised); use [`gram`] there. On flex both are the same single operation
+/// (`crate::flex_gram`), exact for any loss.
 ///
 /// # Shapes
 /// As [`gram`].
 pub(crate) fn gram_for_symmetric_loss(features: Tensor<4>) -> Tensor<3> {
     let [batch, channels, height, width] = features.dims();
     let matrix = features.reshape([batch, channels, height * width]);
+    // On flex the Gram is one operation whose backward is already a single product.
+    #[cfg(feature = "flex")]
+    if let Some(gram) = crate::flex_gram::gram_on_flex(&matrix) {
+        return gram;
+    }
     let g = matrix.clone().matmul(matrix.detach().swap_dims(1, 2));
     g.clone().mul_scalar(2.0) - g.detach()
 }
@@ -107,6 +117,39 @@ mod tests {
             assert!((s - p).abs() <= 1e-5 * scale, "{s} vs {p}");
         }
         check_gradient(|f| loss(gram_for_symmetric_loss(f)), &x, shape, 1e-8);
+    }
+
+    /// On flex in f32 the Gram runs impasto's kernel; against burn's matmul formulation,
+    /// value and gradient, with a non-symmetric upstream gradient, batch 2.
+    #[cfg(feature = "flex")]
+    #[test]
+    fn flex_kernel_matches_burns_matmul() {
+        use burn::tensor::{Device, Distribution};
+        let device = Device::flex().autodiff();
+        for shape in [[2, 3, 5, 7], [1, 64, 16, 16]] {
+            device.seed(5);
+            let f = Tensor::<4>::random(shape, Distribution::Uniform(-1.0, 1.0), &device);
+            let [b, c, h, w] = shape;
+            let weights = Tensor::<3>::random([b, c, c], Distribution::Uniform(-1.0, 1.0), &device);
+            let run = |fast: bool| {
+                let f = f.clone().require_grad();
+                let g = if fast {
+                    gram(f.clone())
+                } else {
+                    let m = f.clone().reshape([b, c, h * w]);
+                    m.clone().matmul(m.swap_dims(1, 2))
+                };
+                let grads = (g.clone() * weights.clone()).sum().backward();
+                (values(g.inner()), values(f.grad(&grads).unwrap()))
+            };
+            let ((g_fast, d_fast), (g_burn, d_burn)) = (run(true), run(false));
+            let close = |a: &[f64], b: &[f64]| {
+                let scale = b.iter().fold(1.0_f64, |m, v| m.max(v.abs()));
+                a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-5 * scale)
+            };
+            assert!(close(&g_fast, &g_burn), "values, {shape:?}");
+            assert!(close(&d_fast, &d_burn), "gradients, {shape:?}");
+        }
     }
 
     #[test]

@@ -63,6 +63,8 @@ mod config;
 mod content;
 mod error;
 mod evaluation;
+#[cfg(feature = "flex")]
+mod flex_gram;
 mod gram;
 mod reduce;
 mod style;

@@ -8,8 +8,8 @@
 //! input rows, so it is a handful of `memcpy`s) and the product lands in the output with
 //! its row stride, so no intermediate result exists. Measured in docs/benchmarks.md.
 
-// The matrix product is `gemm`'s, whose entry point takes raw pointers; this file is the
-// only one in the workspace with `unsafe`, and each block says why it holds.
+// The matrix product is `gemm`'s, whose entry point takes raw pointers; this file and
+// impasto-loss's Gram kernel are the only ones with `unsafe`, each block saying why it holds.
 #![allow(unsafe_code)]
 
 use rayon::prelude::*;
