@@ -176,6 +176,37 @@ mod tests {
         assert!(max_difference(fast_gradient, burns_gradient) < 1e-4);
     }
 
+    /// A network on the plain flex device fed a tracked input on the autodiff one: the
+    /// weights act as constants, as they do for burn's own convolution.
+    #[test]
+    fn plain_weights_with_a_tracked_input() {
+        let plain = Device::flex();
+        let conv = conv(4, 3, 71, &plain);
+        let x = random([1, 3, 6, 5], 73, &Device::flex().autodiff());
+        let gradient = |fast: bool| {
+            let x = x.clone().require_grad();
+            let y = if fast {
+                conv_relu_forward(&conv, x.clone())
+            } else {
+                relu(conv.forward(x.clone()))
+            };
+            let grads = y.sum().backward();
+            x.grad(&grads).expect("the input is tracked")
+        };
+        assert!(max_difference(gradient(true), gradient(false)) < 1e-5);
+        let pooled = |fast: bool| {
+            let x = x.clone().require_grad();
+            let y = if fast {
+                max_pool2x2(x.clone())
+            } else {
+                max_pool2d(x.clone(), MaxPoolOptions::new([2, 2]))
+            };
+            let grads = y.sum().backward();
+            x.grad(&grads).expect("the input is tracked")
+        };
+        assert_eq!(max_difference(pooled(true), pooled(false)), 0.0);
+    }
+
     /// Weights that want gradients take burn's convolution, so they get them.
     #[test]
     fn trainable_weights_still_get_gradients() {
