@@ -304,8 +304,9 @@ fn for_each_tile(
 
 thread_local! {
     /// Each thread's im2col buffer, kept between tiles and calls: allocating and zeroing
-    /// a fresh one per tile cost 5–6 % of an evaluation (`memset` in `perf`). At most
-    /// `512 · 9 · channels` floats (9.4 MB for VGG's 512 channels) per thread.
+    /// a fresh one per tile cost 5–6 % of an evaluation (`memset` in `perf`). It grows to
+    /// the largest tile seen, `9 · channels · tile pixels` floats (about 12 MB per thread
+    /// for VGG's 512-channel layers) and is kept for the thread's life.
     static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
