@@ -7,12 +7,18 @@
 //! Here a tile is built straight from NCHW rows (each im2col row is a shifted copy of
 //! input rows, so it is a handful of `memcpy`s) and the product lands in the output with
 //! its row stride, so no intermediate result exists. Measured in docs/benchmarks.md.
+//!
+//! Layers with many pixels for their channels go to [`super::winograd`] instead (fewer
+//! multiplications; see [`winograd_pays`]); this path keeps the deep layers of small
+//! images and the 3-channel ones.
 
 // The matrix product is `gemm`'s, whose entry point takes raw pointers; this file and
 // impasto-loss's Gram kernel are the only ones with `unsafe`, each block saying why it holds.
 #![allow(unsafe_code)]
 
 use rayon::prelude::*;
+
+use super::winograd::{Filters, conv3x3_winograd, winograd_pays};
 
 /// Output pixels per tile: measured best on the 2-core VM (256 and 1024 were 5–20 % slower
 /// over VGG16's layers at 224 px); big enough that packing the weights once per tile is
@@ -72,6 +78,9 @@ pub(crate) fn conv3x3_same(
     assert_eq!(weights.len(), shape.channels_out * shape.patch());
     if let Some(bias) = bias {
         assert_eq!(bias.len(), shape.channels_out);
+    }
+    if winograd_pays(shape) {
+        return conv3x3_winograd(input, weights, bias, shape, Filters::Forward, relu);
     }
     let len = shape.batch * shape.channels_out * plane;
     let mut output = Vec::with_capacity(len);
@@ -169,16 +178,26 @@ pub(crate) fn conv3x3_same_input_gradient(
         shape.batch * shape.channels_out * plane
     );
     assert_eq!(weights.len(), shape.channels_out * shape.patch());
-    let mut gradient = vec![0.0f32; shape.batch * shape.channels_in * plane];
-    if gradient.is_empty() || shape.channels_out == 0 {
-        return gradient;
-    }
-    let destination = OutputPointer(gradient.as_mut_ptr());
     let gradient_shape = Conv3x3Shape {
         channels_in: shape.channels_out,
         channels_out: shape.channels_in,
         ..shape
     };
+    if winograd_pays(gradient_shape) {
+        return conv3x3_winograd(
+            output_gradient,
+            weights,
+            None,
+            gradient_shape,
+            Filters::InputGradient,
+            false,
+        );
+    }
+    let mut gradient = vec![0.0f32; shape.batch * shape.channels_in * plane];
+    if gradient.is_empty() || shape.channels_out == 0 {
+        return gradient;
+    }
+    let destination = OutputPointer(gradient.as_mut_ptr());
     for_each_tile(
         gradient_shape,
         shape.channels_out,
@@ -312,7 +331,7 @@ thread_local! {
 
 /// Runs `f` on `len` floats of this thread's scratch buffer (contents unspecified), or on a
 /// fresh buffer if the scratch is in use (a nested call through rayon work-stealing).
-fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
+pub(super) fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut scratch) => {
             if scratch.len() < len {
@@ -385,7 +404,7 @@ pub(crate) fn relu_gradient_in_place(gradient: &mut [f32], relu_output: &[f32]) 
 
 /// The output's base pointer, shared by the tiles (each writes its own block).
 #[derive(Clone, Copy)]
-struct OutputPointer(*mut f32);
+pub(super) struct OutputPointer(pub(super) *mut f32);
 
 // SAFETY: the pointer is only offset and handed to `gemm` for disjoint blocks (see the
 // product's SAFETY note); the buffer outlives every tile because the tiles run inside
@@ -394,7 +413,7 @@ unsafe impl Send for OutputPointer {}
 unsafe impl Sync for OutputPointer {}
 
 impl OutputPointer {
-    fn at(self, offset: usize) -> *mut f32 {
+    pub(super) fn at(self, offset: usize) -> *mut f32 {
         self.0.wrapping_add(offset)
     }
 }

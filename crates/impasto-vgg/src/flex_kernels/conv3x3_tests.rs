@@ -2,56 +2,9 @@
 
 use super::*;
 
-/// The definition, summed in f64: the reference the fast path is held to.
-fn direct(input: &[f32], weights: &[f32], bias: Option<&[f32]>, s: Conv3x3Shape) -> Vec<f32> {
-    let (h, w) = (s.height as isize, s.width as isize);
-    let mut out = vec![0.0f32; s.batch * s.channels_out * s.plane()];
-    for n in 0..s.batch {
-        for o in 0..s.channels_out {
-            for y in 0..h {
-                for x in 0..w {
-                    let mut sum = bias.map_or(0.0, |b| f64::from(b[o]));
-                    for c in 0..s.channels_in {
-                        for k in 0..9 {
-                            let (iy, ix) = (y + k as isize / 3 - 1, x + k as isize % 3 - 1);
-                            if iy < 0 || ix < 0 || iy >= h || ix >= w {
-                                continue;
-                            }
-                            let pixel = input
-                                [((n * s.channels_in + c) * s.plane()) + (iy * w + ix) as usize];
-                            let weight = weights[(o * s.channels_in + c) * 9 + k];
-                            sum += f64::from(pixel) * f64::from(weight);
-                        }
-                    }
-                    out[(n * s.channels_out + o) * s.plane() + (y * w + x) as usize] = sum as f32;
-                }
-            }
-        }
-    }
-    out
-}
-
-fn values(len: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed;
-    (0..len)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        })
-        .collect()
-}
-
-fn max_difference(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(a, b)| (a - b).abs())
-        // NaN counts as infinitely far (`f32::max` would skip it).
-        .map(|d| if d.is_nan() { f32::INFINITY } else { d })
-        .fold(0.0, f32::max)
-}
+use super::super::test_support::{
+    direct, direct_input_gradient, max_difference, poison_scratch, values,
+};
 
 /// Shapes that exercise one and many tiles per image, a tile cut short at the bottom,
 /// widths of 1 and 2 (every shift leaves the image), more than one image, and sides
@@ -65,14 +18,6 @@ const SHAPES: [(usize, usize, usize, usize, usize); 7] = [
     (1, 3, 2, 3, 600),
     (1, 16, 9, 130, 17),
 ];
-
-/// Fills every thread's im2col scratch with NaN, so an element the im2col leaves
-/// unwritten shows in the result.
-fn poison_scratch() {
-    let poison = || with_scratch(1 << 18, |scratch| scratch.fill(f32::NAN));
-    poison();
-    rayon::broadcast(|_| poison());
-}
 
 #[test]
 fn matches_the_definition() {
@@ -116,33 +61,7 @@ fn input_gradient_matches_the_definition() {
         let grad_out = values(batch * channels_out * s.plane(), 5 * i as u64 + 8);
         poison_scratch();
         let fast = conv3x3_same_input_gradient(&grad_out, &weights, s);
-        // ∂L/∂x[n,c,iy,ix] = Σ_{o,k} w[o,c,k] · g[n,o,iy−ky+1,ix−kx+1]
-        let (h, w) = (height as isize, width as isize);
-        let mut reference = vec![0.0f32; batch * channels_in * s.plane()];
-        for n in 0..batch {
-            for c in 0..channels_in {
-                for iy in 0..h {
-                    for ix in 0..w {
-                        let mut sum = 0.0f64;
-                        for o in 0..channels_out {
-                            for k in 0..9 {
-                                let (y, x) = (iy - k as isize / 3 + 1, ix - k as isize % 3 + 1);
-                                if y < 0 || x < 0 || y >= h || x >= w {
-                                    continue;
-                                }
-                                sum += f64::from(weights[(o * channels_in + c) * 9 + k])
-                                    * f64::from(
-                                        grad_out[(n * channels_out + o) * s.plane()
-                                            + (y * w + x) as usize],
-                                    );
-                            }
-                        }
-                        reference[(n * channels_in + c) * s.plane() + (iy * w + ix) as usize] =
-                            sum as f32;
-                    }
-                }
-            }
-        }
+        let reference = direct_input_gradient(&grad_out, &weights, s);
         let error = max_difference(&fast, &reference);
         assert!(error < 1e-5, "shape {s:?}: max difference {error}");
     }

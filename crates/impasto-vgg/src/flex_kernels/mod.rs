@@ -5,6 +5,9 @@
 mod conv3x3;
 mod extension;
 mod max_pool;
+#[cfg(test)]
+mod test_support;
+mod winograd;
 
 use burn::backend::Dispatch;
 use burn::nn::PaddingConfig2d;

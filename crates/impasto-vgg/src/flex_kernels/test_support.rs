@@ -1,0 +1,106 @@
+//! What the kernel tests share: the convolution's definition summed in f64, seeded values,
+//! and the largest difference between two results.
+
+use super::conv3x3::{Conv3x3Shape, with_scratch};
+
+/// The definition, summed in f64: the reference the fast path is held to.
+pub(super) fn direct(
+    input: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    s: Conv3x3Shape,
+) -> Vec<f32> {
+    let (h, w) = (s.height as isize, s.width as isize);
+    let plane = s.height * s.width;
+    let mut out = vec![0.0f32; s.batch * s.channels_out * plane];
+    for n in 0..s.batch {
+        for o in 0..s.channels_out {
+            for y in 0..h {
+                for x in 0..w {
+                    let mut sum = bias.map_or(0.0, |b| f64::from(b[o]));
+                    for c in 0..s.channels_in {
+                        for k in 0..9 {
+                            let (iy, ix) = (y + k as isize / 3 - 1, x + k as isize % 3 - 1);
+                            if iy < 0 || ix < 0 || iy >= h || ix >= w {
+                                continue;
+                            }
+                            let pixel =
+                                input[((n * s.channels_in + c) * plane) + (iy * w + ix) as usize];
+                            let weight = weights[(o * s.channels_in + c) * 9 + k];
+                            sum += f64::from(pixel) * f64::from(weight);
+                        }
+                    }
+                    out[(n * s.channels_out + o) * plane + (y * w + x) as usize] = sum as f32;
+                }
+            }
+        }
+    }
+    out
+}
+
+pub(super) fn values(len: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        })
+        .collect()
+}
+
+pub(super) fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| (a - b).abs())
+        // NaN counts as infinitely far (`f32::max` would skip it).
+        .map(|d| if d.is_nan() { f32::INFINITY } else { d })
+        .fold(0.0, f32::max)
+}
+
+/// `∂L/∂input[n, c, iy, ix] = Σ_{o, k} w[o, c, k] · g[n, o, iy − ky + 1, ix − kx + 1]` for
+/// the convolution of `s`, summed in f64.
+pub(super) fn direct_input_gradient(
+    grad_out: &[f32],
+    weights: &[f32],
+    s: Conv3x3Shape,
+) -> Vec<f32> {
+    let (h, w) = (s.height as isize, s.width as isize);
+    let plane = s.height * s.width;
+    let mut reference = vec![0.0f32; s.batch * s.channels_in * plane];
+    for n in 0..s.batch {
+        for c in 0..s.channels_in {
+            for iy in 0..h {
+                for ix in 0..w {
+                    let mut sum = 0.0f64;
+                    for o in 0..s.channels_out {
+                        for k in 0..9 {
+                            let (y, x) = (iy - k as isize / 3 + 1, ix - k as isize % 3 + 1);
+                            if y < 0 || x < 0 || y >= h || x >= w {
+                                continue;
+                            }
+                            sum += f64::from(weights[(o * s.channels_in + c) * 9 + k])
+                                * f64::from(
+                                    grad_out
+                                        [(n * s.channels_out + o) * plane + (y * w + x) as usize],
+                                );
+                        }
+                    }
+                    reference[(n * s.channels_in + c) * plane + (iy * w + ix) as usize] =
+                        sum as f32;
+                }
+            }
+        }
+    }
+    reference
+}
+
+/// Fills every thread's kernel scratch with NaN, so an element a kernel leaves
+/// unwritten shows in the result.
+pub(super) fn poison_scratch() {
+    let poison = || with_scratch(1 << 18, |scratch| scratch.fill(f32::NAN));
+    poison();
+    rayon::broadcast(|_| poison());
+}

@@ -1,0 +1,179 @@
+//! Tests of the Winograd convolution against the definition, summed in f64.
+
+use super::*;
+use crate::flex_kernels::test_support::{
+    direct, direct_input_gradient, max_difference, poison_scratch, values,
+};
+
+/// `(batch, channels_in, channels_out, height, width)`: odd and even sides (tiles cut
+/// short at the right and bottom), sides of 1 and 2, several images, a row wider than
+/// many tiles, and channels enough for several bands per image.
+const SHAPES: [(usize, usize, usize, usize, usize); 8] = [
+    (1, 3, 4, 5, 7),
+    (2, 5, 6, 9, 11),
+    (1, 2, 3, 1, 1),
+    (1, 4, 2, 6, 2),
+    (1, 3, 2, 2, 1),
+    (3, 8, 5, 40, 33),
+    (1, 3, 2, 3, 600),
+    (2, 48, 40, 61, 50),
+];
+
+fn shape(
+    &(batch, channels_in, channels_out, height, width): &(usize, usize, usize, usize, usize),
+) -> Conv3x3Shape {
+    Conv3x3Shape {
+        batch,
+        channels_in,
+        channels_out,
+        height,
+        width,
+    }
+}
+
+/// Largest difference relative to the reference's largest magnitude: Winograd's rounding
+/// grows with the sums, not with each element.
+fn relative_error(fast: &[f32], reference: &[f32]) -> f32 {
+    let scale = reference.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    max_difference(fast, reference) / scale
+}
+
+#[test]
+fn forward_matches_the_definition() {
+    for (i, dims) in SHAPES.iter().enumerate() {
+        let s = shape(dims);
+        let input = values(
+            s.batch * s.channels_in * s.height * s.width,
+            11 * i as u64 + 1,
+        );
+        let weights = values(s.channels_out * s.channels_in * 9, 11 * i as u64 + 2);
+        let bias = values(s.channels_out, 11 * i as u64 + 3);
+        for bias in [Some(&bias[..]), None] {
+            poison_scratch();
+            let fast = conv3x3_winograd(&input, &weights, bias, s, Filters::Forward, false);
+            let error = relative_error(&fast, &direct(&input, &weights, bias, s));
+            assert!(
+                error < 2e-6,
+                "shape {s:?}, bias {}: relative error {error}",
+                bias.is_some()
+            );
+        }
+    }
+}
+
+#[test]
+fn fused_relu_is_the_relu_of_the_forward() {
+    for (i, dims) in SHAPES.iter().enumerate() {
+        let s = shape(dims);
+        let input = values(
+            s.batch * s.channels_in * s.height * s.width,
+            13 * i as u64 + 1,
+        );
+        let weights = values(s.channels_out * s.channels_in * 9, 13 * i as u64 + 2);
+        let bias = values(s.channels_out, 13 * i as u64 + 3);
+        let plain = conv3x3_winograd(&input, &weights, Some(&bias), s, Filters::Forward, false);
+        poison_scratch();
+        let fused = conv3x3_winograd(&input, &weights, Some(&bias), s, Filters::Forward, true);
+        let rectified: Vec<f32> = plain.iter().map(|&v| v.max(0.0)).collect();
+        assert_eq!(fused, rectified, "shape {s:?}");
+        if fused.len() >= 20 {
+            assert!(fused.contains(&0.0) && fused.iter().any(|&v| v > 0.0));
+        }
+    }
+}
+
+/// With the rotated, transposed filters, the convolution of the output gradient is the
+/// forward's input gradient.
+#[test]
+fn input_gradient_filters_give_the_input_gradient() {
+    for (i, dims) in SHAPES.iter().enumerate() {
+        let forward = shape(dims);
+        let weights = values(
+            forward.channels_out * forward.channels_in * 9,
+            17 * i as u64 + 1,
+        );
+        let grad_out = values(
+            forward.batch * forward.channels_out * forward.height * forward.width,
+            17 * i as u64 + 2,
+        );
+        let backward = Conv3x3Shape {
+            channels_in: forward.channels_out,
+            channels_out: forward.channels_in,
+            ..forward
+        };
+        poison_scratch();
+        let fast = conv3x3_winograd(
+            &grad_out,
+            &weights,
+            None,
+            backward,
+            Filters::InputGradient,
+            false,
+        );
+        let error = relative_error(&fast, &direct_input_gradient(&grad_out, &weights, forward));
+        assert!(error < 2e-6, "shape {forward:?}: relative error {error}");
+    }
+}
+
+/// VGG-sized channel counts, where the sums are long: the error stays at the im2col
+/// path's level (both measured against f64).
+#[test]
+fn long_sums_stay_accurate() {
+    let s = shape(&(1, 256, 32, 12, 10));
+    let input = values(s.batch * s.channels_in * s.height * s.width, 5);
+    let weights = values(s.channels_out * s.channels_in * 9, 6);
+    let reference = direct(&input, &weights, None, s);
+    let winograd = relative_error(
+        &conv3x3_winograd(&input, &weights, None, s, Filters::Forward, false),
+        &reference,
+    );
+    let im2col = relative_error(
+        &super::super::conv3x3::conv3x3_same(&input, &weights, None, s, false),
+        &reference,
+    );
+    assert!(
+        winograd < 4.0 * im2col.max(1e-7),
+        "winograd {winograd}, im2col {im2col}"
+    );
+}
+
+#[test]
+fn bands_are_even_across_threads() {
+    let vgg = |c: usize, side: usize| Conv3x3Shape {
+        batch: 1,
+        channels_in: c,
+        channels_out: c,
+        height: side,
+        width: side,
+    };
+    // 112 × 112 tiles of 8 KB: 512 a band → 25 bands → 26 → 5 tile rows each.
+    assert_eq!(band_rows(vgg(64, 224), 2), 5);
+    // 28 × 28 tiles of 32 KB: 128 a band, but at least 256 → 4 bands → 7 tile rows each.
+    assert_eq!(band_rows(vgg(256, 56), 2), 7);
+    // 7 × 7 tiles of 64 KB: one band of 49, fewer than the threads: the whole image.
+    assert_eq!(band_rows(vgg(512, 14), 2), 7);
+    assert_eq!(band_rows(vgg(4, 1), 16), 1);
+}
+
+/// The layers it takes: all of VGG16's at 224 px but the 3-channel ones, and none
+/// smaller than 8 × 8.
+#[test]
+fn winograd_takes_the_layers_where_it_pays() {
+    let layer = |channels_in: usize, channels_out: usize, side: usize| Conv3x3Shape {
+        batch: 1,
+        channels_in,
+        channels_out,
+        height: side,
+        width: side,
+    };
+    assert!(!winograd_pays(layer(3, 64, 224)));
+    assert!(!winograd_pays(layer(64, 3, 224)));
+    assert!(winograd_pays(layer(64, 64, 224)));
+    assert!(winograd_pays(layer(128, 256, 56)));
+    assert!(winograd_pays(layer(256, 256, 56)));
+    assert!(winograd_pays(layer(256, 512, 28)));
+    assert!(winograd_pays(layer(512, 512, 14)));
+    assert!(!winograd_pays(layer(512, 512, 6)));
+    assert!(winograd_pays(layer(16, 16, 8)));
+    assert!(!winograd_pays(layer(8, 16, 8)));
+}
