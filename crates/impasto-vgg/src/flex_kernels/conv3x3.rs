@@ -8,17 +8,15 @@
 //! input rows, so it is a handful of `memcpy`s) and the product lands in the output with
 //! its row stride, so no intermediate result exists. Measured in docs/benchmarks.md.
 //!
-//! Layers with many pixels for their channels go to [`super::winograd`] instead (fewer
-//! multiplications; see [`winograd_pays`]); this path keeps the deep layers of small
-//! images and the 3-channel ones.
+//! Most of VGG16's layers take [`super::winograd`] instead (fewer multiplications; the
+//! extension chooses by `winograd_pays`); this path keeps the 3-channel layers and tiny
+//! images.
 
 // The matrix product is `gemm`'s, whose entry point takes raw pointers; this file and
 // impasto-loss's Gram kernel are the only ones with `unsafe`, each block saying why it holds.
 #![allow(unsafe_code)]
 
 use rayon::prelude::*;
-
-use super::winograd::{Filters, conv3x3_winograd, winograd_pays};
 
 /// Output pixels per tile: measured best on the 2-core VM (256 and 1024 were 5–20 % slower
 /// over VGG16's layers at 224 px); big enough that packing the weights once per tile is
@@ -78,9 +76,6 @@ pub(crate) fn conv3x3_same(
     assert_eq!(weights.len(), shape.channels_out * shape.patch());
     if let Some(bias) = bias {
         assert_eq!(bias.len(), shape.channels_out);
-    }
-    if winograd_pays(shape) {
-        return conv3x3_winograd(input, weights, bias, shape, Filters::Forward, relu);
     }
     let len = shape.batch * shape.channels_out * plane;
     let mut output = Vec::with_capacity(len);
@@ -183,16 +178,6 @@ pub(crate) fn conv3x3_same_input_gradient(
         channels_out: shape.channels_in,
         ..shape
     };
-    if winograd_pays(gradient_shape) {
-        return conv3x3_winograd(
-            output_gradient,
-            weights,
-            None,
-            gradient_shape,
-            Filters::InputGradient,
-            false,
-        );
-    }
     let mut gradient = vec![0.0f32; shape.batch * shape.channels_in * plane];
     if gradient.is_empty() || shape.channels_out == 0 {
         return gradient;

@@ -15,7 +15,9 @@ use burn::tensor::{DType, Shape, TensorData};
 use super::conv3x3::{
     Conv3x3Shape, conv3x3_same, conv3x3_same_input_gradient, relu_gradient_in_place,
 };
+use super::filter_cache::transformed_filters;
 use super::max_pool::{max_pool2x2, max_pool2x2_backward};
+use super::winograd::{Filters, conv3x3_winograd, winograd_pays};
 
 /// A backend with VGG's convolution and pooling as single operations.
 #[backend_extension(Flex, Autodiff)]
@@ -91,13 +93,13 @@ impl VggKernels for Flex {
             weight.to_contiguous(),
             bias.to_contiguous(),
         );
-        let output = conv3x3_same(
-            f32_slice(&input),
-            f32_slice(&weight),
-            Some(f32_slice(&bias)),
-            shape,
-            relu,
-        );
+        let (input_values, bias) = (f32_slice(&input), Some(f32_slice(&bias)));
+        let output = if winograd_pays(shape) {
+            let filters = transformed_filters(&weight, shape, Filters::Forward);
+            conv3x3_winograd(input_values, &filters, bias, shape, relu)
+        } else {
+            conv3x3_same(input_values, f32_slice(&weight), bias, shape, relu)
+        };
         flex_tensor(
             output,
             [shape.batch, shape.channels_out, shape.height, shape.width],
@@ -133,9 +135,21 @@ fn flex_input_gradient(
         height,
         width,
     };
-    let weight = f32_slice(&weight);
+    let gradient_shape = Conv3x3Shape {
+        channels_in: channels_out,
+        channels_out: channels_in,
+        ..shape
+    };
+    let input_gradient = |output_gradient: &[f32]| {
+        if winograd_pays(gradient_shape) {
+            let filters = transformed_filters(&weight, gradient_shape, Filters::InputGradient);
+            conv3x3_winograd(output_gradient, &filters, None, gradient_shape, false)
+        } else {
+            conv3x3_same_input_gradient(output_gradient, f32_slice(&weight), shape)
+        }
+    };
     let Some(relu_output) = relu_output.map(|output| output.to_contiguous()) else {
-        let gradient = conv3x3_same_input_gradient(f32_slice(&output_gradient), weight, shape);
+        let gradient = input_gradient(f32_slice(&output_gradient));
         return flex_tensor(gradient, [batch, channels_in, height, width]);
     };
     // Through the ReLU first: in place when autodiff handed over the only reference (the
@@ -143,12 +157,12 @@ fn flex_input_gradient(
     let gradient = match output_gradient.try_storage_mut::<f32>() {
         Some(values) => {
             relu_gradient_in_place(values, f32_slice(&relu_output));
-            conv3x3_same_input_gradient(values, weight, shape)
+            input_gradient(values)
         }
         None => {
             let mut values = f32_slice(&output_gradient).to_vec();
             relu_gradient_in_place(&mut values, f32_slice(&relu_output));
-            conv3x3_same_input_gradient(&values, weight, shape)
+            input_gradient(&values)
         }
     };
     flex_tensor(gradient, [batch, channels_in, height, width])

@@ -4,6 +4,7 @@
 
 mod conv3x3;
 mod extension;
+mod filter_cache;
 mod max_pool;
 #[cfg(test)]
 mod test_support;
@@ -124,34 +125,40 @@ mod tests {
     }
 
     /// Two convolutions with a ReLU between, differentiated for the input through the fast
-    /// path and through burn's: the same gradient.
+    /// path and through burn's: the same gradient. Channels few (im2col) and many
+    /// (Winograd, its filters transformed once and then served from the cache).
     #[test]
     fn input_gradient_matches_burns() {
         let device = Device::flex().autodiff();
-        let (first, second) = (conv(12, 3, 21, &device), conv(6, 12, 23, &device));
-        let x = random([2, 3, 10, 14], 7, &device);
-        let upstream = random([2, 6, 10, 14], 9, &device);
-        let gradient = |fast: bool| {
-            let x = x.clone().require_grad();
-            let forward = |conv: &Conv2d, x| {
-                if fast {
-                    conv_forward(conv, x)
-                } else {
-                    conv.forward(x)
-                }
+        for (channels, height, width) in [(12, 10, 14), (32, 12, 9)] {
+            let first = conv(channels, 3, 21, &device);
+            let second = conv(channels / 2, channels, 23, &device);
+            let x = random([2, 3, height, width], 7, &device);
+            let upstream = random([2, channels / 2, height, width], 9, &device);
+            let gradient = |fast: bool| {
+                let x = x.clone().require_grad();
+                let forward = |conv: &Conv2d, x| {
+                    if fast {
+                        conv_forward(conv, x)
+                    } else {
+                        conv.forward(x)
+                    }
+                };
+                let y = forward(&second, relu(forward(&first, x.clone())));
+                let grads = (y * upstream.clone()).sum().backward();
+                x.grad(&grads).expect("the input is tracked")
             };
-            let y = forward(&second, relu(forward(&first, x.clone())));
-            let grads = (y * upstream.clone()).sum().backward();
-            x.grad(&grads).expect("the input is tracked")
-        };
-        let (fast, ran) = fast_path_ran(|| gradient(true));
-        assert!(ran, "the fast kernel runs on autodiff flex");
-        let error = max_difference(fast, gradient(false));
-        assert!(error < 1e-4, "max difference {error}");
-        assert!(
-            gradient(true).abs().max().into_scalar::<f32>() > 0.1,
-            "a gradient to compare"
-        );
+            let (fast, ran) = fast_path_ran(|| gradient(true));
+            assert!(ran, "the fast kernel runs on autodiff flex");
+            let again = gradient(true);
+            let error = max_difference(fast.clone(), gradient(false));
+            assert!(error < 1e-4, "{channels} channels: max difference {error}");
+            assert_eq!(max_difference(fast, again.clone()), 0.0, "the cached run");
+            assert!(
+                again.abs().max().into_scalar::<f32>() > 0.1,
+                "a gradient to compare"
+            );
+        }
     }
 
     /// The convolution with its ReLU fused, forward and input gradient, against burn's

@@ -44,7 +44,11 @@ pub(crate) enum Filters {
 /// channels_in]` for the convolution of `shape` (its own channels, not the forward's when
 /// `filters` is [`Filters::InputGradient`]): each output channel's rows are one block, so
 /// the threads write them in place; `U[ξ]` is read with row stride `16 · channels_in`.
-fn transform_filters(weights: &[f32], shape: Conv3x3Shape, filters: Filters) -> Vec<f32> {
+pub(crate) fn transform_filters(
+    weights: &[f32],
+    shape: Conv3x3Shape,
+    filters: Filters,
+) -> Vec<f32> {
     let (outs, ins) = (shape.channels_out, shape.channels_in);
     let mut transformed = vec![0.0f32; 16 * outs * ins];
     transformed
@@ -126,27 +130,25 @@ struct Band {
     tile_rows: usize,
 }
 
-/// `out[n, o] = bias[o] + Σ_c g[o, c] ⋆ input[n, c]` (3×3, zero padding), where `g` is
-/// read from the forward `weights` as `filters` says; optionally followed by a ReLU.
+/// `out[n, o] = bias[o] + Σ_c g[o, c] ⋆ input[n, c]` (3×3, zero padding), where `filters`
+/// is `g` transformed by [`transform_filters`]; optionally followed by a ReLU.
 ///
 /// # Shapes
 /// - input: `[batch, channels_in, height, width]` of `shape`
-/// - weights: the forward convolution's `[channels_out, channels_in, 3, 3]` (for
-///   [`Filters::InputGradient`], `[shape.channels_in, shape.channels_out, 3, 3]`)
+/// - filters: `[channels_out, 16, channels_in]`, from [`transform_filters`] for `shape`
 /// - bias: `[channels_out]`
 /// - output: `[batch, channels_out, height, width]`
 pub(crate) fn conv3x3_winograd(
     input: &[f32],
-    weights: &[f32],
+    filters: &[f32],
     bias: Option<&[f32]>,
     shape: Conv3x3Shape,
-    filters: Filters,
     relu: bool,
 ) -> Vec<f32> {
     let (ins, outs) = (shape.channels_in, shape.channels_out);
     let plane = shape.height * shape.width;
     assert_eq!(input.len(), shape.batch * ins * plane);
-    assert_eq!(weights.len(), outs * ins * 9);
+    assert_eq!(filters.len(), outs * 16 * ins);
     if let Some(bias) = bias {
         assert_eq!(bias.len(), outs);
     }
@@ -155,7 +157,6 @@ pub(crate) fn conv3x3_winograd(
     if len == 0 {
         return output;
     }
-    let filters = transform_filters(weights, shape, filters);
     let band_rows = band_rows(shape, rayon::current_num_threads());
     let tiles_h = shape.height.div_ceil(2);
     let bands: Vec<Band> = (0..shape.batch)

@@ -31,6 +31,10 @@ fn shape(
     }
 }
 
+fn forward(weights: &[f32], s: Conv3x3Shape) -> Vec<f32> {
+    transform_filters(weights, s, Filters::Forward)
+}
+
 /// Largest difference relative to the reference's largest magnitude: Winograd's rounding
 /// grows with the sums, not with each element.
 fn relative_error(fast: &[f32], reference: &[f32]) -> f32 {
@@ -50,7 +54,7 @@ fn forward_matches_the_definition() {
         let bias = values(s.channels_out, 11 * i as u64 + 3);
         for bias in [Some(&bias[..]), None] {
             poison_scratch();
-            let fast = conv3x3_winograd(&input, &weights, bias, s, Filters::Forward, false);
+            let fast = conv3x3_winograd(&input, &forward(&weights, s), bias, s, false);
             let error = relative_error(&fast, &direct(&input, &weights, bias, s));
             assert!(
                 error < 2e-6,
@@ -71,9 +75,9 @@ fn fused_relu_is_the_relu_of_the_forward() {
         );
         let weights = values(s.channels_out * s.channels_in * 9, 13 * i as u64 + 2);
         let bias = values(s.channels_out, 13 * i as u64 + 3);
-        let plain = conv3x3_winograd(&input, &weights, Some(&bias), s, Filters::Forward, false);
+        let plain = conv3x3_winograd(&input, &forward(&weights, s), Some(&bias), s, false);
         poison_scratch();
-        let fused = conv3x3_winograd(&input, &weights, Some(&bias), s, Filters::Forward, true);
+        let fused = conv3x3_winograd(&input, &forward(&weights, s), Some(&bias), s, true);
         let rectified: Vec<f32> = plain.iter().map(|&v| v.max(0.0)).collect();
         assert_eq!(fused, rectified, "shape {s:?}");
         if fused.len() >= 20 {
@@ -104,10 +108,9 @@ fn input_gradient_filters_give_the_input_gradient() {
         poison_scratch();
         let fast = conv3x3_winograd(
             &grad_out,
-            &weights,
+            &transform_filters(&weights, backward, Filters::InputGradient),
             None,
             backward,
-            Filters::InputGradient,
             false,
         );
         let error = relative_error(&fast, &direct_input_gradient(&grad_out, &weights, forward));
@@ -124,7 +127,7 @@ fn long_sums_stay_accurate() {
     let weights = values(s.channels_out * s.channels_in * 9, 6);
     let reference = direct(&input, &weights, None, s);
     let winograd = relative_error(
-        &conv3x3_winograd(&input, &weights, None, s, Filters::Forward, false),
+        &conv3x3_winograd(&input, &forward(&weights, s), None, s, false),
         &reference,
     );
     let im2col = relative_error(

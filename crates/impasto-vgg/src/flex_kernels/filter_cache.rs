@@ -1,0 +1,181 @@
+//! Winograd's transformed filters, kept while their weights live.
+//!
+//! VGG's weights do not change between evaluations, but transforming them (`16/9` of the
+//! weights, written with a stride) took 30 ms of a 250 ms evaluation at 224 px, forward
+//! and input gradient together. So each transform is kept beside a reference to the
+//! weight tensor it came from. Holding that reference is what makes the cache sound:
+//! flex shares a tensor's buffer by reference count and writes in place only into a
+//! buffer nobody else holds (copy-on-write otherwise), so while an entry lives its
+//! weights can be neither changed nor freed and their address reused; the same address and
+//! length therefore mean the same values. An entry whose weights only the cache still
+//! holds (the model was dropped or its weights replaced) is removed at the next miss.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use burn::backend::Flex;
+use burn::backend::tensor::FloatTensor;
+
+use super::conv3x3::Conv3x3Shape;
+use super::winograd::{Filters, transform_filters};
+
+/// One weight tensor's transform for one use.
+struct Entry {
+    /// Held so the buffer below stays alive and unchanged (see the module's note).
+    weight: FloatTensor<Flex>,
+    filters: Filters,
+    shape: (usize, usize),
+    transformed: Arc<Vec<f32>>,
+}
+
+impl Entry {
+    fn matches(&self, values: &[f32], filters: Filters, shape: (usize, usize)) -> bool {
+        let held = weight_values(&self.weight);
+        std::ptr::eq(held.as_ptr(), values.as_ptr())
+            && held.len() == values.len()
+            && self.filters == filters
+            && self.shape == shape
+    }
+}
+
+/// More than VGG16's 13 convolutions × 2 uses; past it the oldest entry goes.
+const CAPACITY: usize = 64;
+
+static CACHE: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+
+fn cache() -> MutexGuard<'static, Vec<Entry>> {
+    // A panic elsewhere while the lock was held cannot leave an entry half-written (they
+    // are pushed whole), so a poisoned lock is still good.
+    CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn weight_values(weight: &FloatTensor<Flex>) -> &[f32] {
+    weight
+        .as_slice::<f32>()
+        .expect("the caller passes a contiguous f32 tensor")
+}
+
+/// [`transform_filters`] of `weight` (a contiguous `f32` flex tensor) for the convolution
+/// of `shape`, from the cache or computed and kept.
+pub(super) fn transformed_filters(
+    weight: &FloatTensor<Flex>,
+    shape: Conv3x3Shape,
+    filters: Filters,
+) -> Arc<Vec<f32>> {
+    let values = weight_values(weight);
+    let key = (shape.channels_out, shape.channels_in);
+    if let Some(entry) = cache()
+        .iter()
+        .find(|entry| entry.matches(values, filters, key))
+    {
+        return Arc::clone(&entry.transformed);
+    }
+    // Computed outside the lock: it runs on every thread, and other convolutions may look
+    // up their own filters meanwhile.
+    let transformed = Arc::new(transform_filters(values, shape, filters));
+    let mut cache = cache();
+    cache.retain(|entry| !entry.weight.is_unique());
+    if let Some(entry) = cache
+        .iter()
+        .find(|entry| entry.matches(values, filters, key))
+    {
+        return Arc::clone(&entry.transformed);
+    }
+    if cache.len() >= CAPACITY {
+        cache.remove(0);
+    }
+    cache.push(Entry {
+        weight: weight.clone(),
+        filters,
+        shape: key,
+        transformed: Arc::clone(&transformed),
+    });
+    transformed
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::ops::FloatTensorOps;
+    use burn::tensor::TensorData;
+
+    use super::*;
+    use crate::flex_kernels::test_support::values;
+
+    fn weight(seed: u64) -> FloatTensor<Flex> {
+        let data = TensorData::new(values(4 * 3 * 9, seed), [4, 3, 3, 3]);
+        Flex::float_from_data(data, &Default::default())
+    }
+
+    const SHAPE: Conv3x3Shape = Conv3x3Shape {
+        batch: 1,
+        channels_in: 3,
+        channels_out: 4,
+        height: 8,
+        width: 8,
+    };
+
+    fn cached(weight: &FloatTensor<Flex>) -> bool {
+        let values = weight_values(weight);
+        cache()
+            .iter()
+            .any(|entry| entry.matches(values, Filters::Forward, (4, 3)))
+    }
+
+    #[test]
+    fn a_weight_tensor_is_transformed_once_and_matches_a_fresh_transform() {
+        let weight = weight(1);
+        let first = transformed_filters(&weight, SHAPE, Filters::Forward);
+        let again = transformed_filters(&weight.clone(), SHAPE, Filters::Forward);
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second call hits the cache"
+        );
+        assert_eq!(
+            *first,
+            transform_filters(weight_values(&weight), SHAPE, Filters::Forward)
+        );
+        // Another use of the same weights is another transform.
+        let backward = Conv3x3Shape {
+            channels_in: 4,
+            channels_out: 3,
+            ..SHAPE
+        };
+        let gradient = transformed_filters(&weight, backward, Filters::InputGradient);
+        assert_ne!(*gradient, *first);
+    }
+
+    #[test]
+    fn changed_weights_are_transformed_again_and_dropped_weights_leave() {
+        let a = weight(2);
+        let from_a = transformed_filters(&a, SHAPE, Filters::Forward);
+        assert!(cached(&a));
+        // A write into `a` copies its buffer (the cache holds the old one), so the cache
+        // cannot serve the new values from the old entry.
+        let mut a = a;
+        a.storage_mut::<f32>()[0] += 1.0;
+        let updated = transformed_filters(&a, SHAPE, Filters::Forward);
+        assert_eq!(
+            *updated,
+            transform_filters(weight_values(&a), SHAPE, Filters::Forward)
+        );
+        assert_ne!(*updated, *from_a);
+        // Weights of a shape no other test uses, dropped: only the cache holds them, so
+        // the next miss removes their entry.
+        let b = Flex::float_from_data(
+            TensorData::new(values(7 * 5 * 9, 3), [7, 5, 3, 3]),
+            &Default::default(),
+        );
+        let b_shape = Conv3x3Shape {
+            channels_in: 5,
+            channels_out: 7,
+            ..SHAPE
+        };
+        transformed_filters(&b, b_shape, Filters::Forward);
+        let held = || cache().iter().any(|entry| entry.shape == (7, 5));
+        assert!(held());
+        drop(b);
+        transformed_filters(&weight(4), SHAPE, Filters::Forward);
+        assert!(!held(), "the entry of a dropped weight tensor is gone");
+    }
+}
