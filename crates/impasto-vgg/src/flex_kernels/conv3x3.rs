@@ -12,8 +12,9 @@
 //! extension chooses by `winograd_pays`); this path keeps the 3-channel layers and tiny
 //! images.
 
-// The matrix product is `gemm`'s, whose entry point takes raw pointers; this file and
-// impasto-loss's Gram kernel are the only ones with `unsafe`, each block saying why it holds.
+// The matrix product is `gemm`'s, whose entry point takes raw pointers; this file,
+// `winograd.rs` and impasto-loss's Gram kernel are the only ones with `unsafe`, each block
+// saying why it holds.
 #![allow(unsafe_code)]
 
 use rayon::prelude::*;
