@@ -388,13 +388,16 @@ pub(crate) fn relu_gradient_in_place(gradient: &mut [f32], relu_output: &[f32]) 
         });
 }
 
-/// The output's base pointer, shared by the tiles (each writes its own block).
+/// An output buffer's base pointer, shared by the threads that fill it (each writes its
+/// own block: an im2col tile here, a Winograd band's rows or one product's `M[ξ]` in
+/// `winograd.rs`).
 #[derive(Clone, Copy)]
 pub(super) struct OutputPointer(pub(super) *mut f32);
 
-// SAFETY: the pointer is only offset and handed to `gemm` for disjoint blocks (see the
-// product's SAFETY note); the buffer outlives every tile because the tiles run inside
-// `conv3x3_same`, which owns it.
+// SAFETY: the pointer is only offset and written through for disjoint blocks (see each
+// write's SAFETY note); the buffer outlives every writer because they all run inside the
+// function that owns it (`conv3x3_same`, `conv3x3_same_input_gradient`,
+// `conv3x3_winograd`), which returns only after they finish.
 unsafe impl Send for OutputPointer {}
 unsafe impl Sync for OutputPointer {}
 
