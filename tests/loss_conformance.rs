@@ -1,6 +1,6 @@
 //! impasto-loss against the float64 PyTorch reference, in `f32` on the CPU (flex): every
 //! loss term, every per-layer style term and the gradient with respect to the pixels agree
-//! to 1e-4 relative (DESIGN.md, "The mathematics"). Run with `--nocapture` for the table
+//! to 1e-4 relative (docs/maths.md). Run with `--nocapture` for the table
 //! of errors.
 
 #[path = "loss_conformance/common.rs"]

@@ -22,7 +22,7 @@
 //! line clap cannot parse), and every output is checked to be writable before the run.
 //!
 //! The options, their defaults and valid ranges are in `impasto <command> --help`
-//! ([`args`]); the command-line contract is in the repository's `DESIGN.md`.
+//! ([`args`]); the command-line contract is the repository's `docs/cli.md`.
 
 mod args;
 mod config;

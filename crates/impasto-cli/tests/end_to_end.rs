@@ -5,7 +5,7 @@ mod common;
 use common::{FAST, assert_success, files, images, impasto, scratch, stderr, stdout};
 use serde_json::Value;
 
-/// The fields the contract (DESIGN.md) requires of every record.
+/// The fields the contract (docs/cli.md) requires of every record.
 const RECORD_FIELDS: [&str; 10] = [
     "iteration",
     "evaluations",
