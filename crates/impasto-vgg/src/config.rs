@@ -9,7 +9,7 @@ use burn::nn::conv::Conv2d;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::portable_rng;
-use crate::{LayerKind, Vgg, VggError, VggLayer};
+use crate::{InputConvention, LayerKind, Vgg, VggError, VggLayer};
 
 /// Which VGG network (Simonyan & Zisserman, 2014): 13 or 16 convolutions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -39,6 +39,33 @@ impl VggArchitecture {
             .into_iter()
             .filter(|layer| layer.is_in(self))
             .collect()
+    }
+}
+
+impl VggArchitecture {
+    /// Both architectures.
+    pub const ALL: [VggArchitecture; 2] = [VggArchitecture::Vgg16, VggArchitecture::Vgg19];
+
+    /// Its name on the command line: `vgg16` or `vgg19`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            VggArchitecture::Vgg16 => "vgg16",
+            VggArchitecture::Vgg19 => "vgg19",
+        }
+    }
+}
+
+impl core::str::FromStr for VggArchitecture {
+    type Err = VggError;
+
+    /// `vgg16` or `vgg19` (any case).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        VggArchitecture::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| VggError::UnknownArchitecture {
+                name: s.to_string(),
+            })
     }
 }
 
@@ -85,6 +112,7 @@ macro_rules! serde_as_debug_name {
 }
 serde_as_debug_name!(VggArchitecture, Vgg16, Vgg19);
 serde_as_debug_name!(Pooling, Max, Avg);
+serde_as_debug_name!(InputConvention, Torchvision, Caffe);
 
 /// Configuration of a [`Vgg`] feature extractor.
 ///
@@ -112,6 +140,12 @@ pub struct VggConfig {
     /// Max or average pooling. Default: [`Pooling::Max`].
     #[config(default = "Pooling::Max")]
     pub pooling: Pooling,
+    /// The input the weights expect: torchvision's normalisation or Caffe's BGR 0–255
+    /// minus the means (see [`InputConvention`]). Default:
+    /// [`InputConvention::Torchvision`]. [`load`](VggConfig::load) refuses a file known to
+    /// expect the other one.
+    #[config(default = "InputConvention::Torchvision")]
+    pub input: InputConvention,
     /// The deepest layer the network is built with; nothing past it is allocated or, when
     /// loading, required in the weights file. `None` (the default) keeps the whole feature
     /// stack, up to `pool5`. Must exist in the architecture.
@@ -182,6 +216,7 @@ impl VggConfig {
             layers,
             self.architecture,
             self.pooling,
+            self.input,
         ))
     }
 }

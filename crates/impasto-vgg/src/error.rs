@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{VggArchitecture, VggLayer};
+use crate::{InputConvention, VggArchitecture, VggLayer};
 
 /// Everything that can go wrong building or running a VGG network.
 ///
@@ -129,5 +129,53 @@ pub enum VggError {
         key: String,
         /// The element type found.
         dtype: String,
+    },
+
+    /// A name that is not an input convention (`torchvision`, `caffe`), when parsing an
+    /// [`InputConvention`].
+    #[error("unknown input convention `{name}`; valid conventions are: torchvision, caffe")]
+    UnknownInputConvention {
+        /// The name that was given.
+        name: String,
+    },
+
+    /// A name that is not an architecture (`vgg16`, `vgg19`), when parsing a
+    /// [`VggArchitecture`].
+    #[error("unknown VGG architecture `{name}`; valid architectures are: vgg16, vgg19")]
+    UnknownArchitecture {
+        /// The name that was given.
+        name: String,
+    },
+
+    /// A weights file of one architecture loaded as the other (its keys tell: VGG19 has
+    /// convolutions at `features.16` and `features.34`, VGG16 at `features.17`).
+    #[error(
+        "weights file {} holds a {found} network, but {stated} was asked for; ask for {found} (--architecture {})",
+        path.display(), found.name()
+    )]
+    ArchitectureMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The architecture asked for.
+        stated: VggArchitecture,
+        /// The architecture the file holds.
+        found: VggArchitecture,
+    },
+
+    /// A weights file whose input convention is known (a published file, or one that
+    /// records it) loaded with the other convention.
+    #[error(
+        "weights file {} expects {found} input ({reason}), but {stated} was asked for; ask for {found} (--preprocess {found})",
+        path.display()
+    )]
+    InputConventionMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The convention asked for.
+        stated: InputConvention,
+        /// The convention of the file.
+        found: InputConvention,
+        /// How the file's convention is known.
+        reason: String,
     },
 }

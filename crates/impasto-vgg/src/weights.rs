@@ -13,6 +13,7 @@
 //! f16/bf16/f64 tensors to f32 (the stores keep the file's element type, and a network
 //! mixing types would fail in its first convolution).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use burn::store::{ModuleStore, PytorchStore, SafetensorsStore, bridge};
@@ -22,13 +23,14 @@ use crate::config::{conv_from_data, conv_shapes};
 use crate::{Vgg, VggConfig, VggError, VggLayer};
 
 /// The container a weights file is in, from its extension and first bytes.
-enum WeightsStore {
+pub(crate) enum WeightsStore {
     Pytorch(PytorchStore),
-    Safetensors(SafetensorsStore),
+    /// The store, and the file's `__metadata__` (empty when it has none).
+    Safetensors(SafetensorsStore, BTreeMap<String, String>),
 }
 
 impl WeightsStore {
-    fn open(path: &Path) -> Result<Self, VggError> {
+    pub(crate) fn open(path: &Path) -> Result<Self, VggError> {
         let io_error = |source| VggError::WeightsIo {
             path: path.to_path_buf(),
             source,
@@ -43,6 +45,7 @@ impl WeightsStore {
         Ok(if by_extension || looks_like_safetensors(path) {
             WeightsStore::Safetensors(
                 SafetensorsStore::from_file(path).map_indices_contiguous(false),
+                safetensors_metadata(path),
             )
         } else {
             // burn renumbers `features.0, .2, .5` to `0, 1, 2` by default, for models
@@ -56,7 +59,9 @@ impl WeightsStore {
     fn read(&mut self, key: &str) -> Result<Option<(TensorData, DType)>, String> {
         let tensor = match self {
             WeightsStore::Pytorch(store) => store.get_tensor(key).map_err(|e| e.to_string())?,
-            WeightsStore::Safetensors(store) => store.get_tensor(key).map_err(|e| e.to_string())?,
+            WeightsStore::Safetensors(store, _) => {
+                store.get_tensor(key).map_err(|e| e.to_string())?
+            }
         };
         let Some(tensor) = tensor else {
             return Ok(None);
@@ -66,6 +71,49 @@ impl WeightsStore {
             .map(|data| Some((data, dtype)))
             .map_err(|e| format!("cannot read tensor `{key}`: {e}"))
     }
+}
+
+impl WeightsStore {
+    /// Whether the file has a tensor under `key` (its data is not read).
+    pub(crate) fn contains(&mut self, key: &str) -> Result<bool, String> {
+        Ok(match self {
+            WeightsStore::Pytorch(store) => store.get_tensor(key).map_err(|e| e.to_string())?,
+            WeightsStore::Safetensors(store, _) => {
+                store.get_tensor(key).map_err(|e| e.to_string())?
+            }
+        }
+        .is_some())
+    }
+
+    /// The value of a safetensors file's `__metadata__` entry `key`.
+    pub(crate) fn metadata(&self, key: &str) -> Option<&str> {
+        match self {
+            WeightsStore::Pytorch(_) => None,
+            WeightsStore::Safetensors(_, metadata) => metadata.get(key).map(String::as_str),
+        }
+    }
+}
+
+/// A safetensors file's `__metadata__` (string to string, by the format's definition);
+/// empty if the header cannot be read, which the store then reports when it is read.
+fn safetensors_metadata(path: &Path) -> BTreeMap<String, String> {
+    use std::io::Read;
+    let read = || -> Option<BTreeMap<String, String>> {
+        let mut file = std::fs::File::open(path).ok()?;
+        let mut len = [0u8; 8];
+        file.read_exact(&mut len).ok()?;
+        let len = u64::from_le_bytes(len);
+        // The format caps the header at 100 MB.
+        if len > 100_000_000 || len > file.metadata().ok()?.len() {
+            return None;
+        }
+        let mut header = vec![0u8; len as usize];
+        file.read_exact(&mut header).ok()?;
+        let mut header: BTreeMap<String, serde_json::Value> =
+            serde_json::from_slice(&header).ok()?;
+        serde_json::from_value(header.remove("__metadata__")?).ok()
+    };
+    read().unwrap_or_default()
 }
 
 /// A safetensors file opens with the little-endian length of a JSON header, then `{`.
@@ -84,7 +132,12 @@ fn looks_like_safetensors(path: &Path) -> bool {
 }
 
 impl VggConfig {
-    /// A network with torchvision's trained weights, read from `path`.
+    /// A network with trained weights, read from `path`.
+    ///
+    /// The file must be of the config's [`architecture`](Self::architecture) and, where it
+    /// tells its input convention (see [`inspect_weights`](crate::inspect_weights)), of the
+    /// config's [`input`](Self::input); a caffe file's first convolution is rearranged to
+    /// take RGB (see [`InputConvention`](crate::InputConvention)).
     ///
     /// Reads `.pth`/`.pt` files in either PyTorch serialisation (legacy, as
     /// `vgg16-397923af.pth` is, or ZIP) and `.safetensors` files with the same keys. Only
@@ -106,12 +159,30 @@ impl VggConfig {
     /// [`VggError::WeightsIo`] if the file cannot be read, [`VggError::WeightsFormat`] if
     /// it is not a weights file (or is truncated), [`VggError::MissingWeight`],
     /// [`VggError::WeightShape`] and [`VggError::WeightDType`] for a needed tensor that is
-    /// absent, of the wrong shape or not floating point, and
+    /// absent, of the wrong shape or not floating point,
+    /// [`VggError::ArchitectureMismatch`] / [`VggError::InputConventionMismatch`] for a
+    /// file of the other architecture / known to expect the other input, and
     /// [`VggError::LayerNotInArchitecture`] for an invalid `last_layer`.
     pub fn load(&self, path: impl AsRef<Path>, device: &Device) -> Result<Vgg, VggError> {
         let path = path.as_ref();
         let layers = self.layers()?;
         let mut store = WeightsStore::open(path)?;
+        let info = crate::inspect::inspect_store(path, &mut store)?;
+        if let Some(found) = info.architecture.filter(|&a| a != self.architecture) {
+            return Err(VggError::ArchitectureMismatch {
+                path: path.to_path_buf(),
+                stated: self.architecture,
+                found,
+            });
+        }
+        if let Some((found, reason)) = info.input.filter(|(c, _)| *c != self.input) {
+            return Err(VggError::InputConventionMismatch {
+                path: path.to_path_buf(),
+                stated: self.input,
+                found,
+                reason,
+            });
+        }
         let all_layers = self.architecture.layers();
         let mut convs = Vec::new();
         for (layer, [out, inp]) in conv_shapes(&layers) {
@@ -130,7 +201,10 @@ impl VggConfig {
                 }
                 .read(&mut store)
             };
-            let weight = read("weight", vec![out, inp, 3, 3])?;
+            let mut weight = read("weight", vec![out, inp, 3, 3])?;
+            if index == 0 {
+                weight = self.input.first_conv_to_rgb(weight);
+            }
             let bias = read("bias", vec![out])?;
             convs.push(conv_from_data(weight, bias, device));
         }
@@ -139,6 +213,7 @@ impl VggConfig {
             layers,
             self.architecture,
             self.pooling,
+            self.input,
         ))
     }
 }
