@@ -7,17 +7,18 @@
 //! IMPASTO_BENCH_BACKENDS=flex IMPASTO_BENCH_SIZES=224,512 cargo bench --bench profile
 //! ```
 //!
-//! The convolutions are the ones the network runs ([`impasto::vgg::conv_forward`]: on flex
-//! impasto's own kernel, elsewhere burn's), forward, then forward and backward through
-//! autodiff with frozen weights (the difference, with one elementwise product and sum, is
-//! the input gradient); the max-pool likewise ([`impasto::vgg::max_pool2x2`]). A ReLU's
-//! backward is what burn's autodiff runs, a `mask_fill` where the output is ≤ 0, and
-//! the Gram matrix ([`impasto::loss::gram`]) is timed forward, then forward and backward
-//! through autodiff (the difference is its backward). No weight gradients run. Each
-//! op is timed as the median of several runs, the device synchronised around each; the
-//! sum is set beside a whole evaluation (`benches/evaluation.rs`) to show what the ops
-//! alone do not explain (autodiff bookkeeping, the loss's small elementwise work,
-//! allocation). The table is printed and written to `target/bench-profile.md`.
+//! The convolutions are the ones the network runs
+//! ([`impasto::vgg::kernels::conv_forward`]: on flex impasto's own kernel, elsewhere
+//! burn's), forward, then forward and backward through autodiff with frozen weights (the
+//! difference, with one elementwise product and sum, is the input gradient); the max-pool
+//! likewise ([`impasto::vgg::kernels::max_pool2x2`]). A ReLU's backward is what burn's
+//! autodiff runs, a `mask_fill` where the output is ≤ 0, and the Gram matrix
+//! ([`impasto::loss::gram`]) is timed forward, then forward and backward through autodiff
+//! (the difference is its backward). No weight gradients run. Each op is timed as the
+//! median of several runs, the device synchronised around each; the sum is set beside a
+//! whole evaluation (`benches/evaluation.rs`) to show what the ops alone do not explain
+//! (autodiff bookkeeping, the loss's small elementwise work, allocation). The table is
+//! printed and written to `target/bench-profile.md`.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -28,7 +29,7 @@ use burn::nn::conv::Conv2dConfig;
 use burn::tensor::{Device, Distribution, Tensor};
 use impasto::Backend;
 use impasto::loss::gram;
-use impasto::vgg::{conv_forward, max_pool2x2};
+use impasto::vgg::kernels::{conv_forward, max_pool2x2};
 
 /// VGG16's convolutions up to conv5_1: (name, input channels, output channels,
 /// downsamplings before it), and whether a 2×2 max-pool follows its ReLU.

@@ -10,8 +10,9 @@ use burn::tensor::Tensor;
 /// paper's `G^l`.
 ///
 /// # Accuracy
-/// In `f32`, each entry is a sum of `M_l` products; burn's matrix multiplication
-/// accumulates them in blocks, and at 512 px (`M = 262 144` at `relu1_1`) the measured
+/// In `f32`, each entry is a sum of `M_l` products; the matrix product (burn's matmul, or
+/// on flex impasto's kernel, which also splits the sum between threads) accumulates them
+/// in blocks, and at 512 px (`M = 262 144` at `relu1_1`) the measured
 /// error is far below the loss's 1e-4 contract (see `docs/maths.md`, "Precision", and
 /// the test `gram_f32_accuracy_at_512_px`), so no extra scaling or blocking is done.
 ///
@@ -37,7 +38,7 @@ pub fn gram(features: Tensor<4>) -> Tensor<3> {
     let [batch, channels, height, width] = features.dims();
     let matrix = features.reshape([batch, channels, height * width]);
     #[cfg(feature = "flex")]
-    if let Some(gram) = crate::flex_gram::gram_on_flex(&matrix) {
+    if let Some(gram) = impasto_kernels::gram(&matrix) {
         return gram;
     }
     // The transpose is a strided view; the matmul reads it without a copy.
@@ -57,7 +58,7 @@ pub fn gram(features: Tensor<4>) -> Tensor<3> {
 ///
 /// The gradient is wrong for a loss that is not symmetric in `G` (it is that of the
 /// loss symmetrised); use [`gram`] there. On flex both are the same single operation
-/// (`crate::flex_gram`), exact for any loss.
+/// (`impasto_kernels::gram`), exact for any loss.
 ///
 /// # Shapes
 /// As [`gram`].
@@ -66,7 +67,7 @@ pub(crate) fn gram_for_symmetric_loss(features: Tensor<4>) -> Tensor<3> {
     let matrix = features.reshape([batch, channels, height * width]);
     // On flex the Gram is one operation whose backward is already a single product.
     #[cfg(feature = "flex")]
-    if let Some(gram) = crate::flex_gram::gram_on_flex(&matrix) {
+    if let Some(gram) = impasto_kernels::gram(&matrix) {
         return gram;
     }
     let g = matrix.clone().matmul(matrix.detach().swap_dims(1, 2));

@@ -63,8 +63,6 @@ mod config;
 mod content;
 mod error;
 mod evaluation;
-#[cfg(feature = "flex")]
-mod flex_gram;
 mod gram;
 mod reduce;
 mod style;

@@ -1,6 +1,7 @@
 //! How accurate an `f32` Gram matrix is at 512 px, where `relu1_1` has
-//! `M = 512² = 262 144` positions per channel: burn's `f32` result against the same
-//! features' Gram computed in `f64` on the host, and the style layer loss built on it.
+//! `M = 512² = 262 144` positions per channel: `gram`'s `f32` result (on flex, impasto's
+//! kernel: partial Grams per thread, summed) against the same features' Gram computed in
+//! `f64` on the host, and the style layer loss built on it.
 //! Run with `--nocapture` to see the measured errors (quoted in `docs/maths.md`).
 
 use burn::tensor::{Device, Tensor, TensorData};

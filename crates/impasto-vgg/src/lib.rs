@@ -27,14 +27,17 @@
 
 mod config;
 mod error;
-#[cfg(feature = "flex")]
-mod flex_kernels;
+mod inspect;
+pub mod kernels;
 mod layer;
 mod model;
 pub mod portable_rng;
+mod preprocess;
 mod weights;
 
 pub use config::{Pooling, VggArchitecture, VggConfig};
 pub use error::VggError;
+pub use inspect::{INPUT_CONVENTION_METADATA, KNOWN_FILES, WeightsInfo, inspect_weights};
 pub use layer::{LayerKind, VggLayer};
-pub use model::{IMAGENET_MEAN, IMAGENET_STD, Vgg, conv_forward, max_pool2x2};
+pub use model::Vgg;
+pub use preprocess::{CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD, InputConvention};

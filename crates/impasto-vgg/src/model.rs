@@ -9,12 +9,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
 
-use crate::{LayerKind, Pooling, VggArchitecture, VggError, VggLayer};
-
-/// torchvision's ImageNet channel means, applied inside [`Vgg::features`].
-pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
-/// torchvision's ImageNet channel standard deviations, applied inside [`Vgg::features`].
-pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
+use crate::{InputConvention, LayerKind, Pooling, VggArchitecture, VggError, VggLayer};
 
 /// A VGG16 or VGG19 feature extractor (the convolutional part, no classifier).
 ///
@@ -36,6 +31,8 @@ pub struct Vgg {
     architecture: VggArchitecture,
     #[module(skip)]
     pooling: Pooling,
+    #[module(skip)]
+    input: InputConvention,
 }
 
 impl Vgg {
@@ -44,13 +41,20 @@ impl Vgg {
         layers: Vec<VggLayer>,
         architecture: VggArchitecture,
         pooling: Pooling,
+        input: InputConvention,
     ) -> Self {
         Self {
             convs,
             layers,
             architecture,
             pooling,
+            input,
         }
+    }
+
+    /// The input convention of its weights (applied inside [`features`](Self::features)).
+    pub fn input_convention(&self) -> InputConvention {
+        self.input
     }
 
     /// The architecture, VGG16 or VGG19.
@@ -94,8 +98,9 @@ impl Vgg {
 
     /// The activations of `layers` for a batch of RGB images.
     ///
-    /// The input holds pixels in `[0, 1]`; torchvision's normalisation
-    /// ([`IMAGENET_MEAN`], [`IMAGENET_STD`]) is applied here. The forward pass stops at the
+    /// The input holds RGB pixels in `[0, 1]`; the weights' input convention
+    /// ([`InputConvention`]: torchvision's normalisation, or Caffe's 0–255 minus the means)
+    /// is applied here. The forward pass stops at the
     /// deepest requested layer. Duplicates in `layers` are ignored; an empty list computes
     /// nothing.
     ///
@@ -137,7 +142,7 @@ impl Vgg {
         }
 
         let mut features = BTreeMap::new();
-        let mut x = normalize(input);
+        let mut x = normalize(input, self.input);
         let mut convs = self.convs.iter();
         // A convolution whose own output nobody asked for runs with the ReLU after it in
         // one pass (on flex: one pass over the output less, forward and backward).
@@ -149,9 +154,9 @@ impl Vgg {
                     let next = self.layers.get(index + 1).map(|next| next.kind());
                     relu_done = !wanted.contains(&layer) && next == Some(LayerKind::Relu);
                     if relu_done {
-                        conv_relu_forward(conv, x)
+                        crate::kernels::conv_relu_forward(conv, x)
                     } else {
-                        conv_forward(conv, x)
+                        crate::kernels::conv_forward(conv, x)
                     }
                 }
                 LayerKind::Relu if relu_done => x,
@@ -188,80 +193,16 @@ impl Vgg {
 
     fn pool(&self, x: Tensor<4>) -> Tensor<4> {
         match self.pooling {
-            Pooling::Max => max_pool2x2(x),
+            Pooling::Max => crate::kernels::max_pool2x2(x),
             Pooling::Avg => avg_pool2d(x, AvgPoolOptions::new([2, 2])),
         }
     }
 }
 
-/// `conv.forward(input)` as [`Vgg::features`] runs it: on a flex device (with or without
-/// autodiff), in `f32`, for a 3×3, stride 1, padding 1 convolution with a bias, impasto's
-/// own kernel (im2col by tiles of rows and one matrix product per tile, with an input-only
-/// backward when the weights take no gradients); burn's `Conv2d::forward` otherwise. Both
-/// give the same result to float rounding.
-///
-/// # Shapes
-/// - input: `[N, C_in, H, W]`
-/// - output: `[N, C_out, H, W]` (for VGG's convolutions)
-///
-/// ```
-/// use burn::nn::PaddingConfig2d;
-/// use burn::nn::conv::Conv2dConfig;
-/// use burn::tensor::{Device, Tensor};
-///
-/// let device = Device::flex();
-/// let conv = Conv2dConfig::new([3, 8], [3, 3])
-///     .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-///     .init(&device);
-/// let image = Tensor::<4>::ones([1, 3, 16, 16], &device);
-/// let fast = impasto_vgg::conv_forward(&conv, image.clone());
-/// let burns = conv.forward(image);
-/// assert!((fast - burns).abs().max().into_scalar::<f32>() < 1e-5);
-/// ```
-pub fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    #[cfg(feature = "flex")]
-    return crate::flex_kernels::conv_forward(conv, x);
-    #[cfg(not(feature = "flex"))]
-    conv.forward(x)
-}
-
-/// `relu(conv.forward(x))`, fused on flex.
-fn conv_relu_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    #[cfg(feature = "flex")]
-    return crate::flex_kernels::conv_relu_forward(conv, x);
-    #[cfg(not(feature = "flex"))]
-    relu(conv.forward(x))
-}
-
-/// The 2×2, stride 2 max-pool as [`Vgg::features`] runs it ([`Pooling::Max`]): on a flex
-/// device in `f32`, impasto's own kernel (its backward finds each window's maximum again
-/// from the input instead of keeping indices); burn's `max_pool2d` otherwise. The same
-/// result, ties going to the first maximum in row-major order as in burn and PyTorch.
-///
-/// # Shapes
-/// - input: `[N, C, H, W]`
-/// - output: `[N, C, ⌊H / 2⌋, ⌊W / 2⌋]`
-///
-/// ```
-/// use burn::tensor::{Device, Tensor};
-///
-/// let device = Device::flex();
-/// let x = Tensor::<1>::from_floats([1.0, 5.0, 2.0, 0.0, 3.0, 4.0, 7.0, 1.0], &device);
-/// let pooled = impasto_vgg::max_pool2x2(x.reshape([1, 1, 2, 4]));
-/// assert_eq!(pooled.into_data().to_vec::<f32>().unwrap(), vec![5.0, 7.0]);
-/// ```
-pub fn max_pool2x2(x: Tensor<4>) -> Tensor<4> {
-    #[cfg(feature = "flex")]
-    return crate::flex_kernels::max_pool2x2(x);
-    #[cfg(not(feature = "flex"))]
-    burn::tensor::module::max_pool2d(x, burn::tensor::ops::MaxPoolOptions::new([2, 2]))
-}
-
-/// `(x − mean) / std` per channel, as `x · (1/std) − mean/std` (one multiply, one add).
-fn normalize(x: Tensor<4>) -> Tensor<4> {
+/// The input convention's per-channel `x · scale + shift` (one multiply, one add).
+fn normalize(x: Tensor<4>, input: InputConvention) -> Tensor<4> {
     let device = x.device();
-    let scale = IMAGENET_STD.map(|s| 1.0 / s);
-    let shift = [0, 1, 2].map(|c| -IMAGENET_MEAN[c] / IMAGENET_STD[c]);
+    let (scale, shift) = input.affine();
     // 24 bytes uploaded per forward pass: negligible beside the convolutions, and it keeps
     // the module free of constant tensors that would have to follow it across devices.
     let scale = Tensor::<1>::from_floats(scale, &device).reshape([1, 3, 1, 1]);

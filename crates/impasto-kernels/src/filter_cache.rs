@@ -15,8 +15,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use burn::backend::Flex;
 use burn::backend::tensor::FloatTensor;
 
-use super::conv3x3::Conv3x3Shape;
-use super::winograd::{Filters, transform_filters};
+use crate::conv3x3::Conv3x3Shape;
+use crate::flex::f32_slice;
+use crate::winograd::{Filters, transform_filters};
 
 /// One weight tensor's transform for one use.
 struct Entry {
@@ -29,7 +30,7 @@ struct Entry {
 
 impl Entry {
     fn matches(&self, values: &[f32], filters: Filters, shape: (usize, usize)) -> bool {
-        let held = weight_values(&self.weight);
+        let held = f32_slice(&self.weight);
         std::ptr::eq(held.as_ptr(), values.as_ptr())
             && held.len() == values.len()
             && self.filters == filters
@@ -50,20 +51,14 @@ fn cache() -> MutexGuard<'static, Vec<Entry>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn weight_values(weight: &FloatTensor<Flex>) -> &[f32] {
-    weight
-        .as_slice::<f32>()
-        .expect("the caller passes a contiguous f32 tensor")
-}
-
 /// [`transform_filters`] of `weight` (a contiguous `f32` flex tensor) for the convolution
 /// of `shape`, from the cache or computed and kept.
-pub(super) fn transformed_filters(
+pub(crate) fn transformed_filters(
     weight: &FloatTensor<Flex>,
     shape: Conv3x3Shape,
     filters: Filters,
 ) -> Arc<Vec<f32>> {
-    let values = weight_values(weight);
+    let values = f32_slice(weight);
     let key = (shape.channels_out, shape.channels_in);
     if let Some(entry) = cache()
         .iter()
@@ -96,15 +91,12 @@ pub(super) fn transformed_filters(
 
 #[cfg(test)]
 mod tests {
-    use burn::backend::ops::FloatTensorOps;
-    use burn::tensor::TensorData;
-
     use super::*;
-    use crate::flex_kernels::test_support::values;
+    use crate::flex::flex_tensor;
+    use crate::test_support::values;
 
     fn weight(seed: u64) -> FloatTensor<Flex> {
-        let data = TensorData::new(values(4 * 3 * 9, seed), [4, 3, 3, 3]);
-        Flex::float_from_data(data, &Default::default())
+        flex_tensor(values(4 * 3 * 9, seed), [4, 3, 3, 3])
     }
 
     const SHAPE: Conv3x3Shape = Conv3x3Shape {
@@ -116,7 +108,7 @@ mod tests {
     };
 
     fn cached(weight: &FloatTensor<Flex>) -> bool {
-        let values = weight_values(weight);
+        let values = f32_slice(weight);
         cache()
             .iter()
             .any(|entry| entry.matches(values, Filters::Forward, (4, 3)))
@@ -133,7 +125,7 @@ mod tests {
         );
         assert_eq!(
             *first,
-            transform_filters(weight_values(&weight), SHAPE, Filters::Forward)
+            transform_filters(f32_slice(&weight), SHAPE, Filters::Forward)
         );
         // Another use of the same weights is another transform.
         let backward = Conv3x3Shape {
@@ -157,15 +149,12 @@ mod tests {
         let updated = transformed_filters(&a, SHAPE, Filters::Forward);
         assert_eq!(
             *updated,
-            transform_filters(weight_values(&a), SHAPE, Filters::Forward)
+            transform_filters(f32_slice(&a), SHAPE, Filters::Forward)
         );
         assert_ne!(*updated, *from_a);
         // Weights of a shape no other test uses, dropped: only the cache holds them, so
         // the next miss removes their entry.
-        let b = Flex::float_from_data(
-            TensorData::new(values(7 * 5 * 9, 3), [7, 5, 3, 3]),
-            &Default::default(),
-        );
+        let b = flex_tensor(values(7 * 5 * 9, 3), [7, 5, 3, 3]);
         let b_shape = Conv3x3Shape {
             channels_in: 5,
             channels_out: 7,

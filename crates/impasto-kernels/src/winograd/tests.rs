@@ -1,9 +1,7 @@
 //! Tests of the Winograd convolution against the definition, summed in f64.
 
 use super::*;
-use crate::flex_kernels::test_support::{
-    direct, direct_input_gradient, max_difference, poison_scratch, values,
-};
+use crate::test_support::{direct, direct_input_gradient, max_difference, poison_scratch, values};
 
 /// `(batch, channels_in, channels_out, height, width)`: odd and even sides (tiles cut
 /// short at the right and bottom), sides of 1 and 2, several images, a row wider than
@@ -131,7 +129,7 @@ fn long_sums_stay_accurate() {
         &reference,
     );
     let im2col = relative_error(
-        &super::super::conv3x3::conv3x3_same(&input, &weights, None, s, false),
+        &crate::conv3x3::conv3x3_same(&input, &weights, None, s, false),
         &reference,
     );
     assert!(

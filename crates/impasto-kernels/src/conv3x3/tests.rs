@@ -2,9 +2,8 @@
 
 use super::*;
 
-use super::super::test_support::{
-    direct, direct_input_gradient, max_difference, poison_scratch, values,
-};
+use super::tiles::tile_rows;
+use crate::test_support::{direct, direct_input_gradient, max_difference, poison_scratch, values};
 
 /// Shapes that exercise one and many tiles per image, a tile cut short at the bottom,
 /// widths of 1 and 2 (every shift leaves the image), more than one image, and sides

@@ -1,10 +1,17 @@
-//! What the kernel tests share: the convolution's definition summed in f64, seeded values,
-//! and the largest difference between two results.
+//! What the kernel tests share: the convolution's definition summed in f64, seeded values
+//! (the one test generator), the largest difference between two results, and VGG's
+//! convolution as a burn module.
 
-use super::conv3x3::{Conv3x3Shape, with_scratch};
+use burn::module::{Module, Param};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::conv3x3::Conv3x3Shape;
+use crate::scratch::with_scratch;
 
 /// The definition, summed in f64: the reference the fast path is held to.
-pub(super) fn direct(
+pub(crate) fn direct(
     input: &[f32],
     weights: &[f32],
     bias: Option<&[f32]>,
@@ -38,7 +45,9 @@ pub(super) fn direct(
     out
 }
 
-pub(super) fn values(len: usize, seed: u64) -> Vec<f32> {
+/// `len` values in `[-0.5, 0.5)` from a 64-bit LCG seeded with `seed`: the same values on
+/// every machine.
+pub(crate) fn values(len: usize, seed: u64) -> Vec<f32> {
     let mut state = seed;
     (0..len)
         .map(|_| {
@@ -50,7 +59,7 @@ pub(super) fn values(len: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-pub(super) fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn max_difference(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
     a.iter()
         .zip(b)
@@ -62,7 +71,7 @@ pub(super) fn max_difference(a: &[f32], b: &[f32]) -> f32 {
 
 /// `∂L/∂input[n, c, iy, ix] = Σ_{o, k} w[o, c, k] · g[n, o, iy − ky + 1, ix − kx + 1]` for
 /// the convolution of `s`, summed in f64.
-pub(super) fn direct_input_gradient(
+pub(crate) fn direct_input_gradient(
     grad_out: &[f32],
     weights: &[f32],
     s: Conv3x3Shape,
@@ -99,8 +108,23 @@ pub(super) fn direct_input_gradient(
 
 /// Fills every thread's kernel scratch with NaN, so an element a kernel leaves
 /// unwritten shows in the result.
-pub(super) fn poison_scratch() {
+pub(crate) fn poison_scratch() {
     let poison = || with_scratch(1 << 18, |scratch| scratch.fill(f32::NAN));
     poison();
     rayon::broadcast(|_| poison());
+}
+
+/// A frozen 3×3, stride 1, padding 1 convolution with these weights
+/// (`[channels_out, channels_in, 3, 3]`) and bias (`[channels_out]`), as VGG builds them.
+pub(crate) fn conv_from_data(weight: TensorData, bias: TensorData, device: &Device) -> Conv2d {
+    let conv = Conv2d {
+        weight: Param::from_tensor(Tensor::from_data(weight, device)),
+        bias: Some(Param::from_tensor(Tensor::from_data(bias, device))),
+        stride: [1, 1],
+        kernel_size: [3, 3],
+        dilation: [1, 1],
+        groups: 1,
+        padding: PaddingConfig2d::Explicit(1, 1, 1, 1),
+    };
+    conv.no_grad()
 }

@@ -1,0 +1,279 @@
+//! The 3×3, stride 1, padding 1 convolution by Winograd's minimal filtering F(2×2, 3×3)
+//! (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
+//!
+//! Each 2×2 block of outputs is `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A`, with `d` the 4×4 input patch
+//! under it and `g` the 3×3 filter: 16 multiplications where the definition takes 36. Summed
+//! over input channels, the 16 element-wise products become 16 matrix products
+//! `M[ξ] = U[ξ] · V[ξ]` (`U[ξ]`: `[channels_out, channels_in]`, the transformed filters;
+//! `V[ξ]`: `[channels_in, tiles]`, the transformed input), so the multiply-adds fall 2.25×
+//! and run in `gemm` as before; the transforms are additions and halvings only. `U`, `V`
+//! and `M` are stored channel-major (`[channel, 16, …]`) and the products read them with a
+//! row stride, so each thread transforms whole channels in place.
+//!
+//! Why F(2×2, 3×3) and not a larger tile: its transforms hold only 0, ±1 and ±½, so the
+//! rounding it adds is small (the tests hold it within 4× of the im2col path's error,
+//! both against the definition summed in f64, and to 2·10⁻⁶ of the largest output);
+//! F(4×4, 3×3) saves more multiplications but its transforms multiply by up to 8 and its
+//! error grows by about an order of magnitude, which the contract's float64 comparison
+//! would see.
+//!
+//! The image is cut into bands of tile rows; each band is transformed, multiplied and
+//! transformed back by one thread while its `V` and `M` stay in cache. Images with too few
+//! tiles for that (the deep layers) are one band whose phases the threads share.
+
+mod filters;
+mod transforms;
+
+use std::mem::MaybeUninit;
+
+use rayon::prelude::*;
+
+use crate::conv3x3::Conv3x3Shape;
+use crate::matrix::{Accum, Layout, MatMut, MatRef, gemm};
+use crate::scratch::with_scratch;
+pub(crate) use filters::{Filters, transform_filters};
+use transforms::{InputRows, OutputColumns};
+
+/// Tile rows (of 2×2 tiles) per band: about [`BAND_BYTES`] of `V` and `M` together and at
+/// least [`MIN_BAND_TILES`] tiles, the band count rounded up to a multiple of the threads
+/// so none idles at the end. Where that leaves fewer bands than threads, whole images:
+/// their phases are then split across the threads instead (see [`conv3x3_winograd`]).
+fn band_rows(shape: Conv3x3Shape, threads: usize) -> usize {
+    let (tiles_h, tiles_w) = (shape.height.div_ceil(2), shape.width.div_ceil(2));
+    let bytes_per_tile = 16 * (shape.channels_in + shape.channels_out) * 4;
+    let per_band = (BAND_BYTES / bytes_per_tile).max(MIN_BAND_TILES);
+    let bands = (tiles_h * tiles_w).div_ceil(per_band);
+    if bands * shape.batch < threads {
+        return tiles_h.max(1);
+    }
+    let bands = bands.next_multiple_of(threads.max(1));
+    tiles_h.div_ceil(bands.clamp(1, tiles_h))
+}
+
+/// Fewest tiles in a band: every band packs all of `U` (`16 · channels_out ·
+/// channels_in`) for its products, so a band needs enough tiles to amortise that.
+const MIN_BAND_TILES: usize = 256;
+
+/// `V` and `M` of one band. Measured on the 2-core VM over VGG16's layers at 224 px
+/// (forward + input gradient, Winograd layers only): 0.5 MB 205 ms, 2 MB 171, 4 MB 159,
+/// 16 MB 160: small bands pack each `U[ξ]` once per band for little work.
+const BAND_BYTES: usize = 4 << 20;
+
+/// Whether Winograd beats im2col for the convolution of `shape`, from the per-layer
+/// measurements on the 2-core VM (docs/benchmarks.md): on every VGG16 layer at 224 px
+/// with 64 channels or more it does, by 1.2–1.9× (forward and input gradient), and
+/// loses where a side has a few channels (the 3-channel layer: products too thin for
+/// `gemm` to run at speed; its transforms then cost as much as the products). Images under
+/// 8 × 8 stay with im2col, whose products there are as small as Winograd's.
+pub(crate) fn winograd_pays(shape: Conv3x3Shape) -> bool {
+    shape.channels_in.min(shape.channels_out) >= 16 && shape.height >= 8 && shape.width >= 8
+}
+
+/// A band of 2×2 tile rows of one image.
+#[derive(Debug, Clone, Copy)]
+struct Band {
+    image: usize,
+    /// First tile row (output row `2 · tile_row`).
+    tile_row: usize,
+    tile_rows: usize,
+}
+
+impl Band {
+    /// Output rows of the band: two per tile row, the last tile row cut short by an odd
+    /// height.
+    fn output_rows(&self, height: usize) -> usize {
+        (2 * self.tile_rows).min(height - 2 * self.tile_row)
+    }
+}
+
+/// One band's share of the output: for each output channel, the band's rows of that
+/// channel's plane (not yet written).
+type BandOutput<'a> = Vec<&'a mut [MaybeUninit<f32>]>;
+
+/// `out[n, o] = bias[o] + Σ_c g[o, c] ⋆ input[n, c]` (3×3, zero padding), where `filters`
+/// is `g` transformed by [`transform_filters`]; optionally followed by a ReLU.
+///
+/// # Shapes
+/// - input: `[batch, channels_in, height, width]` of `shape`
+/// - filters: `[channels_out, 16, channels_in]`, from [`transform_filters`] for `shape`
+/// - bias: `[channels_out]`
+/// - output: `[batch, channels_out, height, width]`
+#[allow(unsafe_code)]
+pub(crate) fn conv3x3_winograd(
+    input: &[f32],
+    filters: &[f32],
+    bias: Option<&[f32]>,
+    shape: Conv3x3Shape,
+    relu: bool,
+) -> Vec<f32> {
+    let (ins, outs) = (shape.channels_in, shape.channels_out);
+    let plane = shape.plane();
+    assert_eq!(input.len(), shape.batch * ins * plane);
+    assert_eq!(filters.len(), outs * 16 * ins);
+    if let Some(bias) = bias {
+        assert_eq!(bias.len(), outs);
+    }
+    let len = shape.batch * outs * plane;
+    // Not zeroed: every element is written once, by the output transform (below).
+    let mut output: Vec<f32> = Vec::with_capacity(len);
+    if len == 0 {
+        return output;
+    }
+    let band_rows = band_rows(shape, rayon::current_num_threads());
+    let tiles_h = shape.height.div_ceil(2);
+    let bands: Vec<Band> = (0..shape.batch)
+        .flat_map(|image| {
+            (0..tiles_h).step_by(band_rows).map(move |tile_row| Band {
+                image,
+                tile_row,
+                tile_rows: band_rows.min(tiles_h - tile_row),
+            })
+        })
+        .collect();
+    let band_outputs = split_output(&mut output.spare_capacity_mut()[..len], &bands, shape);
+    let tiles_w = shape.width.div_ceil(2);
+    // Enough bands for the threads: each band on one thread, start to end, its `V` and
+    // `M` in that thread's cache. Fewer (deep layers of small images): the bands in turn,
+    // each phase (input transform by channels, products by ξ, output transform by
+    // channels) split across the threads, so `U` is packed once per band, not per thread.
+    let split_phases = bands.len() < rayon::current_num_threads();
+    let run_band = |(band, band_output): (Band, BandOutput<'_>)| {
+        let tiles = band.tile_rows * tiles_w;
+        with_scratch(16 * (ins + outs) * tiles, |scratch| {
+            let (transformed_input, products) = scratch.split_at_mut(16 * ins * tiles);
+            let source = &input[band.image * ins * plane..][..ins * plane];
+            let input_channel = |rows: &mut InputRows, (c, v): (usize, &mut [f32])| {
+                rows.transform(v, &source[c * plane..][..plane]);
+            };
+            if split_phases {
+                transformed_input
+                    .par_chunks_mut(16 * tiles)
+                    .enumerate()
+                    .for_each_init(|| InputRows::new(shape, band), input_channel);
+            } else {
+                let mut rows = InputRows::new(shape, band);
+                transformed_input
+                    .chunks_exact_mut(16 * tiles)
+                    .enumerate()
+                    .for_each(|channel| input_channel(&mut rows, channel));
+            }
+            let transformed_input = &*transformed_input;
+            // M[ξ] = U[ξ] · V[ξ]: `M` is `[outs, 16, tiles]`, `U` `[outs, 16, ins]`, `V`
+            // `[ins, 16, tiles]`, so each is column block ξ of its `[rows, 16 · columns]`
+            // matrix; the 16 blocks of `M` are disjoint views, written in parallel.
+            let product = |(xi, m): (usize, MatMut<'_>)| {
+                let u = MatRef::new(filters, strided_block(xi, outs, ins));
+                let v = MatRef::new(transformed_input, strided_block(xi, ins, tiles));
+                gemm(m, Accum::Replace, u, v, gemm::Parallelism::None);
+            };
+            let blocks = column_blocks(products, outs, tiles);
+            if split_phases {
+                blocks.into_par_iter().enumerate().for_each(product);
+            } else {
+                blocks.into_iter().enumerate().for_each(product);
+            }
+            // The products are done and their views gone: `M` is only read from here on.
+            let products = &*products;
+            let output_channel =
+                |columns: &mut OutputColumns, (o, out): (usize, &mut [MaybeUninit<f32>])| {
+                    columns.transform(
+                        out,
+                        &products[o * 16 * tiles..][..16 * tiles],
+                        bias.map_or(0.0, |bias| bias[o]),
+                        relu,
+                    );
+                };
+            if split_phases {
+                band_output
+                    .into_par_iter()
+                    .enumerate()
+                    .for_each_init(|| OutputColumns::new(shape, band), output_channel);
+            } else {
+                let mut columns = OutputColumns::new(shape, band);
+                band_output
+                    .into_iter()
+                    .enumerate()
+                    .for_each(|channel| output_channel(&mut columns, channel));
+            }
+        });
+    };
+    if split_phases {
+        bands.into_iter().zip(band_outputs).for_each(run_band);
+    } else {
+        bands.into_par_iter().zip(band_outputs).for_each(run_band);
+    }
+    // SAFETY: `split_output` cut the first `len` elements into pieces that cover them all
+    // (it asserts that each channel plane is used up exactly), `run_band` ran for every
+    // band, and `OutputColumns::transform` writes every element of each piece it is given
+    // (it asserts the piece's length and walks all of its rows), once per output channel
+    // of the band. So all `len` elements are initialised.
+    unsafe { output.set_len(len) };
+    output
+}
+
+/// Column block `xi` of the `[rows, 16 · cols]` row-major matrix: `[rows, cols]` with row
+/// stride `16 · cols`.
+fn strided_block(xi: usize, rows: usize, cols: usize) -> Layout {
+    Layout {
+        start: xi * cols,
+        rows,
+        cols,
+        row_stride: 16 * cols,
+        col_stride: 1,
+    }
+}
+
+/// `m` (`[rows, 16, cols]`) as its 16 column blocks `M[ξ]`, each `[rows, cols]`.
+fn column_blocks(m: &mut [f32], rows: usize, cols: usize) -> Vec<MatMut<'_>> {
+    let mut rest = MatMut::new(m, Layout::row_major(0, rows, 16 * cols));
+    let mut blocks = Vec::with_capacity(16);
+    for _ in 0..16 {
+        let (block, after) = rest.split_at_col(cols);
+        blocks.push(block);
+        rest = after;
+    }
+    blocks
+}
+
+/// The output (`[batch, channels_out, height, width]`, not yet written) cut into each
+/// band's rows of each output channel: disjoint slices that together cover it all.
+fn split_output<'a>(
+    output: &'a mut [MaybeUninit<f32>],
+    bands: &[Band],
+    shape: Conv3x3Shape,
+) -> Vec<BandOutput<'a>> {
+    let plane = shape.plane();
+    let mut per_band: Vec<BandOutput<'a>> = bands
+        .iter()
+        .map(|_| Vec::with_capacity(shape.channels_out))
+        .collect();
+    // The bands come image by image, each image's from the top.
+    let mut first = 0;
+    for (image, image_output) in output
+        .chunks_exact_mut(shape.channels_out * plane)
+        .enumerate()
+    {
+        let count = bands[first..]
+            .iter()
+            .take_while(|band| band.image == image)
+            .count();
+        let image_bands = &bands[first..][..count];
+        let image_pieces = &mut per_band[first..][..count];
+        first += count;
+        for channel in image_output.chunks_exact_mut(plane) {
+            let mut rest = channel;
+            for (band, pieces) in image_bands.iter().zip(image_pieces.iter_mut()) {
+                let rows = band.output_rows(shape.height);
+                let (piece, after) = std::mem::take(&mut rest).split_at_mut(rows * shape.width);
+                pieces.push(piece);
+                rest = after;
+            }
+            assert!(rest.is_empty(), "the bands cover every row");
+        }
+    }
+    assert_eq!(first, bands.len(), "every band has its rows");
+    per_band
+}
+
+#[cfg(test)]
+mod tests;

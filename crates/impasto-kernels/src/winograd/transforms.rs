@@ -1,0 +1,181 @@
+//! Winograd's input transform `V = Bᵀ d B` and output transform `Aᵀ M A`, one band and one
+//! channel at a time.
+
+use std::mem::MaybeUninit;
+
+use super::Band;
+use crate::conv3x3::Conv3x3Shape;
+
+/// The input transform of one band, channel by channel, with its row buffers.
+///
+/// `V[c][ξ][t] = (Bᵀ d B)[ξ]` for tile `t` of the band, where `d` is the 4×4 input patch
+/// starting one row above and one column left of the tile, and
+/// `Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]`. Along a row, with
+/// `even[k] = x[2k − 1]` and `odd[k] = x[2k]`, tile `k` reads `(even[k], odd[k], even[k+1],
+/// odd[k+1])`, so every step is a contiguous, vectorisable loop over tiles. Each input row
+/// under the band is transformed along its length once (`d B`), then combined down the
+/// columns (`Bᵀ (d B)`) for each tile row; adjacent tile rows share two input rows.
+pub(super) struct InputRows {
+    shape: Conv3x3Shape,
+    band: Band,
+    even: Vec<f32>,
+    odd: Vec<f32>,
+    /// `d B` of the band's input rows (row `2 · tile_row − 1` first): `[row][b][k]`.
+    rows: Vec<f32>,
+}
+
+impl InputRows {
+    pub(super) fn new(shape: Conv3x3Shape, band: Band) -> Self {
+        let tiles_w = shape.width.div_ceil(2);
+        InputRows {
+            shape,
+            band,
+            even: vec![0.0; tiles_w + 1],
+            odd: vec![0.0; tiles_w + 1],
+            rows: vec![0.0; (2 * band.tile_rows + 2) * 4 * tiles_w],
+        }
+    }
+
+    /// Fills `v` (`[16, tiles]`) from one channel's plane.
+    pub(super) fn transform(&mut self, v: &mut [f32], source: &[f32]) {
+        let (height, width) = (self.shape.height, self.shape.width);
+        let tiles_w = width.div_ceil(2);
+        let tiles = self.band.tile_rows * tiles_w;
+        let (even, odd) = (&mut self.even, &mut self.odd);
+        for (r, row) in self.rows.chunks_exact_mut(4 * tiles_w).enumerate() {
+            let Some(y) = (2 * self.band.tile_row + r)
+                .checked_sub(1)
+                .filter(|&y| y < height)
+            else {
+                row.fill(0.0);
+                continue;
+            };
+            split_even_odd(&source[y * width..][..width], even, odd);
+            let (b0, rest) = row.split_at_mut(tiles_w);
+            let (b1, rest) = rest.split_at_mut(tiles_w);
+            let (b2, b3) = rest.split_at_mut(tiles_w);
+            let (e0, e1) = (&even[..tiles_w], &even[1..]);
+            let (o0, o1) = (&odd[..tiles_w], &odd[1..]);
+            for k in 0..tiles_w {
+                b0[k] = e0[k] - e1[k];
+                b1[k] = o0[k] + e1[k];
+                b2[k] = e1[k] - o0[k];
+                b3[k] = o0[k] - o1[k];
+            }
+        }
+        for tr in 0..self.band.tile_rows {
+            for b in 0..4 {
+                let at = |r: usize| &self.rows[((2 * tr + r) * 4 + b) * tiles_w..][..tiles_w];
+                let (r0, r1, r2, r3) = (at(0), at(1), at(2), at(3));
+                let out = |a: usize| (a * 4 + b) * tiles + tr * tiles_w;
+                let v0 = &mut v[out(0)..][..tiles_w];
+                for k in 0..tiles_w {
+                    v0[k] = r0[k] - r2[k];
+                }
+                let v1 = &mut v[out(1)..][..tiles_w];
+                for k in 0..tiles_w {
+                    v1[k] = r1[k] + r2[k];
+                }
+                let v2 = &mut v[out(2)..][..tiles_w];
+                for k in 0..tiles_w {
+                    v2[k] = r2[k] - r1[k];
+                }
+                let v3 = &mut v[out(3)..][..tiles_w];
+                for k in 0..tiles_w {
+                    v3[k] = r1[k] - r3[k];
+                }
+            }
+        }
+    }
+}
+
+/// `even[k] = line[2k − 1]`, `odd[k] = line[2k]` for `k ≤ ⌈width / 2⌉`, zero outside the
+/// line.
+fn split_even_odd(line: &[f32], even: &mut [f32], odd: &mut [f32]) {
+    let pairs = line.len() / 2;
+    even[0] = 0.0;
+    for ((pair, o), e) in line
+        .chunks_exact(2)
+        .zip(odd.iter_mut())
+        .zip(even[1..].iter_mut())
+    {
+        *o = pair[0];
+        *e = pair[1];
+    }
+    if line.len() % 2 == 1 {
+        odd[pairs] = line[line.len() - 1];
+        even[pairs + 1] = 0.0;
+        odd[pairs + 1] = 0.0;
+    } else {
+        odd[pairs] = 0.0;
+    }
+}
+
+/// The output transform of one band, channel by channel, with its row buffers:
+/// `Aᵀ M A` per tile, `Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]`, plus the bias, then the ReLU.
+pub(super) struct OutputColumns {
+    shape: Conv3x3Shape,
+    band: Band,
+    /// `Aᵀ M` (2×4 per tile): `[i][b][k]`.
+    columns: Vec<f32>,
+    /// One output row.
+    line: Vec<f32>,
+}
+
+impl OutputColumns {
+    pub(super) fn new(shape: Conv3x3Shape, band: Band) -> Self {
+        let tiles_w = shape.width.div_ceil(2);
+        OutputColumns {
+            shape,
+            band,
+            columns: vec![0.0; 8 * tiles_w],
+            line: vec![0.0; 2 * tiles_w],
+        }
+    }
+
+    /// Writes every element of `out`, the band's output rows of one channel (rows `2 ·
+    /// band.tile_row ..` of its plane, all of them), from that channel's `m` (`[16,
+    /// tiles]`).
+    pub(super) fn transform(
+        &mut self,
+        out: &mut [MaybeUninit<f32>],
+        m: &[f32],
+        bias: f32,
+        relu: bool,
+    ) {
+        let width = self.shape.width;
+        let tiles_w = width.div_ceil(2);
+        let tiles = self.band.tile_rows * tiles_w;
+        assert_eq!(out.len(), self.band.output_rows(self.shape.height) * width);
+        // Two output rows per tile row (one for the last of an odd height): the chunks
+        // are the band's tile rows, all of them, and every row of each is written below.
+        for (tr, rows) in out.chunks_mut(2 * width).enumerate() {
+            let at = |xi: usize| &m[xi * tiles + tr * tiles_w..][..tiles_w];
+            let (top, bottom) = self.columns.split_at_mut(4 * tiles_w);
+            for b in 0..4 {
+                let (m0, m1, m2, m3) = (at(b), at(4 + b), at(8 + b), at(12 + b));
+                let top = &mut top[b * tiles_w..][..tiles_w];
+                let bottom = &mut bottom[b * tiles_w..][..tiles_w];
+                for k in 0..tiles_w {
+                    top[k] = m0[k] + m1[k] + m2[k];
+                    bottom[k] = m1[k] - m2[k] - m3[k];
+                }
+            }
+            for (i, row) in rows.chunks_exact_mut(width).enumerate() {
+                let u = |b: usize| &self.columns[(i * 4 + b) * tiles_w..][..tiles_w];
+                let (u0, u1, u2, u3) = (u(0), u(1), u(2), u(3));
+                for (k, pair) in self.line.chunks_exact_mut(2).enumerate() {
+                    pair[0] = bias + u0[k] + u1[k] + u2[k];
+                    pair[1] = bias + u1[k] - u2[k] - u3[k];
+                }
+                if relu {
+                    // A select, so it vectorises (see the im2col path's ReLU).
+                    for value in &mut self.line {
+                        *value = if *value <= 0.0 { 0.0 } else { *value };
+                    }
+                }
+                row.write_copy_of_slice(&self.line[..width]);
+            }
+        }
+    }
+}
