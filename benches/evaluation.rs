@@ -123,8 +123,9 @@ fn child(backend: Backend, size: usize) {
     let vgg = VggConfig::new()
         .with_last_layer(Some(VggLayer::Relu5_1))
         .init(&autodiff);
-    let content = uniform_image(1, size, &autodiff);
-    let style = uniform_image(2, size, &autodiff);
+    // The targets' images on the plain device: they are constants.
+    let content = uniform_image(1, size, &device);
+    let style = uniform_image(2, size, &device);
     let loss = TotalLossConfig::new()
         .init(&vgg, content, &[(style, 1.0)])
         .expect("default loss config");

@@ -19,6 +19,7 @@
 //! Gradient descent's and Adam's learning rates are the best of the sweep recorded in
 //! docs/benchmarks.md; `IMPASTO_BENCH_GD_LR` and `IMPASTO_BENCH_ADAM_LR` override them.
 
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -177,7 +178,7 @@ fn curve(report: &RunReport) -> Vec<(f64, f64)> {
 
 /// Rosenbrock's chained function in `n` dimensions,
 /// f(x) = Σ_{i<n−1} 100 (x_{i+1} − x_i²)² + (1 − x_i)², with its analytic gradient.
-fn rosenbrock_objective(x: &Tensor<1>) -> Evaluation<1> {
+fn rosenbrock_objective(x: &Tensor<1>) -> Result<Evaluation<1>, Infallible> {
     let n = x.dims()[0];
     let a = x.clone().narrow(0, 0, n - 1);
     let b = x.clone().narrow(0, 1, n - 1);
@@ -189,7 +190,7 @@ fn rosenbrock_objective(x: &Tensor<1>) -> Evaluation<1> {
     let from_b = r.mul_scalar(200.0);
     let zero = Tensor::<1>::zeros([1], &x.device());
     let gradient = Tensor::cat(vec![from_a, zero.clone()], 0) + Tensor::cat(vec![zero, from_b], 0);
-    Evaluation::new(loss, gradient)
+    Ok(Evaluation::new(loss, gradient))
 }
 
 /// A named Rosenbrock run: the optimizer, configured, from the start point.

@@ -204,3 +204,14 @@ pub enum ImpastoError {
     #[error(transparent)]
     Vgg(#[from] impasto_vgg::VggError),
 }
+
+impl From<impasto_optim::OptimError<impasto_loss::LossError>> for ImpastoError {
+    /// A run's optimizer error: the loss's own error (the objective failed) as
+    /// [`ImpastoError::Loss`], anything else as [`ImpastoError::Optim`].
+    fn from(error: impasto_optim::OptimError<impasto_loss::LossError>) -> Self {
+        match error.into_objective() {
+            Ok(loss) => ImpastoError::Loss(loss),
+            Err(optim) => ImpastoError::Optim(optim),
+        }
+    }
+}

@@ -4,10 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use burn::tensor::Device;
+use impasto_optim::{LineSearch, Termination};
+use impasto_vgg::{Pooling, VggLayer};
 use serde::{Deserialize, Serialize};
 
-use crate::ImpastoError;
 use crate::image_io::write_atomically;
+use crate::{ImpastoError, OptimizerConfig, StyleTransfer};
 
 /// One iteration of a run, as the JSON report records it.
 ///
@@ -86,6 +89,77 @@ pub struct ResolvedConfig {
     pub device: String,
 }
 
+impl ResolvedConfig {
+    /// What `transfer` resolved to, once its images are read and its network built: the
+    /// optimizer with the run's iteration limit, the network's pooling, the optimised
+    /// image's size, each style image's `[width, height]` after resizing with its blend
+    /// weight (normalised), and the device.
+    pub(crate) fn new(
+        transfer: &StyleTransfer,
+        optimizer: &OptimizerConfig,
+        pooling: Pooling,
+        image_size: [u32; 2],
+        styles: &[([u32; 2], f64)],
+        device: &Device,
+    ) -> Self {
+        let loss = &transfer.loss;
+        let (has_content, has_style) = (transfer.has_content_term(), transfer.has_style_term());
+        let names = |layers: &[VggLayer]| layers.iter().map(|l| l.to_string()).collect();
+        ResolvedConfig {
+            task: transfer.task.name().to_string(),
+            content: transfer.content.as_ref().map(|c| c.to_string()),
+            styles: transfer
+                .styles
+                .iter()
+                .zip(styles)
+                .map(|(input, &(size, weight))| StyleReport {
+                    image: input.to_string(),
+                    weight,
+                    size,
+                })
+                .collect(),
+            weights: transfer.weights.to_string(),
+            random_weights: transfer.weights.is_random(),
+            size: transfer.size,
+            image_size,
+            style_scale: transfer.style_scale,
+            iterations: transfer.iterations,
+            init: transfer.init.to_string(),
+            seed: transfer.seed,
+            content_weight: if has_content {
+                loss.content_weight
+            } else {
+                0.0
+            },
+            style_weight: if has_style { loss.style_weight } else { 0.0 },
+            tv_weight: loss.tv_weight,
+            content_layers: if has_content {
+                names(&loss.content_layers)
+            } else {
+                Vec::new()
+            },
+            style_layers: if has_style {
+                names(&loss.style_layers)
+            } else {
+                Vec::new()
+            },
+            style_layer_weights: if has_style {
+                loss.resolved_style_layer_weights()
+            } else {
+                Vec::new()
+            },
+            optimizer: OptimizerReport::from(optimizer),
+            pooling: match pooling {
+                Pooling::Max => "max",
+                Pooling::Avg => "avg",
+            }
+            .to_string(),
+            original_colors: transfer.original_colors,
+            device: format!("{device:?}"),
+        }
+    }
+}
+
 /// One style image of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StyleReport {
@@ -114,6 +188,47 @@ pub struct OptimizerReport {
     /// L-BFGS evaluation limit.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub max_evaluations: Option<usize>,
+}
+
+impl From<&OptimizerConfig> for OptimizerReport {
+    fn from(optimizer: &OptimizerConfig) -> Self {
+        let mut report = OptimizerReport {
+            name: optimizer.name().to_string(),
+            history: None,
+            line_search: None,
+            learning_rate: None,
+            max_evaluations: None,
+        };
+        match optimizer {
+            OptimizerConfig::Lbfgs(c) => {
+                report.history = Some(c.history());
+                report.max_evaluations = Some(c.max_evaluations());
+                let (name, rate) = match c.line_search() {
+                    LineSearch::None { learning_rate } => ("none", Some(learning_rate)),
+                    LineSearch::StrongWolfe { .. } => ("strong-wolfe", None),
+                    LineSearch::Armijo { .. } => ("armijo", None),
+                };
+                report.line_search = Some(name.to_string());
+                report.learning_rate = rate;
+            }
+            OptimizerConfig::GradientDescent(c) => report.learning_rate = Some(c.learning_rate()),
+            OptimizerConfig::Adam(c) => report.learning_rate = Some(c.learning_rate()),
+        }
+        report
+    }
+}
+
+/// The report's stable name of a termination (what [`RunReport::termination`] holds).
+pub(crate) fn termination_name(termination: Termination) -> &'static str {
+    match termination {
+        Termination::ConvergedGradient => "converged_gradient",
+        Termination::ConvergedChange => "converged_change",
+        Termination::MaxIterations => "max_iterations",
+        Termination::MaxEvaluations => "max_evaluations",
+        Termination::LineSearchFailed => "line_search_failed",
+        Termination::NonFiniteLoss => "non_finite_loss",
+        Termination::Stopped => "stopped",
+    }
 }
 
 /// Everything a run did: [`StyleTransfer::run`](crate::StyleTransfer::run)'s report, and the

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use burn::tensor::Device;
-use impasto_vgg::{Vgg, VggConfig};
+use impasto_vgg::{InputConvention, Vgg, VggArchitecture, VggConfig, VggError};
 
 use crate::ImpastoError;
 
@@ -128,6 +128,101 @@ impl WeightsSource {
             None => Ok(config.try_init(device)?),
             Some(path) => Ok(config.load(path, device)?),
         }
+    }
+}
+
+/// The network a run uses, decided from what was stated and what the weights file tells
+/// (see [`WeightsSource::choose_network`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkChoice {
+    /// VGG16 or VGG19.
+    pub architecture: VggArchitecture,
+    /// The input convention of the weights.
+    pub input: InputConvention,
+    /// How `input` was decided: `stated`, `random weights`, the file's evidence, or
+    /// `assumed` when the file cannot tell (then a user should be told).
+    pub input_from: String,
+}
+
+impl NetworkChoice {
+    /// Whether the input convention was assumed: nothing stated it and the file could
+    /// not tell.
+    pub fn input_assumed(&self) -> bool {
+        self.input_from == ASSUMED
+    }
+}
+
+const ASSUMED: &str = "assumed";
+
+impl WeightsSource {
+    /// Decides the architecture and input convention of the network: a stated one wins
+    /// and must agree with what the file tells; else the file's (its keys tell the
+    /// architecture; a published file's name or a safetensors file's metadata tell the
+    /// convention, see [`impasto_vgg::inspect_weights`]); else VGG16 and torchvision's
+    /// convention, the latter recorded as `assumed`. Random weights are VGG16 unless
+    /// stated, and take the stated convention or torchvision's.
+    ///
+    /// ```
+    /// use impasto::WeightsSource;
+    /// use impasto::vgg::{InputConvention, VggArchitecture};
+    ///
+    /// let choice = WeightsSource::Random.choose_network(Some(VggArchitecture::Vgg19), None)?;
+    /// assert_eq!(choice.architecture, VggArchitecture::Vgg19);
+    /// assert_eq!(choice.input, InputConvention::Torchvision);
+    /// # Ok::<(), impasto::ImpastoError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`resolve`](Self::resolve); [`ImpastoError::Vgg`] for a file that cannot
+    /// be read, or ([`VggError::ArchitectureMismatch`],
+    /// [`VggError::InputConventionMismatch`]) that contradicts what was stated.
+    pub fn choose_network(
+        &self,
+        architecture: Option<VggArchitecture>,
+        input: Option<InputConvention>,
+    ) -> Result<NetworkChoice, ImpastoError> {
+        let Some(path) = self.resolve()? else {
+            return Ok(NetworkChoice {
+                architecture: architecture.unwrap_or_default(),
+                input: input.unwrap_or_default(),
+                input_from: match input {
+                    Some(_) => "stated".into(),
+                    None => "random weights".into(),
+                },
+            });
+        };
+        let info = impasto_vgg::inspect_weights(&path)?;
+        let architecture = match (architecture, info.architecture) {
+            (Some(stated), Some(found)) if stated != found => {
+                return Err(VggError::ArchitectureMismatch {
+                    path,
+                    stated,
+                    found,
+                }
+                .into());
+            }
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) => VggArchitecture::default(),
+        };
+        let (input, input_from) = match (input, info.input) {
+            (Some(stated), Some((found, reason))) if stated != found => {
+                return Err(VggError::InputConventionMismatch {
+                    path,
+                    stated,
+                    found,
+                    reason,
+                }
+                .into());
+            }
+            (Some(stated), _) => (stated, "stated".to_string()),
+            (None, Some((found, reason))) => (found, reason),
+            (None, None) => (InputConvention::default(), ASSUMED.to_string()),
+        };
+        Ok(NetworkChoice {
+            architecture,
+            input,
+            input_from,
+        })
     }
 }
 

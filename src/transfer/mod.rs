@@ -90,20 +90,20 @@ impl Task {
 /// ```
 #[derive(Debug, Clone)]
 pub struct StyleTransfer {
-    task: Task,
-    content: Option<ImageInput>,
-    styles: Vec<ImageInput>,
-    style_blend: Option<Vec<f64>>,
-    weights: WeightsSource,
-    size: u32,
-    style_scale: f64,
-    loss: TotalLossConfig,
-    init: Init,
-    seed: u64,
-    iterations: usize,
-    optimizer: OptimizerConfig,
-    pooling: Pooling,
-    original_colors: bool,
+    pub(crate) task: Task,
+    pub(crate) content: Option<ImageInput>,
+    pub(crate) styles: Vec<ImageInput>,
+    pub(crate) style_blend: Option<Vec<f64>>,
+    pub(crate) weights: WeightsSource,
+    pub(crate) size: u32,
+    pub(crate) style_scale: f64,
+    pub(crate) loss: TotalLossConfig,
+    pub(crate) init: Init,
+    pub(crate) seed: u64,
+    pub(crate) iterations: usize,
+    pub(crate) optimizer: OptimizerConfig,
+    pub(crate) pooling: Pooling,
+    pub(crate) original_colors: bool,
 }
 
 impl StyleTransfer {
@@ -222,9 +222,8 @@ impl StyleTransfer {
     }
 
     /// Iteration limit; it replaces the optimizer config's own. Default 500; 0 evaluates
-    /// the initial image only. Unless L-BFGS's evaluation limit was set, it becomes
-    /// max(⌊1.25 N⌋, N + 10): torch's rule, with room for the first line searches so
-    /// that short runs do their N iterations.
+    /// the initial image only. Unless L-BFGS's evaluation limit was set, that limit
+    /// follows it by [`LbfgsConfig::max_evaluations`]'s rule.
     pub fn with_iterations(mut self, iterations: usize) -> Self {
         self.iterations = iterations;
         self
@@ -261,12 +260,32 @@ impl StyleTransfer {
         self.iterations
     }
 
+    /// Whether the loss has a content term (every task but the style reconstruction).
+    pub(crate) fn has_content_term(&self) -> bool {
+        self.content.is_some()
+    }
+
+    /// Whether the loss has a style term (every task but the content reconstruction).
+    pub(crate) fn has_style_term(&self) -> bool {
+        self.task != Task::ReconstructContent
+    }
+
+    /// The optimizer with the run's iteration limit in place of its own: the one place the
+    /// limit is applied.
+    ///
+    /// # Errors
+    /// None in practice: every iteration limit is valid.
+    pub(crate) fn limited_optimizer(&self) -> Result<OptimizerConfig, ImpastoError> {
+        Ok(self.optimizer.with_max_iterations(self.iterations)?)
+    }
+
     /// Checks every setting that can be checked without reading a file.
     ///
     /// # Errors
     /// [`ImpastoError::InvalidSetting`] for a size, scale or blend out of range or a
-    /// transfer without style images; [`ImpastoError::Loss`] for loss weights or layers;
-    /// [`ImpastoError::Optim`] for optimizer settings.
+    /// transfer without style images; [`ImpastoError::Loss`] for loss weights or layers.
+    /// (Optimizer settings are checked when set: [`OptimizerConfig`]'s configs are valid
+    /// by construction.)
     pub fn validate(&self) -> Result<(), ImpastoError> {
         settings::validate(self)
     }

@@ -2,19 +2,19 @@
 //! to stop.
 
 use burn::tensor::Tensor;
-use image::{Rgb32FImage, RgbImage};
+use image::RgbImage;
 use impasto_optim::Control;
 
-use crate::colors::keep_original_colors;
+use crate::colors::result_image;
 use crate::report::IterationReport;
-use crate::tensor_to_image;
 
 /// One iteration of a run, as a [`TransferObserver`] sees it.
 pub struct Progress<'a> {
     pub(super) record: &'a IterationReport,
     pub(super) iterate: &'a Tensor<4>,
     pub(super) max_iterations: usize,
-    pub(super) original_colors: Option<&'a Rgb32FImage>,
+    /// The content image (on the run's device) when the result keeps its colours.
+    pub(super) original_colors: Option<&'a Tensor<4>>,
 }
 
 impl Progress<'_> {
@@ -32,11 +32,7 @@ impl Progress<'_> {
     /// original colours applied if asked for). Reads the image back from the device: call
     /// it only for the iterations you keep.
     pub fn image(&self) -> RgbImage {
-        let image = tensor_to_image(self.iterate.clone());
-        match self.original_colors {
-            Some(content) => keep_original_colors(&image, content),
-            None => image,
-        }
+        result_image(self.iterate.clone(), self.original_colors)
     }
 }
 

@@ -8,15 +8,16 @@ use std::time::Instant;
 use burn::tensor::{Device, Tensor, TensorData};
 use image::imageops::{self, FilterType};
 use image::{Rgb32FImage, RgbImage};
-use impasto_loss::{ContentTargets, LossError, LossEvaluation, StyleTargets, TotalLoss};
-use impasto_optim::{Control, Evaluation, IterationRecord, Termination};
-use impasto_vgg::{Pooling, Vgg, VggConfig, portable_rng};
+use impasto_loss::{
+    ContentTargets, LossBreakdown, LossError, LossEvaluation, StyleTargets, TotalLoss,
+};
+use impasto_optim::{Control, Evaluation, IterationRecord};
+use impasto_vgg::{Vgg, VggConfig, portable_rng};
 
-use super::settings::resolved_blend;
-use super::{Init, OptimizerConfig, Progress, StyleTransfer, Task, TransferObserver};
-use crate::colors::keep_original_colors;
-use crate::report::{IterationReport, ResolvedConfig, RunReport, StyleReport};
-use crate::{ImpastoError, image_to_tensor, resize_longest_side, tensor_to_image};
+use super::{Init, Progress, StyleTransfer, TransferObserver};
+use crate::colors::result_image;
+use crate::report::{IterationReport, ResolvedConfig, RunReport, termination_name};
+use crate::{ImpastoError, image_to_tensor, resize_longest_side};
 
 /// The noise initialisation's stream of the portable generator (its own, so that the
 /// noise does not depend on how the network's weights are drawn).
@@ -33,6 +34,8 @@ pub struct TransferOutput {
 
 /// An evaluated point, kept until the observer learns which one the optimizer accepted.
 struct Candidate {
+    /// Which evaluation of the run it was, counting from 1.
+    number: usize,
     x: Tensor<4>,
     evaluation: LossEvaluation,
 }
@@ -44,9 +47,7 @@ pub(super) fn run(
 ) -> Result<TransferOutput, ImpastoError> {
     let started = Instant::now();
     transfer.validate()?;
-    let optimizer = transfer
-        .optimizer
-        .with_max_iterations(transfer.iterations)?;
+    let optimizer = transfer.limited_optimizer()?;
     let size = transfer.size;
 
     // Images, on the host, at their working sizes.
@@ -65,24 +66,20 @@ pub(super) fn run(
         (None, None) => unreachable!("validate requires a content or a style image"),
     };
 
-    // The network, to the deepest layer the loss reads; its weights never get gradients.
+    // The network, to the deepest layer the loss reads, on the autodiff device; its
+    // weights never get gradients.
     let loss_config = transfer.loss.clone();
-    let mut layers = Vec::new();
-    if content.is_some() {
-        layers.extend(loss_config.content_layers.iter().copied());
-    }
-    if transfer.task != Task::ReconstructContent {
-        layers.extend(loss_config.style_layers.iter().copied());
-    }
+    let layers = loss_config.layers(transfer.has_content_term(), transfer.has_style_term());
     let vgg_config = VggConfig::new()
         .with_pooling(transfer.pooling)
-        .with_last_layer(layers.iter().max().copied())
+        .with_last_layer(layers.last().copied())
         .with_seed(transfer.seed);
-    let autodiff = device.clone().autodiff();
-    let vgg = transfer.weights.load(&vgg_config, &autodiff)?;
+    let vgg = transfer
+        .weights
+        .load(&vgg_config, &device.clone().autodiff())?;
 
-    // Targets, computed once.
-    let content_tensor = content.as_ref().map(|c| image_to_tensor(c, &autodiff));
+    // Targets, computed once from images on the plain device: they are constants.
+    let content_tensor = content.as_ref().map(|c| image_to_tensor(c, device));
     let content_targets = match &content_tensor {
         Some(c) => Some(ContentTargets::new(
             &vgg,
@@ -91,53 +88,72 @@ pub(super) fn run(
         )?),
         None => None,
     };
-    let blend = resolved_blend(transfer);
-    let style_targets = if transfer.task == Task::ReconstructContent {
-        None
-    } else {
+    let style_targets = if transfer.has_style_term() {
+        // The blend weights as given (validated); StyleTargets normalises them.
+        let blend = match &transfer.style_blend {
+            Some(blend) => blend.clone(),
+            None => vec![1.0; styles.len()],
+        };
         let weighted: Vec<_> = styles
             .iter()
-            .zip(&blend)
-            .map(|(s, &w)| (image_to_tensor(s, &autodiff), w))
+            .zip(blend)
+            .map(|(s, w)| (image_to_tensor(s, device), w))
             .collect();
         Some(StyleTargets::new(
             &vgg,
             &weighted,
             &loss_config.style_layers,
         )?)
+    } else {
+        None
     };
     let loss = TotalLoss::new(loss_config, content_targets, style_targets)?;
-
-    let x0 = initial_image(transfer, content.as_ref(), &styles, (width, height), device)?;
-    let config = resolved_config(
+    let blend = loss
+        .style_targets()
+        .map_or(&[][..], StyleTargets::blend_weights);
+    let style_sizes: Vec<_> = styles
+        .iter()
+        .zip(blend)
+        .map(|(image, &weight)| ([image.width(), image.height()], weight))
+        .collect();
+    let config = ResolvedConfig::new(
         transfer,
         &optimizer,
-        &vgg,
-        (width, height),
-        &styles,
-        &blend,
+        vgg.pooling(),
+        [width, height],
+        &style_sizes,
         device,
     );
 
+    let x0 = initial_image(transfer, content.as_ref(), &styles, (width, height), device)?;
+
     let candidates = RefCell::new(Vec::<Candidate>::new());
-    let failure = RefCell::new(None::<LossError>);
-    let mut objective = |x: &Tensor<4>| evaluate(&vgg, &loss, x, &candidates, &failure);
+    let mut evaluations = 0;
+    let mut objective = |x: &Tensor<4>| {
+        evaluations += 1;
+        evaluate(&vgg, &loss, x, evaluations, &candidates)
+    };
 
     let mut records = Vec::new();
-    let colors_of = content.as_ref().filter(|_| transfer.original_colors);
+    let mut failure = None;
+    let colors_of = content_tensor.as_ref().filter(|_| transfer.original_colors);
     let mut record_observer = |record: &IterationRecord| {
         let mut held = candidates.borrow_mut();
-        let (report, x) = match accepted(&held, record) {
-            Ok(Some((breakdown, x))) => (iteration_report(record, breakdown), x),
-            Ok(None) => return Control::Continue,
+        let accepted = held
+            .iter()
+            .find(|c| c.number == record.accepted_evaluation)
+            .expect("the optimizer's iterate is one of the evaluations since its last record");
+        // One small read: this evaluation's terms.
+        let report = match accepted.evaluation.breakdown() {
+            Ok(breakdown) => iteration_report(record, breakdown),
             Err(error) => {
-                *failure.borrow_mut() = Some(error);
+                failure = Some(error);
                 return Control::Stop;
             }
         };
         let progress = Progress {
             record: &report,
-            iterate: &x,
+            iterate: &accepted.x,
             max_iterations: transfer.iterations,
             original_colors: colors_of,
         };
@@ -147,7 +163,7 @@ pub(super) fn run(
         control
     };
     let outcome = optimizer.minimize(&mut objective, x0, &mut record_observer)?;
-    if let Some(error) = failure.into_inner() {
+    if let Some(error) = failure {
         return Err(error.into());
     }
 
@@ -155,10 +171,7 @@ pub(super) fn run(
         .iter()
         .min_by(|a, b| a.loss.total_cmp(&b.loss))
         .map_or(0, |r| r.iteration);
-    let mut image = tensor_to_image(outcome.x);
-    if let Some(content) = colors_of {
-        image = keep_original_colors(&image, content);
-    }
+    let image = result_image(outcome.x, colors_of);
     let report = RunReport {
         impasto_version: env!("CARGO_PKG_VERSION").to_string(),
         config,
@@ -172,58 +185,31 @@ pub(super) fn run(
     Ok(TransferOutput { image, report })
 }
 
-/// One evaluation: forward, loss, backward for the pixel gradient only. A loss error
-/// (which validation should have ruled out) is kept and turned into a non-finite loss,
-/// which ends the run; `run` then returns the error.
+/// Evaluation number `number`: forward, loss, backward for the pixel gradient only; the
+/// evaluation's terms are kept, detached, for the report. A loss error ends the run and
+/// comes back from the optimizer as it is.
 fn evaluate(
     vgg: &Vgg,
     loss: &TotalLoss,
     x: &Tensor<4>,
+    number: usize,
     candidates: &RefCell<Vec<Candidate>>,
-    failure: &RefCell<Option<LossError>>,
-) -> Evaluation<4> {
+) -> Result<Evaluation<4>, LossError> {
     let pixels = x.clone().autodiff().require_grad();
-    match loss.evaluate(vgg, pixels.clone()) {
-        Ok(evaluation) => {
-            let grads = evaluation.loss().backward();
-            let gradient = pixels
-                .grad(&grads)
-                .expect("the pixels require their gradient");
-            candidates.borrow_mut().push(Candidate {
-                x: x.clone(),
-                evaluation: evaluation.detached(),
-            });
-            Evaluation::new(evaluation.into_loss(), gradient)
-        }
-        Err(error) => {
-            *failure.borrow_mut() = Some(error);
-            let nan = Tensor::<1>::full([1], f32::NAN, &x.device());
-            Evaluation::new(nan, x.zeros_like())
-        }
-    }
+    let evaluation = loss.evaluate(vgg, pixels.clone())?;
+    let grads = evaluation.loss().backward();
+    let gradient = pixels
+        .grad(&grads)
+        .expect("the pixels require their gradient");
+    candidates.borrow_mut().push(Candidate {
+        number,
+        x: x.clone(),
+        evaluation: evaluation.detached(),
+    });
+    Ok(Evaluation::new(evaluation.into_loss(), gradient))
 }
 
-/// The candidate the optimizer accepted as its iterate: the one whose loss is the record's
-/// (read back only for the few evaluations since the last record, latest first).
-fn accepted(
-    held: &[Candidate],
-    record: &IterationRecord,
-) -> Result<Option<(impasto_loss::LossBreakdown, Tensor<4>)>, LossError> {
-    let mut closest = None;
-    for candidate in held.iter().rev() {
-        let breakdown = candidate.evaluation.breakdown()?;
-        let distance = (breakdown.total - record.loss).abs();
-        if distance == 0.0 {
-            return Ok(Some((breakdown, candidate.x.clone())));
-        }
-        if closest.as_ref().is_none_or(|(d, _, _)| distance < *d) {
-            closest = Some((distance, breakdown, candidate.x.clone()));
-        }
-    }
-    Ok(closest.map(|(_, b, x)| (b, x)))
-}
-
-fn iteration_report(record: &IterationRecord, b: impasto_loss::LossBreakdown) -> IterationReport {
+fn iteration_report(record: &IterationRecord, b: LossBreakdown) -> IterationReport {
     IterationReport {
         iteration: record.iteration,
         evaluations: record.evaluations,
@@ -274,85 +260,4 @@ fn initial_image(
             .expect("validated: an image exists")),
         Init::Image(input) => fit(&input.load()?),
     })
-}
-
-fn resolved_config(
-    transfer: &StyleTransfer,
-    optimizer: &OptimizerConfig,
-    vgg: &Vgg,
-    (width, height): (u32, u32),
-    styles: &[Rgb32FImage],
-    blend: &[f64],
-    device: &Device,
-) -> ResolvedConfig {
-    let loss = &transfer.loss;
-    let has_content = transfer.content.is_some();
-    let has_style = transfer.task != Task::ReconstructContent;
-    let names = |layers: &[impasto_vgg::VggLayer]| layers.iter().map(|l| l.to_string()).collect();
-    ResolvedConfig {
-        task: transfer.task.name().to_string(),
-        content: transfer.content.as_ref().map(|c| c.to_string()),
-        styles: transfer
-            .styles
-            .iter()
-            .zip(styles)
-            .zip(blend)
-            .map(|((input, image), &weight)| StyleReport {
-                image: input.to_string(),
-                weight,
-                size: [image.width(), image.height()],
-            })
-            .collect(),
-        weights: transfer.weights.to_string(),
-        random_weights: transfer.weights.is_random(),
-        size: transfer.size,
-        image_size: [width, height],
-        style_scale: transfer.style_scale,
-        iterations: transfer.iterations,
-        init: transfer.init.to_string(),
-        seed: transfer.seed,
-        content_weight: if has_content {
-            loss.content_weight
-        } else {
-            0.0
-        },
-        style_weight: if has_style { loss.style_weight } else { 0.0 },
-        tv_weight: loss.tv_weight,
-        content_layers: if has_content {
-            names(&loss.content_layers)
-        } else {
-            Vec::new()
-        },
-        style_layers: if has_style {
-            names(&loss.style_layers)
-        } else {
-            Vec::new()
-        },
-        style_layer_weights: if has_style {
-            loss.resolved_style_layer_weights()
-        } else {
-            Vec::new()
-        },
-        optimizer: optimizer.report(),
-        pooling: match vgg.pooling() {
-            Pooling::Max => "max",
-            Pooling::Avg => "avg",
-        }
-        .to_string(),
-        original_colors: transfer.original_colors,
-        device: format!("{device:?}"),
-    }
-}
-
-/// The report's stable name of a termination.
-pub(crate) fn termination_name(termination: Termination) -> &'static str {
-    match termination {
-        Termination::ConvergedGradient => "converged_gradient",
-        Termination::ConvergedChange => "converged_change",
-        Termination::MaxIterations => "max_iterations",
-        Termination::MaxEvaluations => "max_evaluations",
-        Termination::LineSearchFailed => "line_search_failed",
-        Termination::NonFiniteLoss => "non_finite_loss",
-        Termination::Stopped => "stopped",
-    }
 }

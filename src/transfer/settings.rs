@@ -1,13 +1,13 @@
 //! The optimizer choice, and checking a [`StyleTransfer`]'s settings before any work.
 
+use burn::tensor::Tensor;
 use impasto_optim::{
-    Adam, AdamConfig, GradientDescent, GradientDescentConfig, Lbfgs, LbfgsConfig, LineSearch,
-    Minimizer, Objective, Observer, OptimError, Outcome,
+    Adam, AdamConfig, GradientDescent, GradientDescentConfig, Lbfgs, LbfgsConfig, Minimizer,
+    Objective, Observer, OptimError, Outcome,
 };
 
-use super::{MAX_SIZE, StyleTransfer, Task};
+use super::{MAX_SIZE, StyleTransfer};
 use crate::ImpastoError;
-use crate::report::OptimizerReport;
 
 /// Which optimizer a run uses, with its settings. The run's
 /// [`iterations`](StyleTransfer::with_iterations) replace the config's own limit.
@@ -31,18 +31,12 @@ impl OptimizerConfig {
         }
     }
 
-    /// The same optimizer with its iteration limit set to `iterations`.
+    /// The same optimizer with its iteration limit set to `iterations` (L-BFGS's
+    /// evaluation limit, unless set, follows it by its own rule).
     pub(crate) fn with_max_iterations(&self, iterations: usize) -> Result<Self, OptimError> {
         Ok(match self {
             OptimizerConfig::Lbfgs(c) => {
-                let mut lbfgs = c.clone().with_max_iterations(iterations)?;
-                if c.max_evaluations_setting().is_none() {
-                    // torch's ⌊1.25 N⌋ alone would end short runs early: the first
-                    // line search, with no curvature yet, takes 2–3 evaluations.
-                    let budget = (iterations + iterations / 4).max(iterations + 10);
-                    lbfgs = lbfgs.with_max_evaluations(budget)?;
-                }
-                OptimizerConfig::Lbfgs(lbfgs)
+                OptimizerConfig::Lbfgs(c.clone().with_max_iterations(iterations)?)
             }
             OptimizerConfig::GradientDescent(c) => {
                 OptimizerConfig::GradientDescent(c.clone().with_max_iterations(iterations)?)
@@ -57,9 +51,9 @@ impl OptimizerConfig {
     pub(crate) fn minimize<O: Objective<4>, B: Observer>(
         &self,
         objective: &mut O,
-        x0: burn::tensor::Tensor<4>,
+        x0: Tensor<4>,
         observer: &mut B,
-    ) -> Result<Outcome<4>, OptimError> {
+    ) -> Result<Outcome<4>, OptimError<O::Error>> {
         match self {
             OptimizerConfig::Lbfgs(c) => Lbfgs::new(c.clone()).minimize(objective, x0, observer),
             OptimizerConfig::GradientDescent(c) => {
@@ -67,33 +61,6 @@ impl OptimizerConfig {
             }
             OptimizerConfig::Adam(c) => Adam::new(c.clone()).minimize(objective, x0, observer),
         }
-    }
-
-    /// What the report records of it.
-    pub(crate) fn report(&self) -> OptimizerReport {
-        let mut report = OptimizerReport {
-            name: self.name().to_string(),
-            history: None,
-            line_search: None,
-            learning_rate: None,
-            max_evaluations: None,
-        };
-        match self {
-            OptimizerConfig::Lbfgs(c) => {
-                report.history = Some(c.history());
-                report.max_evaluations = Some(c.max_evaluations());
-                let (name, rate) = match c.line_search() {
-                    LineSearch::None { learning_rate } => ("none", Some(learning_rate)),
-                    LineSearch::StrongWolfe { .. } => ("strong-wolfe", None),
-                    LineSearch::Armijo { .. } => ("armijo", None),
-                };
-                report.line_search = Some(name.to_string());
-                report.learning_rate = rate;
-            }
-            OptimizerConfig::GradientDescent(c) => report.learning_rate = Some(c.learning_rate()),
-            OptimizerConfig::Adam(c) => report.learning_rate = Some(c.learning_rate()),
-        }
-        report
     }
 }
 
@@ -115,13 +82,14 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
             format!("{scale} must be positive, and size × style scale at most {MAX_SIZE}"),
         ));
     }
-    let needs_style = transfer.task != Task::ReconstructContent;
-    if needs_style && transfer.styles.is_empty() {
+    if transfer.has_style_term() && transfer.styles.is_empty() {
         return Err(invalid(
             "style",
             "at least one style image is needed".into(),
         ));
     }
+    // The blend weights are checked here, with the setting's name in the message;
+    // StyleTargets normalises them (and reports them normalised).
     if let Some(blend) = &transfer.style_blend {
         if blend.len() != transfer.styles.len() {
             return Err(invalid(
@@ -143,21 +111,7 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
             return Err(invalid("style blend", "the weights are all 0".into()));
         }
     }
+    // The optimizer configs are valid by construction, and so is every iteration limit.
     transfer.loss.validate()?;
-    transfer
-        .optimizer
-        .with_max_iterations(transfer.iterations)?;
     Ok(())
-}
-
-/// The blend weights in effect, normalised to sum to 1.
-pub(super) fn resolved_blend(transfer: &StyleTransfer) -> Vec<f64> {
-    let n = transfer.styles.len();
-    match &transfer.style_blend {
-        Some(blend) => {
-            let sum: f64 = blend.iter().sum();
-            blend.iter().map(|w| w / sum).collect()
-        }
-        None => vec![1.0 / n as f64; n],
-    }
 }

@@ -151,9 +151,10 @@ fn write_safetensors(path: &Path, convs: &[(usize, [usize; 2])]) {
 }
 
 #[test]
-fn vgg19_weights_loaded_as_vgg16_name_the_missing_tensor_and_architecture() {
+fn vgg19_weights_loaded_as_vgg16_name_the_architecture_and_missing_tensors_their_key() {
     // VGG19's first 8 convolutions, at their indices in VGG19's sequence: the first 7
-    // are where VGG16 has them, but VGG16's conv4_1 (features.17) is VGG19's relu3_4.
+    // are where VGG16 has them, but VGG16's conv4_1 (features.17) is VGG19's relu3_4,
+    // and a convolution at features.16 tells the file is VGG19.
     let path = temp_dir("vgg19").join("vgg19-first-blocks.safetensors");
     let shapes = [
         [64, 3],
@@ -173,19 +174,41 @@ fn vgg19_weights_loaded_as_vgg16_name_the_missing_tensor_and_architecture() {
     let device = Backend::Flex.device().unwrap();
     let source = WeightsSource::Path(path.clone());
 
-    // The file is readable: VGG16 up to relu3_3 loads from it.
-    let up_to_block3 = VggConfig::new().with_last_layer(Some(VggLayer::Relu3_3));
-    source
-        .load(&up_to_block3, &device)
-        .expect("VGG16's first three blocks");
-    let as_vgg19 = up_to_block3
-        .clone()
+    // As VGG19 its first three blocks load; as VGG16 nothing does, not even the blocks
+    // the two share: the file is VGG19 and the error says how to use it.
+    let as_vgg19 = VggConfig::new()
         .with_architecture(VggArchitecture::Vgg19)
         .with_last_layer(Some(VggLayer::Relu3_4));
     source
         .load(&as_vgg19, &device)
         .expect("VGG19's first three blocks");
+    let up_to_block3 = VggConfig::new().with_last_layer(Some(VggLayer::Relu3_3));
+    let error = source.load(&up_to_block3, &device).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            ImpastoError::Vgg(VggError::ArchitectureMismatch {
+                stated: VggArchitecture::Vgg16,
+                found: VggArchitecture::Vgg19,
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("--architecture vgg19"),
+        "{error}"
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 
+    // A file that cannot tell (the blocks VGG16 and VGG19 share) is read as asked, and a
+    // tensor it lacks is named with its layer.
+    let path = temp_dir("shared-blocks").join("first-blocks.safetensors");
+    write_safetensors(&path, &convs[..7]);
+    let source = WeightsSource::Path(path.clone());
+    source
+        .load(&up_to_block3, &device)
+        .expect("VGG16's first three blocks");
     let error = source.load(&VggConfig::new(), &device).unwrap_err();
     assert!(
         matches!(&error, ImpastoError::Vgg(VggError::MissingWeight { key, .. }) if key == "features.17.weight"),

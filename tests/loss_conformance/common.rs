@@ -139,11 +139,7 @@ pub fn compare_all(device: &Device) -> Vec<Row> {
             ),
         ];
         for (term, (alpha, beta, gamma)) in weights {
-            let config = config
-                .clone()
-                .with_content_weight(alpha)
-                .with_style_weight(beta)
-                .with_tv_weight(gamma);
+            let config = config.clone().with_term_weights(alpha, beta, gamma);
             let loss = TotalLoss::new(config, Some(content.clone()), Some(style.clone())).unwrap();
             let pixels = x.clone().require_grad();
             let evaluation = loss.evaluate(&vgg, pixels.clone()).unwrap();

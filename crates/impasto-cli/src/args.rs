@@ -112,15 +112,9 @@ pub struct TransferArgs {
     /// by commas (e.g. 0.7,0.3); normalised to sum to 1. [default: equal weights]
     #[arg(long, value_name = "W,...", value_delimiter = ',')]
     pub style_blend: Option<Vec<f64>>,
-    /// Style images are resized to this fraction of --size before their style is taken:
-    /// below 1 gives larger brush strokes, above 1 finer ones. Must be > 0.
-    #[arg(
-        long,
-        value_name = "SCALE",
-        default_value_t = 1.0,
-        allow_negative_numbers = true
-    )]
-    pub style_scale: f64,
+    /// How large the style is taken.
+    #[command(flatten)]
+    pub style_scale: StyleScaleArg,
     /// α, the weight of the content loss. Higher keeps more of the photo. ≥ 0. [default: 1]
     #[arg(long, value_name = "ALPHA", allow_negative_numbers = true)]
     pub content_weight: Option<f64>,
@@ -191,7 +185,19 @@ pub struct ReconstructStyleArgs {
         allow_negative_numbers = true
     )]
     pub layer_weights: Option<Vec<f64>>,
-    /// The image is resized to this fraction of --size. Must be > 0.
+    /// How large the style is taken.
+    #[command(flatten)]
+    pub style_scale: StyleScaleArg,
+    /// Where to write the result, and how to run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `--style-scale`, shared by the commands that take a style.
+#[derive(Debug, Args)]
+pub struct StyleScaleArg {
+    /// Style images are resized to this fraction of --size before their style is taken:
+    /// below 1 gives larger brush strokes, above 1 finer ones. Must be > 0.
     #[arg(
         long,
         value_name = "SCALE",
@@ -199,9 +205,6 @@ pub struct ReconstructStyleArgs {
         allow_negative_numbers = true
     )]
     pub style_scale: f64,
-    /// Where to write the result, and how to run.
-    #[command(flatten)]
-    pub run: RunArgs,
 }
 
 /// The optimizers `--optimizer` accepts.

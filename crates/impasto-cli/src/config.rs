@@ -27,7 +27,7 @@ pub struct Job<'a> {
 pub fn transfer_job(args: &TransferArgs) -> Result<Job<'_>, CliError> {
     let styles = args.style.iter().cloned().map(ImageInput::from).collect();
     let transfer = StyleTransfer::new(args.content.clone(), styles)
-        .with_style_scale(args.style_scale)
+        .with_style_scale(args.style_scale.style_scale)
         .with_style_blend(args.style_blend.clone())
         .with_original_colors(args.original_colors);
     let mut loss = transfer.loss().clone();
@@ -62,7 +62,7 @@ pub fn reconstruct_content_job(args: &ReconstructContentArgs) -> Result<Job<'_>,
 /// The job of `impasto reconstruct style`.
 pub fn reconstruct_style_job(args: &ReconstructStyleArgs) -> Result<Job<'_>, CliError> {
     let transfer = StyleTransfer::reconstruct_style(args.image.clone(), layers(&args.layers)?)
-        .with_style_scale(args.style_scale);
+        .with_style_scale(args.style_scale.style_scale);
     let transfer = match &args.layer_weights {
         Some(weights) => {
             let loss = transfer

@@ -33,20 +33,12 @@ fn transfer_writes_the_image_report_plot_and_intermediates() {
         dir.join("run.json"),
         dir.join("loss.png"),
     );
-    let mut args = common::args(&[
-        &"transfer",
-        &"--content",
+    let mut args = common::fast_transfer(
         &content,
-        &"--style",
         &style,
-        &"--output",
         &out,
-        &"--report",
-        &report,
-        &"--plot",
-        &plot,
-    ]);
-    args.extend(FAST.iter().map(Into::into));
+        &[&"--report", &report, &"--plot", &plot],
+    );
     args.extend(
         [
             "--size",
@@ -129,19 +121,19 @@ fn zero_iterations_write_a_report_with_record_0_only() {
     let dir = scratch("zero");
     let (content, style) = images(&dir);
     let (out, report) = (dir.join("out.jpg"), dir.join("run.json"));
-    let mut args = common::args(&[
-        &"transfer",
-        &"--content",
+    let args = common::fast_transfer(
         &content,
-        &"--style",
         &style,
-        &"-o",
         &out,
-        &"--report",
-        &report,
-    ]);
-    args.extend(FAST.iter().map(Into::into));
-    args.extend(["--size", "32", "--iterations", "0"].map(Into::into));
+        &[
+            &"--report",
+            &report,
+            &"--size",
+            &"32",
+            &"--iterations",
+            &"0",
+        ],
+    );
     let output = impasto(&args);
     assert_success(&output);
     assert!(stderr(&output).contains("iter = 0 loss = "));
@@ -157,10 +149,9 @@ fn quiet_prints_nothing() {
     let dir = scratch("quiet");
     let (content, style) = images(&dir);
     let out = dir.join("out.png");
-    let mut args = common::args(&[&"transfer", &"--content", &content, &"--style", &style]);
-    args.extend(common::args(&[&"-o", &out, &"--quiet"]));
-    args.extend(FAST.iter().map(Into::into));
-    args.extend(["--size", "32", "--iterations", "2"].map(Into::into));
+    let extra: [&dyn AsRef<std::ffi::OsStr>; 5] =
+        [&"--quiet", &"--size", &"32", &"--iterations", &"2"];
+    let args = common::fast_transfer(&content, &style, &out, &extra);
     let output = impasto(&args);
     assert_success(&output);
     assert_eq!(stderr(&output), "");

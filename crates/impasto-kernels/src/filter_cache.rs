@@ -1,8 +1,8 @@
 //! Winograd's transformed filters, kept while their weights live.
 //!
 //! VGG's weights do not change between evaluations, but transforming them (`16/9` of the
-//! weights, written with a stride) took 30 ms of a 250 ms evaluation at 224 px, forward
-//! and input gradient together. So each transform is kept beside a reference to the
+//! weights, written with a stride) on every call was an eighth of an evaluation's time,
+//! forward and input gradient together (docs/benchmarks.md). So each transform is kept beside a reference to the
 //! weight tensor it came from. Holding that reference is what makes the cache sound:
 //! flex shares a tensor's buffer by reference count and writes in place only into a
 //! buffer nobody else holds (copy-on-write otherwise), so while an entry lives its

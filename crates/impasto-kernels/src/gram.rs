@@ -15,9 +15,10 @@ use crate::matrix::{Accum, Layout, MatMut, MatRef, gemm};
 /// `G[b] = F[b]·F[b]ᵀ` for `features` `[batch, channels, positions]`, row-major.
 ///
 /// With enough positions per channel the sum is split over the threads, one partial Gram
-/// each, added at the end (measured on the 2-core VM, 224 px: relu1_1 10.3 → 2.9 ms,
-/// relu2_1 3.5 → 1.7, relu3_1 2.5 → 1.5; at 512 × 784 and 512 × 196 gemm's own split
-/// of the output was as fast or faster, so those stay whole).
+/// each, added at the end: gemm alone splits only the small `channels × channels` output,
+/// leaving one thread the work for the shallow layers. With few positions (deep layers,
+/// 512 × 784 and fewer) gemm's own split was as fast or faster, so those stay whole
+/// (docs/benchmarks.md has the figures).
 pub(crate) fn gram(features: &[f32], batch: usize, channels: usize, positions: usize) -> Vec<f32> {
     assert_eq!(features.len(), batch * channels * positions);
     let mut output = vec![0.0f32; batch * channels * channels];

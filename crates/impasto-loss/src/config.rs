@@ -1,6 +1,8 @@
 //! The total loss's configuration: term weights and layers, with the defaults derived in
 //! `docs/maths.md`.
 
+use std::collections::BTreeSet;
+
 use burn::config::Config;
 use burn::tensor::Tensor;
 use impasto_vgg::{Vgg, VggLayer};
@@ -80,6 +82,14 @@ pub struct TotalLossConfig {
 }
 
 impl TotalLossConfig {
+    /// The three term weights at once: α (content), β (style), γ (total variation).
+    #[must_use]
+    pub fn with_term_weights(self, content: f64, style: f64, tv: f64) -> Self {
+        self.with_content_weight(content)
+            .with_style_weight(style)
+            .with_tv_weight(tv)
+    }
+
     /// Checks every weight and layer list.
     ///
     /// # Errors
@@ -105,6 +115,30 @@ impl TotalLossConfig {
             Some(weights) => weights.clone(),
             None => vec![1.0 / self.style_layers.len() as f64; self.style_layers.len()],
         }
+    }
+
+    /// The layers a forward pass must produce for a loss with the content term (if
+    /// `content`) and the style term (if `style`): their layers together, in network order,
+    /// each once. The last is the deepest, where the network can end.
+    ///
+    /// ```
+    /// use impasto_loss::TotalLossConfig;
+    /// use impasto_vgg::VggLayer::{Relu1_1, Relu2_1, Relu4_2};
+    ///
+    /// let config = TotalLossConfig::new().with_style_layers(vec![Relu2_1, Relu1_1]);
+    /// assert_eq!(config.layers(true, true), [Relu1_1, Relu2_1, Relu4_2]);
+    /// assert_eq!(config.layers(false, true), [Relu1_1, Relu2_1]);
+    /// assert_eq!(config.layers(true, false), [Relu4_2]);
+    /// ```
+    pub fn layers(&self, content: bool, style: bool) -> Vec<VggLayer> {
+        let mut layers = BTreeSet::new();
+        if content {
+            layers.extend(self.content_layers.iter().copied());
+        }
+        if style {
+            layers.extend(self.style_layers.iter().copied());
+        }
+        layers.into_iter().collect()
     }
 
     /// Validates the config, computes the content and style targets with `vgg`, and

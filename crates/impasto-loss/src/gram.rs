@@ -53,8 +53,8 @@ pub fn gram(features: Tensor<4>) -> Tensor<3> {
 /// the grain. When `dG` is symmetric that is `2·dG·F`. So `G` is computed as
 /// `F·detach(F)ᵀ`, whose backward is the single product `dG·F`, and returned as
 /// `2G − detach(G)`: the value is `G` exactly (`2G − G` is exact in floating point),
-/// the gradient is doubled. Measured on burn-flex, Gram forward and backward of all five
-/// style layers: 194 → 87 ms at 224 px, 535 → 224 ms at 512 px (docs/benchmarks.md).
+/// the gradient is doubled: on burn-flex, Gram forward and backward of the five style
+/// layers took less than half the time (docs/benchmarks.md has the figures).
 ///
 /// The gradient is wrong for a loss that is not symmetric in `G` (it is that of the
 /// loss symmetrised); use [`gram`] there. On flex both are the same single operation

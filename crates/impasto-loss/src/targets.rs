@@ -36,6 +36,10 @@ pub struct ContentTargets {
 impl ContentTargets {
     /// Runs `vgg` once on `content` and keeps the activations of `layers`.
     ///
+    /// `content` may be on the plain device while `vgg` lives on its autodiff device (as
+    /// in style transfer, where only the optimised image needs autodiff): the targets are
+    /// computed without autodiff either way.
+    ///
     /// # Shapes
     /// - `content`: `[B, 3, H, W]`, pixels in `[0, 1]`; `B` is 1 for a photo (a target of
     ///   batch 1 is compared with every item of an optimised batch)
@@ -117,6 +121,9 @@ pub struct StyleTargets {
 impl StyleTargets {
     /// Runs `vgg` once on each style image (those of weight 0 are skipped) and blends the
     /// Gram matrices of `layers` with the weights given, normalised to sum 1.
+    ///
+    /// As with [`ContentTargets::new`], the images may be on the plain device while `vgg`
+    /// lives on its autodiff device.
     ///
     /// # Shapes
     /// - each style image: `[1, 3, H_i, W_i]`, pixels in `[0, 1]`, any size the network
@@ -220,6 +227,23 @@ mod tests {
         assert!(!target.is_autodiff());
         let direct = vgg.features(photo, &[Relu1_2]).unwrap()[&Relu1_2].clone();
         assert_eq!(values(target.clone()), values(direct));
+    }
+
+    #[test]
+    fn images_on_the_plain_device_serve_a_network_on_the_autodiff_device() {
+        let vgg = small_vgg(&device().autodiff());
+        let image = random_image(8, 8, 8, &device());
+        let plain = ContentTargets::new(&vgg, image.clone(), &[Relu1_2]).unwrap();
+        let lifted = ContentTargets::new(&vgg, image.clone().autodiff(), &[Relu1_2]).unwrap();
+        let target = plain.get(Relu1_2).unwrap().clone();
+        assert!(!target.is_autodiff());
+        assert_eq!(values(target), values(lifted.get(Relu1_2).unwrap().clone()));
+        let plain = StyleTargets::new(&vgg, &[(image.clone(), 1.0)], &[Relu2_1]).unwrap();
+        let lifted = StyleTargets::new(&vgg, &[(image.autodiff(), 1.0)], &[Relu2_1]).unwrap();
+        assert_eq!(
+            values(plain.gram(Relu2_1, 16).unwrap()),
+            values(lifted.gram(Relu2_1, 16).unwrap())
+        );
     }
 
     #[test]

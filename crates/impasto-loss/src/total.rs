@@ -75,25 +75,24 @@ impl TotalLoss {
             config.style_weight,
             style.as_ref().map(|t| t.layers().collect()),
         )?;
-        let mut layers = BTreeSet::new();
-        if content.is_some() {
-            layers.extend(config.content_layers.iter().copied());
-        }
-        if style.is_some() {
-            layers.extend(config.style_layers.iter().copied());
-        }
         Ok(Self {
             style_layer_weights: config.resolved_style_layer_weights(),
+            layers: config.layers(content.is_some(), style.is_some()),
             config,
             content,
             style,
-            layers: layers.into_iter().collect(),
         })
     }
 
     /// The configuration (validated).
     pub fn config(&self) -> &TotalLossConfig {
         &self.config
+    }
+
+    /// Every layer a forward pass produces for this loss, in network order
+    /// ([`TotalLossConfig::layers`] of the terms present).
+    pub fn layers(&self) -> &[VggLayer] {
+        &self.layers
     }
 
     /// The content targets, if the loss has a content term.

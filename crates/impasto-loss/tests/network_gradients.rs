@@ -58,11 +58,7 @@ fn each_terms_pixel_gradient_matches_central_differences() {
         ("total", (1.0, 1e6, 10.0)),
     ];
     for (term, (alpha, beta, gamma)) in terms {
-        let config = config
-            .clone()
-            .with_content_weight(alpha)
-            .with_style_weight(beta)
-            .with_tv_weight(gamma);
+        let config = config.clone().with_term_weights(alpha, beta, gamma);
         let loss = TotalLoss::new(config, Some(content.clone()), Some(style.clone())).unwrap();
         let at = |pixels: Tensor<4>| loss.evaluate(&vgg, pixels).unwrap().value().unwrap();
 

@@ -1,13 +1,11 @@
 //! Adam (Kingma & Ba, 2015), the first-order method style transfer is often run with.
 
-use std::time::Instant;
-
 use burn::tensor::Tensor;
 
-use crate::config::{check_positive, check_tolerance};
-use crate::run::Run;
-use crate::scalars::evaluate;
-use crate::{Minimizer, Objective, Observer, OptimError, Outcome, Termination};
+use crate::config::{check_positive, stopping_settings};
+use crate::run::{Context, Iterate, Method, Step, Stopping};
+use crate::scalars::Point;
+use crate::{Objective, OptimError};
 
 /// Settings of [`Adam`], valid by construction. Defaults are torch.optim.Adam's.
 ///
@@ -26,9 +24,7 @@ pub struct AdamConfig {
     beta1: f64,
     beta2: f64,
     epsilon: f64,
-    max_iterations: usize,
-    gradient_tolerance: f64,
-    change_tolerance: f64,
+    stopping: Stopping,
 }
 
 impl Default for AdamConfig {
@@ -38,9 +34,7 @@ impl Default for AdamConfig {
             beta1: 0.9,
             beta2: 0.999,
             epsilon: 1e-8,
-            max_iterations: 1000,
-            gradient_tolerance: 1e-7,
-            change_tolerance: 0.0,
+            stopping: Stopping::defaults(0.0),
         }
     }
 }
@@ -62,18 +56,10 @@ impl AdamConfig {
     pub fn epsilon(&self) -> f64 {
         self.epsilon
     }
-    /// Iteration limit (one evaluation each). Default 1000.
-    pub fn max_iterations(&self) -> usize {
-        self.max_iterations
-    }
-    /// Converged when max |g| ≤ this. Default 1e-7, valid finite ≥ 0.
-    pub fn gradient_tolerance(&self) -> f64 {
-        self.gradient_tolerance
-    }
-    /// Converged when |f_{k+1} − f_k| < this. Default 0 (never), valid finite ≥ 0.
-    pub fn change_tolerance(&self) -> f64 {
-        self.change_tolerance
-    }
+
+    stopping_settings!(
+        "Converged when |f_{k+1} − f_k| < this. Default 0 (never), valid finite ≥ 0."
+    );
 
     /// Sets α.
     ///
@@ -111,33 +97,6 @@ impl AdamConfig {
         self.epsilon = check_positive("epsilon", epsilon)?;
         Ok(self)
     }
-    /// Sets the iteration limit.
-    ///
-    /// # Errors
-    ///
-    /// Never; the `Result` keeps the setters alike.
-    pub fn with_max_iterations(mut self, n: usize) -> Result<Self, OptimError> {
-        self.max_iterations = n;
-        Ok(self)
-    }
-    /// Sets the gradient tolerance.
-    ///
-    /// # Errors
-    ///
-    /// [`OptimError::InvalidConfig`] unless `tolerance` is finite and ≥ 0.
-    pub fn with_gradient_tolerance(mut self, tolerance: f64) -> Result<Self, OptimError> {
-        self.gradient_tolerance = check_tolerance("gradient_tolerance", tolerance)?;
-        Ok(self)
-    }
-    /// Sets the change tolerance.
-    ///
-    /// # Errors
-    ///
-    /// [`OptimError::InvalidConfig`] unless `tolerance` is finite and ≥ 0.
-    pub fn with_change_tolerance(mut self, tolerance: f64) -> Result<Self, OptimError> {
-        self.change_tolerance = check_tolerance("change_tolerance", tolerance)?;
-        Ok(self)
-    }
 }
 
 fn decay(parameter: &'static str, value: f64) -> Result<f64, OptimError> {
@@ -163,11 +122,11 @@ fn decay(parameter: &'static str, value: f64) -> Result<f64, OptimError> {
 ///
 /// # Shapes
 ///
-/// `x0`: any `[D]` shape; see [`Minimizer`].
+/// `x0`: any `[D]` shape; see [`Minimizer`](crate::Minimizer).
 ///
 /// # Example
 ///
-/// See [`Minimizer`].
+/// See [`Minimizer`](crate::Minimizer).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Adam {
     config: AdamConfig,
@@ -185,62 +144,44 @@ impl Adam {
     }
 }
 
-impl Minimizer for Adam {
-    fn minimize<const D: usize, O, B>(
-        &self,
-        objective: &mut O,
-        x0: Tensor<D>,
-        observer: &mut B,
-    ) -> Result<Outcome<D>, OptimError>
-    where
-        O: Objective<D>,
-        B: Observer,
-    {
-        let started = Instant::now();
+/// Adam's state: its settings and the running moments m and v.
+pub struct Moments<const D: usize> {
+    config: AdamConfig,
+    m: Tensor<D>,
+    v: Tensor<D>,
+}
+
+impl<const D: usize> Iterate<D> for Moments<D> {
+    fn iterate<O: Objective<D>>(&mut self, at: Context<'_, '_, D, O>) -> Step<D, O::Error> {
         let c = &self.config;
-        let (mut current, _) = evaluate(objective, x0.inner(), None)?;
-        let mut run = Run::new(started, &current, observer);
-        if !current.is_finite() {
-            return Ok(run.finish(Termination::NonFiniteLoss));
+        let k = (at.iteration + 1) as i32;
+        let g = at.current.gradient.clone();
+        // The moments are taken by value (g's handle left in their place), so that a
+        // backend with copy-on-write buffers can update them in place.
+        let m = std::mem::replace(&mut self.m, g.clone());
+        let v = std::mem::replace(&mut self.v, g.clone());
+        self.m = m.mul_scalar(c.beta1) + g.clone().mul_scalar(1.0 - c.beta1);
+        self.v = v.mul_scalar(c.beta2) + g.square().mul_scalar(1.0 - c.beta2);
+        let m_hat = self.m.clone().div_scalar(1.0 - c.beta1.powi(k));
+        let v_hat = self.v.clone().div_scalar(1.0 - c.beta2.powi(k));
+        let update = m_hat / v_hat.sqrt().add_scalar(c.epsilon);
+        let x = at.current.x.clone() - update.mul_scalar(c.learning_rate);
+        at.evaluator.step_to(x, c.learning_rate)
+    }
+}
+
+impl Method for Adam {
+    type State<const D: usize> = Moments<D>;
+
+    fn start<const D: usize>(&self, start: &Point<D>) -> Moments<D> {
+        Moments {
+            config: self.config.clone(),
+            m: start.gradient.zeros_like(),
+            v: start.gradient.zeros_like(),
         }
-        if run.observe(&current, 0.0) {
-            return Ok(run.finish(Termination::Stopped));
-        }
-        if current.gradient_max <= c.gradient_tolerance {
-            return Ok(run.finish(Termination::ConvergedGradient));
-        }
-        let mut m = current.gradient.zeros_like();
-        let mut v = current.gradient.zeros_like();
-        loop {
-            if run.iterations >= c.max_iterations {
-                return Ok(run.finish(Termination::MaxIterations));
-            }
-            let k = (run.iterations + 1) as i32;
-            let g = current.gradient.clone();
-            m = m.mul_scalar(c.beta1) + g.clone().mul_scalar(1.0 - c.beta1);
-            v = v.mul_scalar(c.beta2) + g.square().mul_scalar(1.0 - c.beta2);
-            let m_hat = m.clone().div_scalar(1.0 - c.beta1.powi(k));
-            let v_hat = v.clone().div_scalar(1.0 - c.beta2.powi(k));
-            let update = m_hat / v_hat.sqrt().add_scalar(c.epsilon);
-            let x = current.x.clone() - update.mul_scalar(c.learning_rate);
-            let (point, _) = evaluate(objective, x, None)?;
-            run.evaluations += 1;
-            run.iterations += 1;
-            if !point.is_finite() {
-                return Ok(run.finish(Termination::NonFiniteLoss));
-            }
-            run.best.offer(&point);
-            let previous_loss = current.loss;
-            current = point;
-            if run.observe(&current, c.learning_rate) {
-                return Ok(run.finish(Termination::Stopped));
-            }
-            if current.gradient_max <= c.gradient_tolerance {
-                return Ok(run.finish(Termination::ConvergedGradient));
-            }
-            if (current.loss - previous_loss).abs() < c.change_tolerance {
-                return Ok(run.finish(Termination::ConvergedChange));
-            }
-        }
+    }
+
+    fn stopping(&self) -> Stopping {
+        self.config.stopping
     }
 }

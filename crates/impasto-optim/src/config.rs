@@ -1,6 +1,70 @@
 //! The settings of [`Lbfgs`](crate::Lbfgs), validated when set.
 
+use crate::run::Stopping;
 use crate::{OptimError, RecursionScalars};
+
+/// The getters and validated setters of the stopping rules every config holds (a
+/// [`Stopping`] field named `stopping`), written once for the three configs. The argument
+/// documents the change tolerance, which each minimizer applies its own way.
+macro_rules! stopping_settings {
+    ($change_tolerance:literal) => {
+        /// Iterations before [`Termination::MaxIterations`](crate::Termination::MaxIterations).
+        /// Default 1000, any value (0 only evaluates the start point).
+        pub fn max_iterations(&self) -> usize {
+            self.stopping.max_iterations
+        }
+
+        /// Converged when max |∇f| ≤ this. Default 1e-7, valid finite ≥ 0 (0: only an
+        /// exactly zero gradient).
+        pub fn gradient_tolerance(&self) -> f64 {
+            self.stopping.gradient_tolerance
+        }
+
+        #[doc = $change_tolerance]
+        pub fn change_tolerance(&self) -> f64 {
+            self.stopping.change_tolerance
+        }
+
+        /// Sets the iteration limit. Every value is valid; the `Result` keeps the setters
+        /// alike.
+        ///
+        /// # Errors
+        ///
+        /// Never.
+        pub fn with_max_iterations(mut self, n: usize) -> Result<Self, crate::OptimError> {
+            self.stopping.max_iterations = n;
+            Ok(self)
+        }
+
+        /// Sets the gradient tolerance.
+        ///
+        /// # Errors
+        ///
+        /// [`OptimError::InvalidConfig`](crate::OptimError::InvalidConfig) unless
+        /// `tolerance` is finite and ≥ 0.
+        pub fn with_gradient_tolerance(
+            mut self,
+            tolerance: f64,
+        ) -> Result<Self, crate::OptimError> {
+            self.stopping.gradient_tolerance =
+                crate::config::check_tolerance("gradient_tolerance", tolerance)?;
+            Ok(self)
+        }
+
+        /// Sets the change tolerance.
+        ///
+        /// # Errors
+        ///
+        /// [`OptimError::InvalidConfig`](crate::OptimError::InvalidConfig) unless
+        /// `tolerance` is finite and ≥ 0.
+        pub fn with_change_tolerance(mut self, tolerance: f64) -> Result<Self, crate::OptimError> {
+            self.stopping.change_tolerance =
+                crate::config::check_tolerance("change_tolerance", tolerance)?;
+            Ok(self)
+        }
+    };
+}
+pub(crate) use stopping_settings;
 
 /// How L-BFGS chooses the step length t along its direction d.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,14 +148,14 @@ impl LineSearch {
 /// | [`history`](Self::history) m | 10 | 1 ..= 1000 |
 /// | [`line_search`](Self::line_search) | strong Wolfe, c1 = 1e-4, c2 = 0.9 | see [`LineSearch`] |
 /// | [`max_iterations`](Self::max_iterations) | 1000 | any (0 evaluates x₀ only) |
-/// | [`max_evaluations`](Self::max_evaluations) | ⌊1.25 × max_iterations⌋ (torch's rule), at least 1 | ≥ 1 |
+/// | [`max_evaluations`](Self::max_evaluations) | max(⌊1.25 N⌋, N + 10) for N = max_iterations | ≥ 1 |
 /// | [`gradient_tolerance`](Self::gradient_tolerance) | 1e-7 (torch's) | finite, ≥ 0 |
 /// | [`change_tolerance`](Self::change_tolerance) | 1e-9 (torch's) | finite, ≥ 0 |
 /// | [`recursion_scalars`](Self::recursion_scalars) | host | see [`RecursionScalars`] |
 ///
 /// **Why m = 10.** One pair is two vectors of the image's size: 2 × 12 MB at 1024 px
 /// (3 × 1024² f32), 2 × 3 MB at 512 px. Ten pairs are 252 MB at 1024 px, about a tenth of
-/// the evaluation's own peak (2.4 GB of VGG activations, DESIGN.md), where torch's default
+/// the evaluation's own peak (2.4 GB of VGG activations, docs/optim.md), where torch's default
 /// of 100 would be 2.5 GB, doubling it. For convergence, Nocedal & Wright (section 7.2)
 /// report that 3 to 20 pairs usually suffice, scipy's L-BFGS-B uses 10, and the two-loop
 /// costs 4m vector passes per iteration, so more pairs also cost time.
@@ -113,10 +177,8 @@ impl LineSearch {
 pub struct LbfgsConfig {
     history: usize,
     line_search: LineSearch,
-    max_iterations: usize,
+    stopping: Stopping,
     max_evaluations: Option<usize>,
-    gradient_tolerance: f64,
-    change_tolerance: f64,
     recursion_scalars: RecursionScalars,
 }
 
@@ -125,10 +187,8 @@ impl Default for LbfgsConfig {
         Self {
             history: 10,
             line_search: LineSearch::default(),
-            max_iterations: 1000,
+            stopping: Stopping::defaults(1e-9),
             max_evaluations: None,
-            gradient_tolerance: 1e-7,
-            change_tolerance: 1e-9,
             recursion_scalars: RecursionScalars::Host,
         }
     }
@@ -138,6 +198,11 @@ impl Default for LbfgsConfig {
 const MAX_HISTORY: usize = 1000;
 
 impl LbfgsConfig {
+    stopping_settings!(
+        "Converged when |f_{k+1} − f_k|, max |t·d| or −gᵀd falls below this. Default 1e-9, \
+         valid finite ≥ 0."
+    );
+
     /// m, the number of (s, y) pairs kept. Default 10, valid 1 ..= 1000.
     pub fn history(&self) -> usize {
         self.history
@@ -148,21 +213,16 @@ impl LbfgsConfig {
         self.line_search
     }
 
-    /// Iterations before [`Termination::MaxIterations`](crate::Termination::MaxIterations).
-    /// Default 1000, any value (0 only evaluates the start point).
-    pub fn max_iterations(&self) -> usize {
-        self.max_iterations
-    }
-
     /// Evaluations before [`Termination::MaxEvaluations`](crate::Termination::MaxEvaluations),
-    /// the initial one included. Default ⌊1.25 × max_iterations⌋ (at least 1) unless set;
-    /// valid ≥ 1.
+    /// the initial one included; valid ≥ 1. Unless set, it follows the iteration limit N:
+    /// max(⌊1.25 N⌋, N + 10), torch.optim.LBFGS's ⌊1.25 N⌋ with room for the first line
+    /// searches (with no curvature known yet they take 2–3 evaluations each), so that
+    /// short runs do their N iterations.
     pub fn max_evaluations(&self) -> usize {
-        self.max_evaluations.unwrap_or(
-            self.max_iterations
-                .saturating_add(self.max_iterations / 4)
-                .max(1),
-        )
+        self.max_evaluations.unwrap_or_else(|| {
+            let n = self.stopping.max_iterations;
+            n.saturating_add(n / 4).max(n.saturating_add(10))
+        })
     }
 
     /// The evaluation limit as set with [`with_max_evaluations`](Self::with_max_evaluations);
@@ -171,16 +231,9 @@ impl LbfgsConfig {
         self.max_evaluations
     }
 
-    /// Converged when max |∇f| ≤ this. Default 1e-7, valid finite ≥ 0 (0: only an exactly
-    /// zero gradient).
-    pub fn gradient_tolerance(&self) -> f64 {
-        self.gradient_tolerance
-    }
-
-    /// Converged when |f_{k+1} − f_k|, max |t·d| or −gᵀd falls below this. Default 1e-9,
-    /// valid finite ≥ 0.
-    pub fn change_tolerance(&self) -> f64 {
-        self.change_tolerance
+    /// The iteration limit and tolerances, for the run loop.
+    pub(crate) fn stopping(&self) -> Stopping {
+        self.stopping
     }
 
     /// Where the two-loop recursion keeps α_i and β_i. Default
@@ -213,16 +266,6 @@ impl LbfgsConfig {
         Ok(self)
     }
 
-    /// Sets the iteration limit. Every value is valid; the `Result` keeps the setters alike.
-    ///
-    /// # Errors
-    ///
-    /// Never.
-    pub fn with_max_iterations(mut self, n: usize) -> Result<Self, OptimError> {
-        self.max_iterations = n;
-        Ok(self)
-    }
-
     /// Sets the evaluation limit (the initial evaluation included).
     ///
     /// # Errors
@@ -236,28 +279,6 @@ impl LbfgsConfig {
         Ok(self)
     }
 
-    /// Sets the gradient tolerance.
-    ///
-    /// # Errors
-    ///
-    /// [`OptimError::InvalidConfig`] unless `tolerance` is finite and ≥ 0.
-    pub fn with_gradient_tolerance(mut self, tolerance: f64) -> Result<Self, OptimError> {
-        self.gradient_tolerance = check_tolerance("gradient_tolerance", tolerance)?;
-        Ok(self)
-    }
-
-    /// Sets the change tolerance.
-    ///
-    /// # Errors
-    ///
-    /// [`OptimError::InvalidConfig`] unless `tolerance` is finite and ≥ 0.
-    pub fn with_change_tolerance(mut self, tolerance: f64) -> Result<Self, OptimError> {
-        self.change_tolerance = check_tolerance("change_tolerance", tolerance)?;
-        Ok(self)
-    }
-}
-
-impl LbfgsConfig {
     /// Sets where the recursion's scalars live. Both values are valid; the `Result` keeps
     /// the setters alike.
     ///
@@ -270,7 +291,6 @@ impl LbfgsConfig {
     }
 }
 
-/// A tolerance must be finite and non-negative.
 /// `value` if it is finite and > 0 (learning rates, ε), else the error naming `parameter`.
 pub(crate) fn check_positive(parameter: &'static str, value: f64) -> Result<f64, OptimError> {
     if value.is_finite() && value > 0.0 {
@@ -280,6 +300,7 @@ pub(crate) fn check_positive(parameter: &'static str, value: f64) -> Result<f64,
     }
 }
 
+/// `value` if it is finite and ≥ 0 (tolerances), else the error naming `parameter`.
 pub(crate) fn check_tolerance(parameter: &'static str, value: f64) -> Result<f64, OptimError> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)

@@ -1,13 +1,9 @@
 //! Gradient descent with a fixed learning rate, the baseline L-BFGS is compared with.
 
-use std::time::Instant;
-
-use burn::tensor::Tensor;
-
-use crate::config::{check_positive, check_tolerance};
-use crate::run::Run;
-use crate::scalars::evaluate;
-use crate::{Minimizer, Objective, Observer, OptimError, Outcome, Termination};
+use crate::config::{check_positive, stopping_settings};
+use crate::run::{Context, Iterate, Method, Step, Stopping};
+use crate::scalars::Point;
+use crate::{Objective, OptimError};
 
 /// Settings of [`GradientDescent`], valid by construction.
 ///
@@ -20,18 +16,14 @@ use crate::{Minimizer, Objective, Observer, OptimError, Outcome, Termination};
 #[derive(Debug, Clone, PartialEq)]
 pub struct GradientDescentConfig {
     learning_rate: f64,
-    max_iterations: usize,
-    gradient_tolerance: f64,
-    change_tolerance: f64,
+    stopping: Stopping,
 }
 
 impl Default for GradientDescentConfig {
     fn default() -> Self {
         Self {
             learning_rate: 1e-3,
-            max_iterations: 1000,
-            gradient_tolerance: 1e-7,
-            change_tolerance: 1e-9,
+            stopping: Stopping::defaults(1e-9),
         }
     }
 }
@@ -42,20 +34,7 @@ impl GradientDescentConfig {
         self.learning_rate
     }
 
-    /// Iteration limit (one evaluation each). Default 1000.
-    pub fn max_iterations(&self) -> usize {
-        self.max_iterations
-    }
-
-    /// Converged when max |g| ≤ this. Default 1e-7, valid finite ≥ 0.
-    pub fn gradient_tolerance(&self) -> f64 {
-        self.gradient_tolerance
-    }
-
-    /// Converged when |f_{k+1} − f_k| < this. Default 1e-9, valid finite ≥ 0.
-    pub fn change_tolerance(&self) -> f64 {
-        self.change_tolerance
-    }
+    stopping_settings!("Converged when |f_{k+1} − f_k| < this. Default 1e-9, valid finite ≥ 0.");
 
     /// Sets the learning rate.
     ///
@@ -64,36 +43,6 @@ impl GradientDescentConfig {
     /// [`OptimError::InvalidConfig`] unless `rate` is finite and > 0.
     pub fn with_learning_rate(mut self, rate: f64) -> Result<Self, OptimError> {
         self.learning_rate = check_positive("learning_rate", rate)?;
-        Ok(self)
-    }
-
-    /// Sets the iteration limit.
-    ///
-    /// # Errors
-    ///
-    /// Never; the `Result` keeps the setters alike.
-    pub fn with_max_iterations(mut self, n: usize) -> Result<Self, OptimError> {
-        self.max_iterations = n;
-        Ok(self)
-    }
-
-    /// Sets the gradient tolerance.
-    ///
-    /// # Errors
-    ///
-    /// [`OptimError::InvalidConfig`] unless `tolerance` is finite and ≥ 0.
-    pub fn with_gradient_tolerance(mut self, tolerance: f64) -> Result<Self, OptimError> {
-        self.gradient_tolerance = check_tolerance("gradient_tolerance", tolerance)?;
-        Ok(self)
-    }
-
-    /// Sets the change tolerance.
-    ///
-    /// # Errors
-    ///
-    /// [`OptimError::InvalidConfig`] unless `tolerance` is finite and ≥ 0.
-    pub fn with_change_tolerance(mut self, tolerance: f64) -> Result<Self, OptimError> {
-        self.change_tolerance = check_tolerance("change_tolerance", tolerance)?;
         Ok(self)
     }
 }
@@ -106,16 +55,20 @@ impl GradientDescentConfig {
 ///
 /// # Shapes
 ///
-/// `x0`: any `[D]` shape; see [`Minimizer`].
+/// `x0`: any `[D]` shape; see [`Minimizer`](crate::Minimizer).
 ///
 /// # Example
 ///
 /// ```
+/// use std::convert::Infallible;
+///
 /// use burn::tensor::{Device, Tensor};
 /// use impasto_optim::{Evaluation, GradientDescent, GradientDescentConfig, Minimizer};
 ///
 /// // f(x) = ‖x‖², ∇f = 2x: with t = 0.25 each step halves x.
-/// let mut f = |x: &Tensor<1>| Evaluation::new(x.clone().powi_scalar(2).sum(), x.clone() * 2.0);
+/// let mut f = |x: &Tensor<1>| {
+///     Ok::<_, Infallible>(Evaluation::new(x.clone().powi_scalar(2).sum(), x.clone() * 2.0))
+/// };
 /// let gd = GradientDescent::new(GradientDescentConfig::default().with_learning_rate(0.25)?.with_max_iterations(3)?);
 /// let outcome = gd.minimize(&mut f, Tensor::<1>::from_floats([8.0], &Device::flex()), &mut ())?;
 /// assert_eq!(outcome.x.into_scalar::<f32>(), 1.0);
@@ -139,54 +92,24 @@ impl GradientDescent {
     }
 }
 
-impl Minimizer for GradientDescent {
-    fn minimize<const D: usize, O, B>(
-        &self,
-        objective: &mut O,
-        x0: Tensor<D>,
-        observer: &mut B,
-    ) -> Result<Outcome<D>, OptimError>
-    where
-        O: Objective<D>,
-        B: Observer,
-    {
-        let started = Instant::now();
-        let config = &self.config;
-        let rate = config.learning_rate;
-        let (mut current, _) = evaluate(objective, x0.inner(), None)?;
-        let mut run = Run::new(started, &current, observer);
-        if !current.is_finite() {
-            return Ok(run.finish(Termination::NonFiniteLoss));
-        }
-        if run.observe(&current, 0.0) {
-            return Ok(run.finish(Termination::Stopped));
-        }
-        if current.gradient_max <= config.gradient_tolerance {
-            return Ok(run.finish(Termination::ConvergedGradient));
-        }
-        loop {
-            if run.iterations >= config.max_iterations {
-                return Ok(run.finish(Termination::MaxIterations));
-            }
-            let x = current.x.clone() - current.gradient.clone().mul_scalar(rate);
-            let (point, _) = evaluate(objective, x, None)?;
-            run.evaluations += 1;
-            run.iterations += 1;
-            if !point.is_finite() {
-                return Ok(run.finish(Termination::NonFiniteLoss));
-            }
-            run.best.offer(&point);
-            let previous_loss = current.loss;
-            current = point;
-            if run.observe(&current, rate) {
-                return Ok(run.finish(Termination::Stopped));
-            }
-            if current.gradient_max <= config.gradient_tolerance {
-                return Ok(run.finish(Termination::ConvergedGradient));
-            }
-            if (current.loss - previous_loss).abs() < config.change_tolerance {
-                return Ok(run.finish(Termination::ConvergedChange));
-            }
-        }
+/// Gradient descent's whole state: its rate.
+pub struct FixedRate(f64);
+
+impl<const D: usize> Iterate<D> for FixedRate {
+    fn iterate<O: Objective<D>>(&mut self, at: Context<'_, '_, D, O>) -> Step<D, O::Error> {
+        let x = at.current.x.clone() - at.current.gradient.clone().mul_scalar(self.0);
+        at.evaluator.step_to(x, self.0)
+    }
+}
+
+impl Method for GradientDescent {
+    type State<const D: usize> = FixedRate;
+
+    fn start<const D: usize>(&self, _start: &Point<D>) -> FixedRate {
+        FixedRate(self.config.learning_rate)
+    }
+
+    fn stopping(&self) -> Stopping {
+        self.config.stopping
     }
 }

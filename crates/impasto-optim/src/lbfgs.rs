@@ -1,15 +1,13 @@
 //! Limited-memory BFGS.
 
-use std::time::Instant;
-
 use burn::tensor::Tensor;
 
-use crate::line_search::{Search, Trials, armijo, strong_wolfe};
-use crate::run::Run;
-use crate::scalars::{Point, evaluate, read_scalars};
+use crate::line_search::{Accepted, Halt, Trials, armijo, strong_wolfe};
+use crate::run::{Context, Iterate, Iteration, Method, Step, Stopping};
+use crate::scalars::{Point, read_scalars};
 use crate::{
-    History, LbfgsConfig, LineSearch, Minimizer, Objective, Observer, OptimError, Outcome,
-    RecursionScalars, Termination, two_loop_direction, two_loop_direction_on_device,
+    History, LbfgsConfig, LineSearch, Objective, OptimError, RecursionScalars, Termination,
+    two_loop_direction, two_loop_direction_on_device,
 };
 
 /// L-BFGS, written from the recursion (Nocedal 1980), with a fixed step, strong Wolfe or
@@ -61,9 +59,8 @@ use crate::{
 /// few device synchronisations: one per evaluation (f, ‖g‖, max |g|, gᵀd together), one
 /// for the direction (gᵀd, max |d|), one for the pair (yᵀs, yᵀy), plus the two-loop's own
 /// 2m reads unless [`RecursionScalars::Device`] keeps them on the device. Memory: 2m + 5
-/// vectors of x's size. Measured at 3×512×512 on flex (2-core CPU): 23 ms for the two-loop
-/// with m = 10 and about 13 ms for the rest, about 1 % of one VGG evaluation at that size
-/// (≈ 3.2 s).
+/// vectors of x's size; measured in docs/benchmarks.md (L-BFGS's own work per iteration,
+/// about 1 % of one VGG evaluation).
 ///
 /// # References
 ///
@@ -74,11 +71,13 @@ use crate::{
 ///
 /// # Shapes
 ///
-/// `x0`: any `[D]` shape; see [`Minimizer`].
+/// `x0`: any `[D]` shape; see [`Minimizer`](crate::Minimizer).
 ///
 /// # Example
 ///
 /// ```
+/// use std::convert::Infallible;
+///
 /// use burn::tensor::{Device, Tensor};
 /// use impasto_optim::{Evaluation, Lbfgs, LbfgsConfig, Minimizer};
 ///
@@ -87,7 +86,7 @@ use crate::{
 /// let weights = Tensor::<1>::from_floats([1.0, 10.0, 100.0], &device);
 /// let mut bowl = |x: &Tensor<1>| {
 ///     let wx = weights.clone() * x.clone();
-///     Evaluation::new((wx.clone() * x.clone()).sum(), wx * 2.0)
+///     Ok::<_, Infallible>(Evaluation::new((wx.clone() * x.clone()).sum(), wx * 2.0))
 /// };
 /// let lbfgs = Lbfgs::new(LbfgsConfig::default().with_gradient_tolerance(1e-4)?);
 /// let x0 = Tensor::<1>::from_floats([1.0, 1.0, 1.0], &device);
@@ -113,147 +112,114 @@ impl Lbfgs {
     }
 }
 
-impl Minimizer for Lbfgs {
-    fn minimize<const D: usize, O, B>(
-        &self,
-        objective: &mut O,
-        x0: Tensor<D>,
-        observer: &mut B,
-    ) -> Result<Outcome<D>, OptimError>
-    where
-        O: Objective<D>,
-        B: Observer,
-    {
-        let started = Instant::now();
+/// L-BFGS's state: its settings and the curvature pairs.
+pub struct LbfgsRun<const D: usize> {
+    config: LbfgsConfig,
+    history: History<D>,
+}
+
+impl<const D: usize> Iterate<D> for LbfgsRun<D> {
+    fn limit(&self, evaluations: usize) -> Option<Termination> {
+        (evaluations >= self.config.max_evaluations()).then_some(Termination::MaxEvaluations)
+    }
+
+    fn iterate<O: Objective<D>>(&mut self, at: Context<'_, '_, D, O>) -> Step<D, O::Error> {
+        let Context {
+            evaluator,
+            current,
+            iteration,
+        } = at;
         let config = &self.config;
-        let max_evaluations = config.max_evaluations();
         let change_tolerance = config.change_tolerance();
-
-        let (mut current, _) = evaluate(objective, x0.inner(), None)?;
-        let mut run = Run::new(started, &current, observer);
-        if !current.is_finite() {
-            return Ok(run.finish(Termination::NonFiniteLoss));
+        let (direction, slope, direction_max) =
+            descent_direction(current, &mut self.history, config.recursion_scalars())?;
+        if -slope <= change_tolerance {
+            // torch's `gtd > -tolerance_change`: no decrease left to find along d.
+            return Ok(Iteration::Ended(Termination::ConvergedChange));
         }
-        if run.observe(&current, 0.0) {
-            return Ok(run.finish(Termination::Stopped));
-        }
-        if current.gradient_max <= config.gradient_tolerance() {
-            return Ok(run.finish(Termination::ConvergedGradient));
-        }
-
-        let mut history = History::new(config.history());
-        loop {
-            if run.iterations >= config.max_iterations() {
-                return Ok(run.finish(Termination::MaxIterations));
-            }
-            if run.evaluations >= max_evaluations {
-                return Ok(run.finish(Termination::MaxEvaluations));
-            }
-
-            let (direction, slope, direction_max) =
-                descent_direction(&current, &mut history, config.recursion_scalars())?;
-            if -slope <= change_tolerance {
-                // torch's `gtd > -tolerance_change`: no decrease left to find along d.
-                return Ok(run.finish(Termination::ConvergedChange));
-            }
-            let scale = match config.line_search() {
-                LineSearch::None { .. } if run.iterations == 0 => {
+        // With a line search the first trial is the quasi-Newton step t = 1, or 1/‖g‖₂
+        // while the history is empty (a first step of length 1, as scipy's L-BFGS-B takes).
+        let first_trial = if self.history.is_empty() {
+            1.0 / current.gradient_norm
+        } else {
+            1.0
+        };
+        let mut trials = Trials {
+            evaluator,
+            start: current,
+            direction: &direction,
+            slope,
+            direction_max,
+            max_evaluations: config.max_evaluations(),
+        };
+        let search = match config.line_search() {
+            LineSearch::None { learning_rate } => {
+                // torch scales its first step by min(1, 1/‖g‖₁): no curvature is known yet.
+                let scale = if iteration == 0 {
                     let [l1] = read_scalars([current.gradient.clone().abs().sum()])?;
                     (1.0 / l1).min(1.0)
-                }
-                LineSearch::None { .. } => 1.0,
-                _ if history.is_empty() => 1.0 / current.gradient_norm,
-                _ => 1.0,
-            };
-
-            let search = match config.line_search() {
-                LineSearch::None { learning_rate } => {
-                    let step = learning_rate * scale;
-                    let x = current.x.clone() + direction.clone().mul_scalar(step);
-                    let (point, _) = evaluate(objective, x, None)?;
-                    run.evaluations += 1;
-                    if point.is_finite() {
-                        run.best.offer(&point);
-                        Search::Accepted {
-                            step,
-                            point: Box::new(point),
-                            slope: f64::NAN,
-                        }
-                    } else {
-                        Search::NonFinite
-                    }
-                }
-                LineSearch::StrongWolfe { c1, c2 } => {
-                    let mut trials = Trials {
-                        objective: &mut *objective,
-                        start: &current,
-                        direction: &direction,
-                        slope,
-                        direction_max,
-                        evaluations: &mut run.evaluations,
-                        max_evaluations,
-                        best: &mut run.best,
-                    };
-                    strong_wolfe(&mut trials, scale, (c1, c2), change_tolerance)?
-                }
-                LineSearch::Armijo { c1 } => {
-                    let mut trials = Trials {
-                        objective: &mut *objective,
-                        start: &current,
-                        direction: &direction,
-                        slope,
-                        direction_max,
-                        evaluations: &mut run.evaluations,
-                        max_evaluations,
-                        best: &mut run.best,
-                    };
-                    armijo(&mut trials, scale, c1, change_tolerance)?
-                }
-            };
-
-            let (step, point) = match search {
-                Search::Accepted { step, point, .. } => (step, *point),
-                Search::NonFinite => return Ok(run.finish(Termination::NonFiniteLoss)),
-                Search::OutOfEvaluations => return Ok(run.finish(Termination::MaxEvaluations)),
-                Search::Failed if !history.is_empty() => {
-                    // Retry from the same point along steepest descent (L-BFGS-B's rule).
-                    history.clear();
-                    continue;
-                }
-                Search::Failed => return Ok(run.finish(Termination::LineSearchFailed)),
-            };
-
-            let s = direction.mul_scalar(step);
-            let y = point.gradient.clone() - current.gradient.clone();
-            history.push(s, y)?;
-            let previous_loss = current.loss;
-            current = point;
-            run.iterations += 1;
-            if run.observe(&current, step) {
-                return Ok(run.finish(Termination::Stopped));
+                } else {
+                    1.0
+                };
+                trials.fixed(learning_rate * scale)
             }
-            if current.gradient_max <= config.gradient_tolerance() {
-                return Ok(run.finish(Termination::ConvergedGradient));
+            LineSearch::StrongWolfe { c1, c2 } => {
+                strong_wolfe(&mut trials, first_trial, (c1, c2), change_tolerance)
             }
-            if step * direction_max <= change_tolerance
-                || (current.loss - previous_loss).abs() < change_tolerance
-            {
-                return Ok(run.finish(Termination::ConvergedChange));
+            LineSearch::Armijo { c1 } => armijo(&mut trials, first_trial, c1, change_tolerance),
+        };
+        let Accepted { step, point, .. } = match search {
+            Ok(accepted) => accepted,
+            Err(Halt::Error(error)) => return Err(error),
+            Err(Halt::NonFinite) => return Ok(Iteration::Ended(Termination::NonFiniteLoss)),
+            Err(Halt::OutOfEvaluations) => {
+                return Ok(Iteration::Ended(Termination::MaxEvaluations));
             }
+            Err(Halt::Failed) if !self.history.is_empty() => {
+                // Retry from the same point along steepest descent (L-BFGS-B's rule).
+                self.history.clear();
+                return Ok(Iteration::Retry);
+            }
+            Err(Halt::Failed) => return Ok(Iteration::Ended(Termination::LineSearchFailed)),
+        };
+        let s = direction.mul_scalar(step);
+        let y = point.gradient.clone() - current.gradient.clone();
+        self.history.push(s, y).map_err(OptimError::widen)?;
+        Ok(Iteration::Moved {
+            point: *point,
+            step,
+            settled: step * direction_max <= change_tolerance,
+        })
+    }
+}
+
+impl Method for Lbfgs {
+    type State<const D: usize> = LbfgsRun<D>;
+
+    fn start<const D: usize>(&self, _start: &Point<D>) -> LbfgsRun<D> {
+        LbfgsRun {
+            config: self.config.clone(),
+            history: History::new(self.config.history()),
         }
+    }
+
+    fn stopping(&self) -> Stopping {
+        self.config.stopping()
     }
 }
 
 /// d = −H g with gᵀd and max |d| (one read); falls back to d = −g, dropping the history,
 /// when H g is not a descent direction.
-fn descent_direction<const D: usize>(
+fn descent_direction<const D: usize, E>(
     current: &Point<D>,
     history: &mut History<D>,
     scalars: RecursionScalars,
-) -> Result<(Tensor<D>, f64, f64), OptimError> {
+) -> Result<(Tensor<D>, f64, f64), OptimError<E>> {
     loop {
         let z = match scalars {
-            RecursionScalars::Host => two_loop_direction(&current.gradient, history)?,
+            RecursionScalars::Host => {
+                two_loop_direction(&current.gradient, history).map_err(OptimError::widen)?
+            }
             RecursionScalars::Device => two_loop_direction_on_device(&current.gradient, history),
         };
         let direction = z.neg();

@@ -3,19 +3,21 @@
 //! Adam.
 //!
 //! ```
+//! use std::convert::Infallible;
+//!
 //! use burn::tensor::{Device, Tensor};
 //! use impasto_optim::{Evaluation, Lbfgs, LbfgsConfig, Minimizer, Termination};
 //!
 //! /// Rosenbrock's valley, f(a, b) = (1 − a)² + 100 (b − a²)², minimum 0 at (1, 1);
-//! /// burn's autodiff gives the gradient.
-//! fn rosenbrock(x: &Tensor<1>) -> Evaluation<1> {
+//! /// burn's autodiff gives the gradient. It cannot fail.
+//! fn rosenbrock(x: &Tensor<1>) -> Result<Evaluation<1>, Infallible> {
 //!     let x = x.clone().autodiff().require_grad();
 //!     let a = x.clone().narrow(0, 0, 1);
 //!     let b = x.clone().narrow(0, 1, 1);
 //!     let loss = (a.clone().neg() + 1.0).powi_scalar(2)
 //!         + (b - a.powi_scalar(2)).powi_scalar(2) * 100.0;
 //!     let grads = loss.backward();
-//!     Evaluation::new(loss, x.grad(&grads).expect("x requires its gradient"))
+//!     Ok(Evaluation::new(loss, x.grad(&grads).expect("x requires its gradient")))
 //! }
 //!
 //! let x0 = Tensor::<1>::from_floats([-1.2, 1.0], &Device::flex());
@@ -29,16 +31,19 @@
 //! # Pieces
 //!
 //! - [`Objective`]: loss and gradient at a point, one call = one evaluation (one forward
-//!   and one backward pass in style transfer); closures are objectives.
+//!   and one backward pass in style transfer), or the objective's own error, which ends
+//!   the run and comes back typed; closures are objectives.
 //! - [`Minimizer`]: start point in, [`Outcome`] out (the best point, its loss, iterations,
 //!   evaluations, a typed [`Termination`]); implemented by [`Lbfgs`], [`GradientDescent`]
 //!   and [`Adam`].
-//! - [`Observer`]: called after every iteration with an [`IterationRecord`]; can stop the
-//!   run. Closures are observers, `()` watches nothing.
+//! - [`Observer`]: called after every iteration with an [`IterationRecord`] (which
+//!   evaluation the iterate is among them); can stop the run. Closures are observers, `()`
+//!   watches nothing.
 //! - [`LbfgsConfig`] and [`LineSearch`]: validated settings; [`two_loop_direction`] and
 //!   [`History`]: the recursion on its own ([`RecursionScalars`]: its scalars on the host
 //!   or on the device).
-//! - [`OptimError`]: invalid settings and device failures. How a run ends is never an error.
+//! - [`OptimError`]: invalid settings, malformed evaluations, device failures and the
+//!   objective's own errors. How a run ends is never an error.
 //!
 //! # Devices
 //!
@@ -65,7 +70,7 @@ mod two_loop;
 
 pub use adam::{Adam, AdamConfig};
 pub use config::{LbfgsConfig, LineSearch};
-pub use error::OptimError;
+pub use error::{EvaluationPart, OptimError};
 pub use gradient_descent::{GradientDescent, GradientDescentConfig};
 pub use lbfgs::Lbfgs;
 pub use minimizer::Minimizer;

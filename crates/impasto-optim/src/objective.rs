@@ -57,7 +57,13 @@ impl<const D: usize> Evaluation<D> {
 /// minimizers count these calls, and their line searches never call it twice at the same
 /// point (the accepted trial's gradient is reused, not recomputed).
 ///
-/// Closures `FnMut(&Tensor<D>) -> Evaluation<D>` are objectives.
+/// An evaluation may fail with the objective's own [`Error`](Objective::Error) (as argmin's
+/// cost functions do): the run stops there and
+/// [`Minimizer::minimize`](crate::Minimizer::minimize) returns it, typed, as
+/// [`OptimError::Objective`](crate::OptimError::Objective). An objective that cannot
+/// fail uses [`Infallible`](std::convert::Infallible).
+///
+/// Closures `FnMut(&Tensor<D>) -> Result<Evaluation<D>, E>` are objectives.
 ///
 /// # Shapes
 ///
@@ -66,6 +72,8 @@ impl<const D: usize> Evaluation<D> {
 /// # Example
 ///
 /// ```
+/// use std::convert::Infallible;
+///
 /// use burn::tensor::{Device, Tensor};
 /// use impasto_optim::{Evaluation, Objective};
 ///
@@ -73,33 +81,46 @@ impl<const D: usize> Evaluation<D> {
 /// struct Bowl;
 ///
 /// impl Objective<1> for Bowl {
-///     fn evaluate(&mut self, x: &Tensor<1>) -> Evaluation<1> {
+///     type Error = Infallible;
+///
+///     fn evaluate(&mut self, x: &Tensor<1>) -> Result<Evaluation<1>, Infallible> {
 ///         let x = x.clone().autodiff().require_grad();
 ///         let loss = (x.clone() - 1.0).powi_scalar(2).sum();
 ///         let grads = loss.backward();
 ///         let gradient = x.grad(&grads).expect("x requires its gradient");
-///         Evaluation::new(loss, gradient)
+///         Ok(Evaluation::new(loss, gradient))
 ///     }
 /// }
 ///
 /// let x = Tensor::<1>::from_floats([0.0, 3.0], &Device::flex());
-/// let e = Bowl.evaluate(&x);
+/// let e = Bowl.evaluate(&x)?;
 /// assert_eq!(e.loss.into_scalar::<f32>(), 5.0);
 /// assert_eq!(e.gradient.into_data().iter::<f32>().collect::<Vec<_>>(), [-2.0, 4.0]);
+/// # Ok::<(), Infallible>(())
 /// ```
 pub trait Objective<const D: usize> {
+    /// What a failed evaluation returns ([`Infallible`](std::convert::Infallible) if none
+    /// can fail).
+    type Error;
+
     /// f(x) and ∇f(x).
     ///
     /// `x` carries no autodiff graph; enable autodiff on a clone of it where the gradient
     /// comes from burn's autodiff (see the example above).
-    fn evaluate(&mut self, x: &Tensor<D>) -> Evaluation<D>;
+    ///
+    /// # Errors
+    ///
+    /// Whatever the objective cannot evaluate; the minimizers end the run with it.
+    fn evaluate(&mut self, x: &Tensor<D>) -> Result<Evaluation<D>, Self::Error>;
 }
 
-impl<const D: usize, F> Objective<D> for F
+impl<const D: usize, F, E> Objective<D> for F
 where
-    F: FnMut(&Tensor<D>) -> Evaluation<D>,
+    F: FnMut(&Tensor<D>) -> Result<Evaluation<D>, E>,
 {
-    fn evaluate(&mut self, x: &Tensor<D>) -> Evaluation<D> {
+    type Error = E;
+
+    fn evaluate(&mut self, x: &Tensor<D>) -> Result<Evaluation<D>, E> {
         self(x)
     }
 }

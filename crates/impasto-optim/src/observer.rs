@@ -12,6 +12,11 @@ pub struct IterationRecord {
     pub iteration: usize,
     /// Objective evaluations so far, the initial one included.
     pub evaluations: usize,
+    /// Which evaluation the current iterate is, counting from 1 (the start point's): the
+    /// point whose loss and gradient this record describes. At most `evaluations`; a line
+    /// search may have evaluated other trial points after it. 1 in record 0; `evaluations`
+    /// for gradient descent, Adam and L-BFGS with a fixed step.
+    pub accepted_evaluation: usize,
     /// f at the current iterate.
     pub loss: f64,
     /// ‖∇f‖₂ at the current iterate (the L2 norm over every element).
@@ -48,8 +53,8 @@ pub enum Control {
 ///     println!("iter = {} loss = {:.4}", r.iteration, r.loss);
 ///     if r.loss < 1e-3 { Control::Stop } else { Control::Continue }
 /// };
-/// # let record = IterationRecord { iteration: 0, evaluations: 1, loss: 1.0,
-/// #     gradient_norm: 1.0, step: 0.0, elapsed: std::time::Duration::ZERO };
+/// # let record = IterationRecord { iteration: 0, evaluations: 1, accepted_evaluation: 1,
+/// #     loss: 1.0, gradient_norm: 1.0, step: 0.0, elapsed: std::time::Duration::ZERO };
 /// assert_eq!(observer.observe(&record), Control::Continue);
 /// ```
 pub trait Observer {

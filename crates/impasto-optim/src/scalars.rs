@@ -7,12 +7,12 @@
 
 use burn::tensor::{Tensor, Transaction};
 
-use crate::{Evaluation, Objective, OptimError};
+use crate::{Evaluation, EvaluationPart, Objective, OptimError};
 
 /// Reads one-element tensors back as f64, in one device synchronisation.
-pub(crate) fn read_scalars<const N: usize>(
+pub(crate) fn read_scalars<E, const N: usize>(
     tensors: [Tensor<1>; N],
-) -> Result<[f64; N], OptimError> {
+) -> Result<[f64; N], OptimError<E>> {
     let mut transaction = Transaction::default();
     for tensor in tensors {
         transaction = transaction.register(tensor);
@@ -37,7 +37,7 @@ pub(crate) fn dot<const D: usize>(u: &Tensor<D>, v: &Tensor<D>) -> Tensor<1> {
 
 /// A point with its evaluation and the host copies of the scalars the minimizers use.
 #[derive(Debug, Clone)]
-pub(crate) struct Point<const D: usize> {
+pub struct Point<const D: usize> {
     pub x: Tensor<D>,
     pub gradient: Tensor<D>,
     pub loss: f64,
@@ -45,6 +45,8 @@ pub(crate) struct Point<const D: usize> {
     pub gradient_norm: f64,
     /// max |gᵢ|.
     pub gradient_max: f64,
+    /// Which evaluation of the run this is, counting from 1.
+    pub evaluation: usize,
 }
 
 impl<const D: usize> Point<D> {
@@ -55,48 +57,56 @@ impl<const D: usize> Point<D> {
     }
 }
 
-/// Evaluates the objective at `x` (one evaluation) and reads f, ‖g‖, max |g| and, when a
-/// direction is given, gᵀd, all in one synchronisation.
+/// Evaluates the objective at `x` as evaluation number `evaluation` and reads f, ‖g‖,
+/// max |g| and, when a direction is given, the slope gᵀd, all in one synchronisation.
 pub(crate) fn evaluate<const D: usize, O: Objective<D>>(
     objective: &mut O,
     x: Tensor<D>,
     direction: Option<&Tensor<D>>,
-) -> Result<(Point<D>, f64), OptimError> {
-    let Evaluation { loss, gradient } = objective.evaluate(&x);
+    evaluation: usize,
+) -> Result<(Point<D>, Option<f64>), OptimError<O::Error>> {
+    let Evaluation { loss, gradient } = objective.evaluate(&x).map_err(OptimError::Objective)?;
     let (loss, gradient) = (loss.inner(), gradient.inner());
     if gradient.dims() != x.dims() {
         return Err(OptimError::ShapeMismatch {
+            part: EvaluationPart::Gradient,
             expected: x.dims().to_vec(),
             found: gradient.dims().to_vec(),
         });
     }
     if loss.dims() != [1] {
         return Err(OptimError::ShapeMismatch {
+            part: EvaluationPart::Loss,
             expected: vec![1],
             found: loss.dims().to_vec(),
         });
     }
     let squared = dot(&gradient, &gradient);
     let max = gradient.clone().abs().max();
-    let slope = match direction {
-        Some(d) => dot(&gradient, d),
-        // A placeholder read keeps one code path; it is a one-element copy.
-        None => loss.clone(),
+    let (loss_value, squared, max, slope) = match direction {
+        Some(d) => {
+            let [f, squared, max, slope] = read_scalars([loss, squared, max, dot(&gradient, d)])?;
+            (f, squared, max, Some(slope))
+        }
+        None => {
+            let [f, squared, max] = read_scalars([loss, squared, max])?;
+            (f, squared, max, None)
+        }
     };
-    let [loss_value, squared, max, slope] = read_scalars([loss, squared, max, slope])?;
     let point = Point {
         x,
         gradient,
         loss: loss_value,
         gradient_norm: squared.sqrt(),
         gradient_max: max,
+        evaluation,
     };
-    Ok((point, if direction.is_some() { slope } else { f64::NAN }))
+    Ok((point, slope))
 }
 
 /// The lowest-loss point seen so far, kept as tensor handles (no copy).
 #[derive(Debug, Clone)]
-pub(crate) struct Best<const D: usize> {
+pub struct Best<const D: usize> {
     pub x: Tensor<D>,
     pub loss: f64,
 }

@@ -8,7 +8,7 @@ use burn::tensor::Tensor;
 use crate::OptimError;
 use crate::scalars::{dot, read_scalars};
 
-/// A pair (s, y) is stored only if yᵀs exceeds this (DESIGN.md, and torch.optim.LBFGS):
+/// A pair (s, y) is stored only if yᵀs exceeds this (docs/optim.md, as torch.optim.LBFGS):
 /// below it, ρ = 1/yᵀs would blow up and the update would lose positive definiteness.
 pub const CURVATURE_EPSILON: f64 = 1e-10;
 
@@ -116,13 +116,13 @@ impl<const D: usize> History<D> {
 
 /// Where the two-loop recursion keeps its 2m scalars α_i and β_i.
 ///
-/// Measured on 3×512×512 with m = 10 (`cargo bench -p impasto-optim --bench optim`, the
-/// 2-core CPU of DESIGN.md): flex, host 22.6 ms, device 22.8 ms (two runs: within 2 % of
-/// each other; reading a flex scalar costs about 7 µs, a CPU backend computing eagerly);
-/// wgpu on Mesa's software Vulkan, host 91 ms, device 179 ms (the one-element tensors
-/// broadcast into the vector updates cost more than the reads save). So the default is
-/// [`Host`](Self::Host). On a discrete GPU each read drains the queue; measure with the same
-/// bench there (`IMPASTO_BENCH_WGPU=1`) and pick [`Device`](Self::Device) if it wins.
+/// Both were measured with `cargo bench -p impasto-optim --bench optim` (the figures are in
+/// docs/optim.md, "Host or device scalars"): on flex the two are as fast (a CPU backend
+/// computes eagerly, so a scalar read costs microseconds); on wgpu over Mesa's software
+/// Vulkan the device variant is slower (the one-element tensors broadcast into the vector
+/// updates cost more than the reads save). So the default is [`Host`](Self::Host). On a
+/// discrete GPU each read drains the queue; measure with the same bench there
+/// (`IMPASTO_BENCH_WGPU=1`) and pick [`Device`](Self::Device) if it wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum RecursionScalars {
     /// Read each α_i and β_i back as f64: [`two_loop_direction`], 2m reads per direction.
@@ -135,7 +135,7 @@ pub enum RecursionScalars {
 
 /// The two-loop recursion: returns z = H_k g, so that the L-BFGS direction is d = −z.
 ///
-/// Exactly as DESIGN.md writes it (Nocedal & Wright, Algorithm 7.4):
+/// Exactly as docs/optim.md writes it (Nocedal & Wright, Algorithm 7.4):
 ///
 /// ```text
 /// q = g_k

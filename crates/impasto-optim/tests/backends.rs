@@ -5,18 +5,23 @@
 //! lavapipe (`apt-get install mesa-vulkan-drivers`, with `XDG_RUNTIME_DIR` set). The
 //! ndarray test needs the crate feature `ndarray`.
 
+use std::convert::Infallible;
+
 use burn::tensor::{Device, Tensor};
 use impasto_optim::{Evaluation, Lbfgs, LbfgsConfig, Minimizer, Outcome, Termination};
 
 /// f(a, b) = (1 − a)² + 100 (b − a²)² with the gradient from autodiff.
-fn rosenbrock(x: &Tensor<1>) -> Evaluation<1> {
+fn rosenbrock(x: &Tensor<1>) -> Result<Evaluation<1>, Infallible> {
     let x = x.clone().autodiff().require_grad();
     let a = x.clone().narrow(0, 0, 1);
     let b = x.clone().narrow(0, 1, 1);
     let loss =
         (a.clone().neg() + 1.0).powi_scalar(2) + (b - a.powi_scalar(2)).powi_scalar(2) * 100.0;
     let grads = loss.backward();
-    Evaluation::new(loss, x.grad(&grads).expect("x requires its gradient"))
+    Ok(Evaluation::new(
+        loss,
+        x.grad(&grads).expect("x requires its gradient"),
+    ))
 }
 
 fn run(device: &Device, max_iterations: usize) -> Outcome<1> {

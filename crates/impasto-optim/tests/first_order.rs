@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::convert::Infallible;
+
 use common::problems::rosenbrock;
 use common::{HostObjective, f64_tensor, fixture, to_host};
 use impasto_optim::{
@@ -62,7 +64,10 @@ fn gradient_descent_takes_fixed_steps() {
         Control::Continue
     };
     let mut bowl = |x: &burn::tensor::Tensor<1>| {
-        impasto_optim::Evaluation::new(x.clone().powi_scalar(2).sum(), x.clone() * 2.0)
+        Ok::<_, Infallible>(impasto_optim::Evaluation::new(
+            x.clone().powi_scalar(2).sum(),
+            x.clone() * 2.0,
+        ))
     };
     let outcome = GradientDescent::new(config)
         .minimize(&mut bowl, f64_tensor(&[1.0, -2.0]), &mut observer)
@@ -86,7 +91,10 @@ fn diverging_gradient_descent_keeps_the_best_point() {
         .and_then(|c| c.with_max_iterations(5))
         .unwrap();
     let mut bowl = |x: &burn::tensor::Tensor<1>| {
-        impasto_optim::Evaluation::new(x.clone().powi_scalar(2).sum(), x.clone() * 2.0)
+        Ok::<_, Infallible>(impasto_optim::Evaluation::new(
+            x.clone().powi_scalar(2).sum(),
+            x.clone() * 2.0,
+        ))
     };
     let outcome = GradientDescent::new(config)
         .minimize(&mut bowl, f64_tensor(&[1.0]), &mut ())

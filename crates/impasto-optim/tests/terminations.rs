@@ -3,13 +3,16 @@
 
 mod common;
 
+use std::cell::RefCell;
+use std::convert::Infallible;
+
 use burn::tensor::Tensor;
 use common::dual::Dual;
 use common::problems::rosenbrock;
 use common::{HostObjective, f64_tensor, to_host};
 use impasto_optim::{
-    Adam, AdamConfig, Control, Evaluation, GradientDescent, GradientDescentConfig, IterationRecord,
-    Lbfgs, LbfgsConfig, LineSearch, Minimizer, OptimError, Termination,
+    Adam, AdamConfig, Control, Evaluation, EvaluationPart, GradientDescent, GradientDescentConfig,
+    IterationRecord, Lbfgs, LbfgsConfig, LineSearch, Minimizer, Objective, OptimError, Termination,
 };
 
 fn bowl(x: &[Dual]) -> Dual {
@@ -32,17 +35,20 @@ const SEARCHES: [LineSearch; 3] = [
 ];
 
 /// ‖x‖² that turns NaN (or ∞) after `good` evaluations.
-fn breaks_after(good: usize, bad: f64) -> impl FnMut(&Tensor<1>) -> Evaluation<1> {
+fn breaks_after(
+    good: usize,
+    bad: f64,
+) -> impl FnMut(&Tensor<1>) -> Result<Evaluation<1>, Infallible> {
     let mut inner = HostObjective::new(bowl);
     let mut calls = 0;
     move |x: &Tensor<1>| {
         calls += 1;
-        let e = impasto_optim::Objective::evaluate(&mut inner, x);
-        if calls > good {
+        let Ok(e) = inner.evaluate(x);
+        Ok(if calls > good {
             Evaluation::new(e.loss * bad, e.gradient)
         } else {
             e
-        }
+        })
     }
 }
 
@@ -111,8 +117,12 @@ fn non_finite_start_or_gradient() {
     assert!(outcome.loss.is_nan());
 
     // A finite loss with a NaN in the gradient.
-    let mut nan_gradient =
-        |x: &Tensor<1>| Evaluation::new(x.clone().powi_scalar(2).sum(), x.clone() * f64::NAN);
+    let mut nan_gradient = |x: &Tensor<1>| {
+        Ok::<_, Infallible>(Evaluation::new(
+            x.clone().powi_scalar(2).sum(),
+            x.clone() * f64::NAN,
+        ))
+    };
     let outcome = Lbfgs::default()
         .minimize(&mut nan_gradient, f64_tensor(&[1.0]), &mut ())
         .unwrap();
@@ -127,8 +137,8 @@ fn ascent_direction_ends_in_line_search_failed() {
     for search in [SEARCHES[1], SEARCHES[2]] {
         let mut inner = HostObjective::new(rosenbrock);
         let mut wrong_sign = |x: &Tensor<1>| {
-            let e = impasto_optim::Objective::evaluate(&mut inner, x);
-            Evaluation::new(e.loss, e.gradient.neg())
+            let Ok(e) = inner.evaluate(x);
+            Ok::<_, Infallible>(Evaluation::new(e.loss, e.gradient.neg()))
         };
         let x0 = [-1.2, 1.0];
         let outcome = lbfgs(search)
@@ -291,20 +301,161 @@ fn invalid_settings_are_errors() {
 
 #[test]
 fn a_gradient_of_the_wrong_shape_is_an_error() {
-    let mut wrong = |x: &Tensor<1>| Evaluation::new(x.clone().sum(), f64_tensor(&[1.0, 2.0, 3.0]));
+    let mut wrong = |x: &Tensor<1>| {
+        Ok::<_, Infallible>(Evaluation::new(
+            x.clone().sum(),
+            f64_tensor(&[1.0, 2.0, 3.0]),
+        ))
+    };
     let error = Lbfgs::default()
         .minimize(&mut wrong, f64_tensor(&[1.0, 2.0]), &mut ())
         .unwrap_err();
     assert_eq!(
         error,
         OptimError::ShapeMismatch {
+            part: EvaluationPart::Gradient,
             expected: vec![2],
             found: vec![3]
         }
     );
-    let mut long_loss = |x: &Tensor<1>| Evaluation::new(x.clone(), x.clone());
+    assert_eq!(
+        error.to_string(),
+        "the objective's gradient has shape [3], but the point has shape [2]"
+    );
+    let mut long_loss = |x: &Tensor<1>| Ok::<_, Infallible>(Evaluation::new(x.clone(), x.clone()));
     let error = Adam::default()
         .minimize(&mut long_loss, f64_tensor(&[1.0, 2.0]), &mut ())
         .unwrap_err();
     assert!(matches!(error, OptimError::ShapeMismatch { .. }));
+    assert_eq!(
+        error.to_string(),
+        "the objective's loss has shape [2], but a loss is a one-element tensor of shape [1]"
+    );
+}
+
+/// An objective's own error, say a network that cannot take the image.
+#[derive(Debug, Clone, PartialEq)]
+struct NoNetwork {
+    at_evaluation: usize,
+}
+
+/// ‖x‖² that fails at evaluation `fails_at` (counting from 1).
+fn fails_at(fails_at: usize) -> impl FnMut(&Tensor<1>) -> Result<Evaluation<1>, NoNetwork> {
+    let mut inner = HostObjective::new(bowl);
+    let mut calls = 0;
+    move |x: &Tensor<1>| {
+        calls += 1;
+        if calls == fails_at {
+            return Err(NoNetwork {
+                at_evaluation: calls,
+            });
+        }
+        let Ok(e) = inner.evaluate(x);
+        Ok(e)
+    }
+}
+
+/// The objective's error ends the run and comes back typed, unchanged, from every
+/// minimizer and step kind, at the start point or later.
+#[test]
+fn an_objective_error_comes_back_typed() {
+    let gd = GradientDescent::new(
+        GradientDescentConfig::default()
+            .with_learning_rate(0.1)
+            .unwrap(),
+    );
+    let adam = Adam::new(AdamConfig::default().with_learning_rate(0.1).unwrap());
+    for fails in [1, 2, 3] {
+        let expected = OptimError::Objective(NoNetwork {
+            at_evaluation: fails,
+        });
+        let x0 = || f64_tensor(&[3.0, -4.0]);
+        for search in SEARCHES {
+            let error = lbfgs(search)
+                .minimize(&mut fails_at(fails), x0(), &mut ())
+                .unwrap_err();
+            assert_eq!(error, expected, "{search:?}");
+        }
+        let error = gd
+            .minimize(&mut fails_at(fails), x0(), &mut ())
+            .unwrap_err();
+        assert_eq!(error, expected);
+        let error = adam
+            .minimize(&mut fails_at(fails), x0(), &mut ())
+            .unwrap_err();
+        assert_eq!(
+            error.into_objective(),
+            Ok(NoNetwork {
+                at_evaluation: fails
+            })
+        );
+    }
+}
+
+/// Runs `minimizer` on Rosenbrock; checks that each record names the evaluation whose
+/// point is the iterate (its loss is the record's, and it is at most the evaluation count:
+/// a line search may have tried others); returns the records.
+fn check_accepted_evaluations(minimizer: &impl Minimizer) -> Vec<IterationRecord> {
+    let losses = RefCell::new(Vec::new());
+    let mut inner = HostObjective::new(rosenbrock);
+    let mut objective = |x: &Tensor<1>| {
+        let Ok(e) = inner.evaluate(x);
+        losses.borrow_mut().push(to_host(&e.loss)[0]);
+        Ok::<_, Infallible>(e)
+    };
+    let mut records = Vec::new();
+    let mut observer = |r: &IterationRecord| {
+        records.push(*r);
+        Control::Continue
+    };
+    minimizer
+        .minimize(&mut objective, f64_tensor(&[-1.2, 1.0]), &mut observer)
+        .unwrap();
+    let losses = losses.into_inner();
+    assert_eq!(records[0].accepted_evaluation, 1);
+    for r in &records {
+        assert!(
+            (1..=r.evaluations).contains(&r.accepted_evaluation),
+            "{r:?}"
+        );
+        assert_eq!(losses[r.accepted_evaluation - 1], r.loss, "{r:?}");
+    }
+    records
+}
+
+#[test]
+fn records_name_the_accepted_evaluation() {
+    for search in SEARCHES {
+        let config = LbfgsConfig::default()
+            .with_line_search(search)
+            .and_then(|c| c.with_max_iterations(20))
+            .unwrap();
+        let records = check_accepted_evaluations(&Lbfgs::new(config));
+        if search != SEARCHES[0] {
+            // Some iteration evaluated more than one trial point.
+            assert!(
+                records
+                    .windows(2)
+                    .any(|w| w[1].evaluations - w[0].evaluations > 1),
+                "{search:?}"
+            );
+        }
+    }
+    let gd = GradientDescentConfig::default()
+        .with_learning_rate(1e-3)
+        .and_then(|c| c.with_max_iterations(10))
+        .unwrap();
+    let adam = AdamConfig::default().with_max_iterations(10).unwrap();
+    for records in [
+        check_accepted_evaluations(&GradientDescent::new(gd)),
+        check_accepted_evaluations(&Adam::new(adam)),
+    ] {
+        // One evaluation per iteration, and it is the iterate.
+        assert!(
+            records
+                .iter()
+                .all(|r| r.accepted_evaluation == r.evaluations)
+        );
+        assert_eq!(records.len(), 11);
+    }
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use std::cell::RefCell;
+use std::convert::Infallible;
 
 use burn::tensor::Tensor;
 use common::dual::Dual;
@@ -21,12 +22,12 @@ type Evaluated = (Vec<f64>, f64, Vec<f64>);
 fn trajectory(problem: &Problem, line_search: LineSearch) -> (Vec<Evaluated>, Vec<usize>) {
     let points = RefCell::new(Vec::new());
     let mut inner = HostObjective::new(problem.f);
-    let mut objective = |x: &Tensor<1>| -> Evaluation<1> {
-        let e = inner.evaluate(x);
+    let mut objective = |x: &Tensor<1>| -> Result<Evaluation<1>, Infallible> {
+        let e = inner.evaluate(x)?;
         let host = inner.evaluated.last().unwrap().clone();
         let value = (problem.f)(&Dual::variables(&host));
         points.borrow_mut().push((host, value.v, value.d));
-        e
+        Ok(e)
     };
     let mut marks = Vec::new();
     let mut observer = |r: &IterationRecord| {

@@ -211,13 +211,7 @@ impl VggConfig {
                 )
             })
             .collect();
-        Ok(Vgg::from_parts(
-            convs,
-            layers,
-            self.architecture,
-            self.pooling,
-            self.input,
-        ))
+        Ok(Vgg::from_parts(self, layers, convs))
     }
 }
 

@@ -73,7 +73,10 @@ pub fn inspect_weights(path: impl AsRef<Path>) -> Result<WeightsInfo, VggError> 
 }
 
 /// [`inspect_weights`] of a file already opened.
-pub(crate) fn inspect_store(path: &Path, store: &mut WeightsStore) -> Result<WeightsInfo, VggError> {
+pub(crate) fn inspect_store(
+    path: &Path,
+    store: &mut WeightsStore,
+) -> Result<WeightsInfo, VggError> {
     let mut has = |index: usize| {
         store
             .contains(&format!("features.{index}.weight"))
@@ -99,9 +102,10 @@ pub(crate) fn inspect_store(path: &Path, store: &mut WeightsStore) -> Result<Wei
             value.parse()?,
             format!("its metadata says `{INPUT_CONVENTION_METADATA}: {value}`"),
         )),
-        (Some((name, _, convention)), None) => {
-            Some((*convention, format!("{name} is a published {convention} file")))
-        }
+        (Some((name, _, convention)), None) => Some((
+            *convention,
+            format!("{name} is a published {convention} file"),
+        )),
         (None, None) => None,
     };
     Ok(WeightsInfo {

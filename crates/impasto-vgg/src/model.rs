@@ -9,7 +9,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
 
-use crate::{InputConvention, LayerKind, Pooling, VggArchitecture, VggError, VggLayer};
+use crate::{InputConvention, LayerKind, Pooling, VggArchitecture, VggConfig, VggError, VggLayer};
 
 /// A VGG16 or VGG19 feature extractor (the convolutional part, no classifier).
 ///
@@ -36,19 +36,19 @@ pub struct Vgg {
 }
 
 impl Vgg {
+    /// The network `config` describes, with its `layers` (up to the last one needed) and
+    /// their convolutions, in order.
     pub(crate) fn from_parts(
-        convs: Vec<Conv2d>,
+        config: &VggConfig,
         layers: Vec<VggLayer>,
-        architecture: VggArchitecture,
-        pooling: Pooling,
-        input: InputConvention,
+        convs: Vec<Conv2d>,
     ) -> Self {
         Self {
             convs,
             layers,
-            architecture,
-            pooling,
-            input,
+            architecture: config.architecture,
+            pooling: config.pooling,
+            input: config.input,
         }
     }
 

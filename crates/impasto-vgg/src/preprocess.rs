@@ -28,7 +28,8 @@ pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 /// Caffe's VGG channel means, in its BGR order, pixels in `[0, 255]`.
 pub const CAFFE_MEAN_BGR: [f32; 3] = [103.939, 116.779, 123.68];
 
-/// What the weights of a network expect as input (see the [module](self) docs).
+/// What the weights of a network expect as input: torchvision's convention or caffe's (the
+/// project's `docs/weights.md` lists the files of each).
 ///
 /// Parsed from and shown as `torchvision` or `caffe`.
 ///
@@ -152,15 +153,22 @@ mod tests {
     fn caffe_first_conv_reverses_input_channels_only() {
         // [2 out, 3 in, 1, 2]: value = 100·out + 10·in + position.
         let values: Vec<f32> = (0..2)
-            .flat_map(|o| (0..3).flat_map(move |c| (0..2).map(move |p| (100 * o + 10 * c + p) as f32)))
+            .flat_map(|o| {
+                (0..3).flat_map(move |c| (0..2).map(move |p| (100 * o + 10 * c + p) as f32))
+            })
             .collect();
         let weight = TensorData::new(values.clone(), [2, 3, 1, 2]);
         let same = InputConvention::Torchvision.first_conv_to_rgb(weight.clone());
         assert_eq!(same.try_to_vec::<f32>().unwrap(), values);
-        let rgb = InputConvention::Caffe.first_conv_to_rgb(weight).try_to_vec::<f32>().unwrap();
+        let rgb = InputConvention::Caffe
+            .first_conv_to_rgb(weight)
+            .try_to_vec::<f32>()
+            .unwrap();
         assert_eq!(
             rgb,
-            [20., 21., 10., 11., 0., 1., 120., 121., 110., 111., 100., 101.]
+            [
+                20., 21., 10., 11., 0., 1., 120., 121., 110., 111., 100., 101.
+            ]
         );
     }
 

@@ -208,13 +208,7 @@ impl VggConfig {
             let bias = read("bias", vec![out])?;
             convs.push(conv_from_data(weight, bias, device));
         }
-        Ok(Vgg::from_parts(
-            convs,
-            layers,
-            self.architecture,
-            self.pooling,
-            self.input,
-        ))
+        Ok(Vgg::from_parts(self, layers, convs))
     }
 }
 

@@ -48,9 +48,17 @@ fn block1(seed: u64) -> Vec<(String, Vec<usize>, Vec<f32>)> {
     let normal = |s, n| portable_rng::normal(s, n, 0.1);
     let uniform = |s, n| portable_rng::uniform(s, n, -0.5, 0.5);
     vec![
-        ("features.0.weight".into(), vec![64, 3, 3, 3], rng(0, 64 * 27, normal)),
+        (
+            "features.0.weight".into(),
+            vec![64, 3, 3, 3],
+            rng(0, 64 * 27, normal),
+        ),
         ("features.0.bias".into(), vec![64], rng(1, 64, uniform)),
-        ("features.2.weight".into(), vec![64, 64, 3, 3], rng(2, 64 * 576, normal)),
+        (
+            "features.2.weight".into(),
+            vec![64, 64, 3, 3],
+            rng(2, 64 * 576, normal),
+        ),
         ("features.2.bias".into(), vec![64], rng(3, 64, uniform)),
     ]
 }
@@ -70,17 +78,31 @@ fn metadata_and_published_names_tell_the_convention_and_mismatches_are_refused()
     let caffe = path("caffe.safetensors");
     write_safetensors(&caffe, &block1(1), &[("input_convention", "caffe")]);
     let info = inspect_weights(&caffe).unwrap();
-    assert_eq!(info.input.as_ref().map(|(c, _)| *c), Some(InputConvention::Caffe));
-    assert_eq!(info.architecture, None, "block 1 is shared by VGG16 and VGG19");
+    assert_eq!(
+        info.input.as_ref().map(|(c, _)| *c),
+        Some(InputConvention::Caffe)
+    );
+    assert_eq!(
+        info.architecture, None,
+        "block 1 is shared by VGG16 and VGG19"
+    );
     let error = config(InputConvention::Torchvision)
         .load(&caffe, &Device::flex())
         .unwrap_err();
     assert!(
-        matches!(error, VggError::InputConventionMismatch { found: InputConvention::Caffe, .. }),
+        matches!(
+            error,
+            VggError::InputConventionMismatch {
+                found: InputConvention::Caffe,
+                ..
+            }
+        ),
         "{error}"
     );
     assert!(error.to_string().contains("--preprocess caffe"), "{error}");
-    config(InputConvention::Caffe).load(&caffe, &Device::flex()).unwrap();
+    config(InputConvention::Caffe)
+        .load(&caffe, &Device::flex())
+        .unwrap();
 
     // No metadata, an unpublished name: the file cannot tell.
     let plain = path("plain.safetensors");
@@ -124,7 +146,10 @@ fn keys_tell_the_architecture_and_a_mismatch_is_refused() {
         );
         assert!(error.to_string().contains(found.name()), "{error}");
     }
-    assert_eq!("VGG19".parse::<VggArchitecture>().unwrap(), VggArchitecture::Vgg19);
+    assert_eq!(
+        "VGG19".parse::<VggArchitecture>().unwrap(),
+        VggArchitecture::Vgg19
+    );
     assert!("vgg11".parse::<VggArchitecture>().is_err());
 }
 
@@ -155,13 +180,20 @@ fn a_caffe_file_gives_the_features_of_its_torchvision_folding() {
     let mut folded_tensors = caffe_tensors.clone();
     folded_tensors[0].2 = folded_w;
     folded_tensors[1].2 = folded_b;
-    let (caffe_file, folded_file) = (path("net-caffe.safetensors"), path("net-folded.safetensors"));
+    let (caffe_file, folded_file) = (
+        path("net-caffe.safetensors"),
+        path("net-folded.safetensors"),
+    );
     write_safetensors(&caffe_file, &caffe_tensors, &[]);
     write_safetensors(&folded_file, &folded_tensors, &[]);
 
     let device = Device::flex();
-    let caffe = config(InputConvention::Caffe).load(&caffe_file, &device).unwrap();
-    let folded = config(InputConvention::Torchvision).load(&folded_file, &device).unwrap();
+    let caffe = config(InputConvention::Caffe)
+        .load(&caffe_file, &device)
+        .unwrap();
+    let folded = config(InputConvention::Torchvision)
+        .load(&folded_file, &device)
+        .unwrap();
     assert_eq!(caffe.input_convention(), InputConvention::Caffe);
     let image = common::test_image(5, 24, &device);
     let layers = [VggLayer::Relu1_1, VggLayer::Relu1_2];
@@ -172,18 +204,36 @@ fn a_caffe_file_gives_the_features_of_its_torchvision_folding() {
         let border = if layer == VggLayer::Relu1_1 { 1 } else { 2 };
         let interior = |t: &Tensor<4>| {
             let [_, _, h, w] = t.dims();
-            common::to_vec(t.clone().slice([0..1, 0..64, border..h - border, border..w - border]))
+            common::to_vec(
+                t.clone()
+                    .slice([0..1, 0..64, border..h - border, border..w - border]),
+            )
         };
         let (x, y) = (interior(&a[&layer]), interior(&b[&layer]));
         let scale = y.iter().fold(0f32, |m, v| m.max(v.abs()));
-        let worst = x.iter().zip(&y).fold(0f32, |m, (p, q)| m.max((p - q).abs()));
-        assert!(scale > 1.0, "{layer}: features too small to compare ({scale})");
-        assert!(worst <= 1e-4 * scale, "{layer}: {worst} against a scale of {scale}");
+        let worst = x
+            .iter()
+            .zip(&y)
+            .fold(0f32, |m, (p, q)| m.max((p - q).abs()));
+        assert!(
+            scale > 1.0,
+            "{layer}: features too small to compare ({scale})"
+        );
+        assert!(
+            worst <= 1e-4 * scale,
+            "{layer}: {worst} against a scale of {scale}"
+        );
         // At the border they differ: the test would notice a padding that matched.
         let all_a = common::to_vec(a[&layer].clone());
         let all_b = common::to_vec(b[&layer].clone());
-        let edge = all_a.iter().zip(&all_b).fold(0f32, |m, (p, q)| m.max((p - q).abs()));
-        assert!(edge > 1e-3 * scale, "{layer}: the border should differ ({edge})");
+        let edge = all_a
+            .iter()
+            .zip(&all_b)
+            .fold(0f32, |m, (p, q)| m.max((p - q).abs()));
+        assert!(
+            edge > 1e-3 * scale,
+            "{layer}: the border should differ ({edge})"
+        );
     }
 }
 
@@ -215,7 +265,10 @@ fn trained_caffe_file_matches_its_folded_torchvision_copy() {
         .load(dir.join("vgg16-caffe.safetensors"), &device)
         .unwrap();
     let folded = config
-        .load(dir.join("vgg16-caffe-torchvision-input.safetensors"), &device)
+        .load(
+            dir.join("vgg16-caffe-torchvision-input.safetensors"),
+            &device,
+        )
         .unwrap();
     let image = common::test_image(11, 128, &device);
     let a = caffe.features(image.clone(), &layers).unwrap();
@@ -229,8 +282,17 @@ fn trained_caffe_file_matches_its_folded_torchvision_copy() {
         };
         let (x, y) = (interior(&a[&layer]), interior(&b[&layer]));
         let norm = y.iter().map(|v| v * v).sum::<f32>().sqrt();
-        let diff = x.iter().zip(&y).map(|(p, q)| (p / 58.0 - q).powi(2)).sum::<f32>().sqrt();
+        let diff = x
+            .iter()
+            .zip(&y)
+            .map(|(p, q)| (p / 58.0 - q).powi(2))
+            .sum::<f32>()
+            .sqrt();
         println!("{layer}: relative difference {:.2e}", diff / norm);
-        assert!(norm > 0.0 && diff <= 1e-3 * norm, "{layer}: {} relative", diff / norm);
+        assert!(
+            norm > 0.0 && diff <= 1e-3 * norm,
+            "{layer}: {} relative",
+            diff / norm
+        );
     }
 }

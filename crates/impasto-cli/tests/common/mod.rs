@@ -95,6 +95,27 @@ pub fn args(parts: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
     parts.iter().map(|p| p.as_ref().to_os_string()).collect()
 }
 
+/// `transfer --content C --style S --output OUT` with [`FAST`], then `extra`.
+pub fn fast_transfer(
+    content: &Path,
+    style: &Path,
+    out: &Path,
+    extra: &[&dyn AsRef<std::ffi::OsStr>],
+) -> Vec<std::ffi::OsString> {
+    let mut all = args(&[
+        &"transfer",
+        &"--content",
+        &content,
+        &"--style",
+        &style,
+        &"--output",
+        &out,
+    ]);
+    all.extend(FAST.iter().map(Into::into));
+    all.extend(args(extra));
+    all
+}
+
 /// The files in `dir` (names only), sorted.
 pub fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

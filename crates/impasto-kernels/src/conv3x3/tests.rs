@@ -3,35 +3,22 @@
 use super::*;
 
 use super::tiles::tile_rows;
-use crate::test_support::{direct, direct_input_gradient, max_difference, poison_scratch, values};
+use crate::test_support::{
+    self, Dims, cases, direct, direct_input_gradient, max_difference, poison_scratch, shape, values,
+};
 
-/// Shapes that exercise one and many tiles per image, a tile cut short at the bottom,
-/// widths of 1 and 2 (every shift leaves the image), more than one image, and sides
-/// past `TILE_PIXELS` (one row per tile).
-const SHAPES: [(usize, usize, usize, usize, usize); 7] = [
-    (1, 3, 4, 5, 7),
-    (2, 5, 6, 9, 11),
-    (1, 2, 3, 1, 1),
-    (1, 4, 2, 6, 2),
-    (3, 8, 5, 40, 33),
-    (1, 3, 2, 3, 600),
-    (1, 16, 9, 130, 17),
-];
+/// The shared shapes (one and many tiles per image, a tile cut short at the bottom, widths
+/// of 1 and 2, more than one image) and another side past `TILE_PIXELS` (one row per
+/// tile).
+const SHAPES: [Dims; 7] = {
+    let [a, b, c, d, e, f] = test_support::SHAPES;
+    [a, b, c, d, e, f, (1, 16, 9, 130, 17)]
+};
 
 #[test]
 fn matches_the_definition() {
-    for (i, &(batch, channels_in, channels_out, height, width)) in SHAPES.iter().enumerate() {
+    for (s, [input, weights, bias]) in cases(&SHAPES, 3) {
         poison_scratch();
-        let s = Conv3x3Shape {
-            batch,
-            channels_in,
-            channels_out,
-            height,
-            width,
-        };
-        let input = values(batch * channels_in * height * width, 3 * i as u64 + 1);
-        let weights = values(channels_out * channels_in * 9, 3 * i as u64 + 2);
-        let bias = values(channels_out, 3 * i as u64 + 3);
         let fast = conv3x3_same(&input, &weights, Some(&bias), s, false);
         let reference = direct(&input, &weights, Some(&bias), s);
         let error = max_difference(&fast, &reference);
@@ -48,16 +35,10 @@ fn matches_the_definition() {
 /// The input gradient against its formula written out, summed in f64.
 #[test]
 fn input_gradient_matches_the_definition() {
-    for (i, &(batch, channels_in, channels_out, height, width)) in SHAPES.iter().enumerate() {
-        let s = Conv3x3Shape {
-            batch,
-            channels_in,
-            channels_out,
-            height,
-            width,
-        };
-        let weights = values(channels_out * channels_in * 9, 5 * i as u64 + 7);
-        let grad_out = values(batch * channels_out * s.plane(), 5 * i as u64 + 8);
+    for (i, &dims) in SHAPES.iter().enumerate() {
+        let s = shape(dims);
+        let weights = values(s.channels_out * s.channels_in * 9, 5 * i as u64 + 7);
+        let grad_out = values(s.batch * s.channels_out * s.plane(), 5 * i as u64 + 8);
         poison_scratch();
         let fast = conv3x3_same_input_gradient(&grad_out, &weights, s);
         let reference = direct_input_gradient(&grad_out, &weights, s);
@@ -80,13 +61,7 @@ fn tiles_are_even_across_threads() {
 
 #[test]
 fn empty_batch_gives_an_empty_output() {
-    let s = Conv3x3Shape {
-        batch: 0,
-        channels_in: 2,
-        channels_out: 3,
-        height: 4,
-        width: 4,
-    };
+    let s = shape((0, 2, 3, 4, 4));
     assert!(conv3x3_same(&[], &values(54, 1), None, s, false).is_empty());
 }
 
@@ -94,17 +69,7 @@ fn empty_batch_gives_an_empty_output() {
 /// output gradient zeroed where that output is ≤ 0.
 #[test]
 fn fused_relu_matches_relu_after_the_convolution() {
-    for (i, &(batch, channels_in, channels_out, height, width)) in SHAPES.iter().enumerate() {
-        let s = Conv3x3Shape {
-            batch,
-            channels_in,
-            channels_out,
-            height,
-            width,
-        };
-        let input = values(batch * channels_in * height * width, 7 * i as u64 + 1);
-        let weights = values(channels_out * channels_in * 9, 7 * i as u64 + 2);
-        let bias = values(channels_out, 7 * i as u64 + 3);
+    for (i, (s, [input, weights, bias])) in cases(&SHAPES, 7).enumerate() {
         poison_scratch();
         let fused = conv3x3_same(&input, &weights, Some(&bias), s, true);
         let plain = direct(&input, &weights, Some(&bias), s);

@@ -9,7 +9,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Flex, TensorMetadata};
 use burn::tensor::DType;
 
-use super::{FlexKernels, burn_conv, burn_max_pool};
+use super::{FlexKernels, all_f32, burn_conv, burn_max_pool};
 use crate::conv3x3::{Conv3x3Shape, conv3x3_same_input_gradient, relu_gradient_in_place};
 use crate::filter_cache::transformed_filters;
 use crate::flex::{dims4, f32_slice, flex_tensor};
@@ -147,10 +147,8 @@ impl<C: CheckpointStrategy> FlexKernels for Autodiff<Flex, C> {
         // The backward registered here differentiates for the input only; weights or a
         // bias that want gradients (not VGG's, which are frozen) take burn's convolution,
         // as do dtypes the kernel does not cover.
-        let all_f32 = [&input, &weight, &bias]
-            .iter()
-            .all(|tensor| tensor.primitive().dtype() == DType::F32);
-        if weight.is_tracked() || bias.is_tracked() || !all_f32 {
+        let primitives = [input.primitive(), weight.primitive(), bias.primitive()];
+        if weight.is_tracked() || bias.is_tracked() || !all_f32(primitives) {
             return burn_conv::<Self>(input, weight, bias, relu);
         }
         let weight_state = weight.primitive().clone();

@@ -4,7 +4,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Flex, TensorMetadata};
 use burn::tensor::{DType, Shape};
 
-use super::{FlexKernels, burn_conv, burn_max_pool};
+use super::{FlexKernels, all_f32, burn_conv, burn_max_pool};
 use crate::conv3x3::{Conv3x3Shape, conv3x3_same};
 use crate::filter_cache::transformed_filters;
 use crate::flex::{dims4, f32_slice, flex_tensor};
@@ -19,10 +19,7 @@ impl FlexKernels for Flex {
         bias: FloatTensor<Self>,
         relu: bool,
     ) -> FloatTensor<Self> {
-        let all_f32 = [&input, &weight, &bias]
-            .iter()
-            .all(|tensor| tensor.dtype() == DType::F32);
-        if !all_f32 {
+        if !all_f32([&input, &weight, &bias]) {
             return burn_conv::<Flex>(input, weight, bias, relu);
         }
         #[cfg(test)]

@@ -6,7 +6,8 @@ mod backward;
 mod forward;
 
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Backend, backend_extension};
+use burn::backend::{Backend, TensorMetadata, backend_extension};
+use burn::tensor::DType;
 use burn::tensor::ops::ConvOptions;
 
 /// A backend with VGG's convolution and pooling and the Gram matrix as single operations.
@@ -46,6 +47,12 @@ pub(crate) trait FlexKernels: Backend {
 #[cfg(test)]
 pub(crate) static FAST_PATH_CALLS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
+
+/// Whether the convolution's input, weight and bias (flex tensors: on autodiff, their
+/// primitives) are all `f32`, the one dtype the kernels take.
+fn all_f32<T: TensorMetadata>(tensors: [&T; 3]) -> bool {
+    tensors.iter().all(|tensor| tensor.dtype() == DType::F32)
+}
 
 /// burn's own convolution, and ReLU if asked, for what the fast path does not cover.
 fn burn_conv<B: Backend>(

@@ -54,9 +54,8 @@ fn band_rows(shape: Conv3x3Shape, threads: usize) -> usize {
 /// channels_in`) for its products, so a band needs enough tiles to amortise that.
 const MIN_BAND_TILES: usize = 256;
 
-/// `V` and `M` of one band. Measured on the 2-core VM over VGG16's layers at 224 px
-/// (forward + input gradient, Winograd layers only): 0.5 MB 205 ms, 2 MB 171, 4 MB 159,
-/// 16 MB 160: small bands pack each `U[ξ]` once per band for little work.
+/// `V` and `M` of one band: small bands pack each `U[ξ]` once per band for little work,
+/// and beyond a few MB the time was flat (docs/benchmarks.md).
 const BAND_BYTES: usize = 4 << 20;
 
 /// Whether Winograd beats im2col for the convolution of `shape`, from the per-layer

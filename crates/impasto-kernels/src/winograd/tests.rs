@@ -1,33 +1,17 @@
 //! Tests of the Winograd convolution against the definition, summed in f64.
 
 use super::*;
-use crate::test_support::{direct, direct_input_gradient, max_difference, poison_scratch, values};
+use crate::test_support::{
+    self, Dims, cases, direct, direct_input_gradient, max_difference, poison_scratch, shape, values,
+};
 
-/// `(batch, channels_in, channels_out, height, width)`: odd and even sides (tiles cut
-/// short at the right and bottom), sides of 1 and 2, several images, a row wider than
-/// many tiles, and channels enough for several bands per image.
-const SHAPES: [(usize, usize, usize, usize, usize); 8] = [
-    (1, 3, 4, 5, 7),
-    (2, 5, 6, 9, 11),
-    (1, 2, 3, 1, 1),
-    (1, 4, 2, 6, 2),
-    (1, 3, 2, 2, 1),
-    (3, 8, 5, 40, 33),
-    (1, 3, 2, 3, 600),
-    (2, 48, 40, 61, 50),
-];
-
-fn shape(
-    &(batch, channels_in, channels_out, height, width): &(usize, usize, usize, usize, usize),
-) -> Conv3x3Shape {
-    Conv3x3Shape {
-        batch,
-        channels_in,
-        channels_out,
-        height,
-        width,
-    }
-}
+/// The shared shapes (odd and even sides, tiles cut short at the right and bottom, sides
+/// of 1 and 2, several images, a row wider than many tiles), a 2 × 1 image, and channels
+/// enough for several bands per image.
+const SHAPES: [Dims; 8] = {
+    let [a, b, c, d, e, f] = test_support::SHAPES;
+    [a, b, c, d, (1, 3, 2, 2, 1), e, f, (2, 48, 40, 61, 50)]
+};
 
 fn forward(weights: &[f32], s: Conv3x3Shape) -> Vec<f32> {
     transform_filters(weights, s, Filters::Forward)
@@ -42,14 +26,7 @@ fn relative_error(fast: &[f32], reference: &[f32]) -> f32 {
 
 #[test]
 fn forward_matches_the_definition() {
-    for (i, dims) in SHAPES.iter().enumerate() {
-        let s = shape(dims);
-        let input = values(
-            s.batch * s.channels_in * s.height * s.width,
-            11 * i as u64 + 1,
-        );
-        let weights = values(s.channels_out * s.channels_in * 9, 11 * i as u64 + 2);
-        let bias = values(s.channels_out, 11 * i as u64 + 3);
+    for (s, [input, weights, bias]) in cases(&SHAPES, 11) {
         for bias in [Some(&bias[..]), None] {
             poison_scratch();
             let fast = conv3x3_winograd(&input, &forward(&weights, s), bias, s, false);
@@ -65,14 +42,7 @@ fn forward_matches_the_definition() {
 
 #[test]
 fn fused_relu_is_the_relu_of_the_forward() {
-    for (i, dims) in SHAPES.iter().enumerate() {
-        let s = shape(dims);
-        let input = values(
-            s.batch * s.channels_in * s.height * s.width,
-            13 * i as u64 + 1,
-        );
-        let weights = values(s.channels_out * s.channels_in * 9, 13 * i as u64 + 2);
-        let bias = values(s.channels_out, 13 * i as u64 + 3);
+    for (s, [input, weights, bias]) in cases(&SHAPES, 13) {
         let plain = conv3x3_winograd(&input, &forward(&weights, s), Some(&bias), s, false);
         poison_scratch();
         let fused = conv3x3_winograd(&input, &forward(&weights, s), Some(&bias), s, true);
@@ -88,7 +58,7 @@ fn fused_relu_is_the_relu_of_the_forward() {
 /// forward's input gradient.
 #[test]
 fn input_gradient_filters_give_the_input_gradient() {
-    for (i, dims) in SHAPES.iter().enumerate() {
+    for (i, &dims) in SHAPES.iter().enumerate() {
         let forward = shape(dims);
         let weights = values(
             forward.channels_out * forward.channels_in * 9,
@@ -120,7 +90,7 @@ fn input_gradient_filters_give_the_input_gradient() {
 /// path's level (both measured against f64).
 #[test]
 fn long_sums_stay_accurate() {
-    let s = shape(&(1, 256, 32, 12, 10));
+    let s = shape((1, 256, 32, 12, 10));
     let input = values(s.batch * s.channels_in * s.height * s.width, 5);
     let weights = values(s.channels_out * s.channels_in * 9, 6);
     let reference = direct(&input, &weights, None, s);

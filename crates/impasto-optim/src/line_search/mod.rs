@@ -1,8 +1,10 @@
-//! Line searches: choose t in x + t·d, evaluating trial points through a shared budget.
+//! The step along L-BFGS's direction, one mechanism for the three kinds: trial points
+//! x + t·d evaluated through the run's budget, by a fixed step (torch.optim.LBFGS without
+//! line search), strong Wolfe or Armijo.
 //!
-//! Both searches evaluate each trial t once and hand back the accepted trial's evaluation,
-//! so the caller never re-evaluates the accepted point; every trial is offered to the
-//! run's best-point record, so a failed search still leaves the best point seen.
+//! Each trial t is evaluated once and the accepted trial's evaluation is handed back, so
+//! the caller never re-evaluates the accepted point; every trial is offered to the run's
+//! best-point record, so a failed search still leaves the best point seen.
 
 mod armijo;
 mod strong_wolfe;
@@ -14,37 +16,64 @@ pub(crate) use strong_wolfe::strong_wolfe;
 
 use burn::tensor::{DType, Tensor};
 
-use crate::scalars::{Best, Point, evaluate};
+use crate::run::Evaluator;
+use crate::scalars::Point;
 use crate::{Objective, OptimError};
 
 /// The most trial points one line search evaluates (Nocedal & Wright suggest a small
 /// bound; torch.optim.LBFGS uses 25, scipy's dcsrch 20).
 pub(crate) const MAX_TRIALS: usize = 25;
 
-/// How a line search ended.
+/// The step a search accepted.
 #[derive(Debug)]
-pub(crate) enum Search<const D: usize> {
-    /// The step t, the trial point x + t·d with its evaluation, and its slope g(x + t d)ᵀd.
-    Accepted {
-        step: f64,
-        // Boxed: a tensor handle is large, and the other variants are empty.
-        point: Box<Point<D>>,
-        // Read by the unit tests, which check the strong Wolfe conditions with it.
-        #[cfg_attr(not(test), allow(dead_code))]
-        slope: f64,
-    },
+pub(crate) struct Accepted<const D: usize> {
+    /// The step t.
+    pub step: f64,
+    /// The trial point x + t·d with its evaluation (boxed: a tensor handle is large, and
+    /// the search's other outcomes are empty).
+    pub point: Box<Point<D>>,
+    /// Its slope g(x + t d)ᵀd; `None` for a fixed step, which does not read it.
+    // Read by the unit tests, which check the strong Wolfe conditions with it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub slope: Option<f64>,
+}
+
+impl<const D: usize> Accepted<D> {
+    fn new(step: f64, point: Box<Point<D>>, slope: f64) -> Self {
+        Self {
+            step,
+            point,
+            slope: Some(slope),
+        }
+    }
+}
+
+/// Why a search ended without a step.
+#[derive(Debug)]
+pub(crate) enum Halt<E> {
     /// No acceptable step: d is not a descent direction, the interval shrank below what
     /// the arithmetic resolves, or [`MAX_TRIALS`] trials were spent.
     Failed,
-    /// A trial's loss or gradient was not finite.
+    /// A trial's loss, gradient or slope was not finite.
     NonFinite,
     /// The run's evaluation budget ran out during the search.
     OutOfEvaluations,
+    /// The objective or the device failed.
+    Error(OptimError<E>),
 }
 
-/// The trial points of one line search along x + t·d.
-pub(crate) struct Trials<'a, const D: usize, O> {
-    pub objective: &'a mut O,
+impl<E> From<OptimError<E>> for Halt<E> {
+    fn from(error: OptimError<E>) -> Self {
+        Halt::Error(error)
+    }
+}
+
+/// What a search returns.
+pub(crate) type Search<const D: usize, E> = Result<Accepted<D>, Halt<E>>;
+
+/// The trial points of one search along x + t·d.
+pub(crate) struct Trials<'a, 'o, const D: usize, O> {
+    pub evaluator: &'a mut Evaluator<'o, D, O>,
     /// The start point x with f(x), g(x).
     pub start: &'a Point<D>,
     /// The direction d.
@@ -53,37 +82,48 @@ pub(crate) struct Trials<'a, const D: usize, O> {
     pub slope: f64,
     /// max |dᵢ|, to tell when two steps no longer give different points.
     pub direction_max: f64,
-    /// Evaluations made in the run so far; incremented per trial.
-    pub evaluations: &'a mut usize,
     /// The run's evaluation limit.
     pub max_evaluations: usize,
-    pub best: &'a mut Best<D>,
 }
 
-/// One evaluated trial.
-pub(crate) enum Trial<const D: usize> {
-    Done { point: Box<Point<D>>, slope: f64 },
-    NonFinite,
-    OutOfEvaluations,
-}
-
-impl<const D: usize, O: Objective<D>> Trials<'_, D, O> {
-    /// Evaluates x + t·d (one evaluation of the budget).
-    pub fn at(&mut self, t: f64) -> Result<Trial<D>, OptimError> {
-        if *self.evaluations >= self.max_evaluations {
-            return Ok(Trial::OutOfEvaluations);
-        }
-        let x = self.start.x.clone() + self.direction.clone().mul_scalar(t);
-        let (point, slope) = evaluate(self.objective, x, Some(self.direction))?;
-        *self.evaluations += 1;
-        if !point.is_finite() || !slope.is_finite() {
-            return Ok(Trial::NonFinite);
-        }
-        self.best.offer(&point);
-        Ok(Trial::Done {
-            point: Box::new(point),
-            slope,
+impl<const D: usize, O: Objective<D>> Trials<'_, '_, D, O> {
+    /// torch.optim.LBFGS without line search: the one trial at `step`, accepted whatever
+    /// its loss (its slope is not read).
+    pub fn fixed(&mut self, step: f64) -> Search<D, O::Error> {
+        let x = self.point_at(step)?;
+        let (point, _) = self.evaluator.evaluate(x, None)?;
+        Ok(Accepted {
+            step,
+            point: finite(point)?,
+            slope: None,
         })
+    }
+
+    /// Evaluates x + t·d with its slope g(x + t d)ᵀd (one evaluation of the budget).
+    pub fn at(&mut self, t: f64) -> Result<(Box<Point<D>>, f64), Halt<O::Error>> {
+        let x = self.point_at(t)?;
+        let (point, slope) = self.evaluator.evaluate(x, Some(self.direction))?;
+        let slope = slope.filter(|s| s.is_finite()).ok_or(Halt::NonFinite)?;
+        Ok((finite(point)?, slope))
+    }
+
+    /// x + t·d, if the budget allows one more evaluation.
+    fn point_at(&self, t: f64) -> Result<Tensor<D>, Halt<O::Error>> {
+        if self.evaluator.count >= self.max_evaluations {
+            return Err(Halt::OutOfEvaluations);
+        }
+        Ok(self.start.x.clone() + self.direction.clone().mul_scalar(t))
+    }
+
+    /// (f(x), gᵀd) if d is a descent direction and `initial` a positive step; otherwise
+    /// the search fails without evaluating. Written so that a NaN slope or step fails too.
+    pub fn descent(&self, initial: f64) -> Result<(f64, f64), Halt<O::Error>> {
+        let (f0, g0) = (self.start.loss, self.slope);
+        if g0 < 0.0 && initial > 0.0 {
+            Ok((f0, g0))
+        } else {
+            Err(Halt::Failed)
+        }
     }
 
     /// Whether steps a and b are too close to give different points: |a − b| within a few
@@ -109,6 +149,15 @@ impl<const D: usize, O: Objective<D>> Trials<'_, D, O> {
             DType::BF16 => 7.82e-3,
             _ => f64::from(f32::EPSILON),
         }
+    }
+}
+
+/// The point, if its loss and gradient are finite.
+fn finite<const D: usize, E>(point: Point<D>) -> Result<Box<Point<D>>, Halt<E>> {
+    if point.is_finite() {
+        Ok(Box::new(point))
+    } else {
+        Err(Halt::NonFinite)
     }
 }
 

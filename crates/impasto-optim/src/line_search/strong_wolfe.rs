@@ -1,8 +1,8 @@
 //! The strong Wolfe line search: bracketing, then zoom (Nocedal & Wright, Algorithms 3.5
 //! and 3.6), with cubic interpolation for every new trial.
 
-use super::{MAX_TRIALS, Search, Trial, Trials, cubic_minimizer};
-use crate::{Objective, OptimError};
+use super::{Accepted, Halt, MAX_TRIALS, Search, Trials, cubic_minimizer};
+use crate::Objective;
 
 /// A trial already evaluated: (t, f(x + t d), g(x + t d)ᵀd).
 type Known = (f64, f64, f64);
@@ -12,24 +12,20 @@ type Known = (f64, f64, f64);
 ///
 /// Bracketing (Algorithm 3.5): while a trial has sufficient decrease, a lower value than
 /// the previous trial and a negative slope, the next t extrapolates by the cubic through
-/// the last two trials, kept within [t + 1.1 Δ, t + 4 Δ] (Δ = t − t_prev, the bounds of
-/// Moré & Thuente's dcstep). Once an interval must contain an acceptable t, zoom
-/// (Algorithm 3.6) shrinks it, each trial at the cubic's minimiser kept inside the
-/// interval's middle 80 %, so no t is evaluated twice and every trial shrinks it.
+/// the last two trials, kept within [t + 0.01 Δ, 10 t] (Δ = t − t_prev > 0): always beyond
+/// the current trial, and at most ten times its step. Once an interval must contain an
+/// acceptable t, zoom (Algorithm 3.6) shrinks it, each trial at the cubic's minimiser kept
+/// inside the interval's middle 80 %, so no t is evaluated twice and every trial shrinks
+/// it.
 ///
 /// Fails without evaluating if gᵀd ≥ 0 (not a descent direction).
 pub(crate) fn strong_wolfe<const D: usize, O: Objective<D>>(
-    trials: &mut Trials<'_, D, O>,
+    trials: &mut Trials<'_, '_, D, O>,
     initial: f64,
     (c1, c2): (f64, f64),
     change_tolerance: f64,
-) -> Result<Search<D>, OptimError> {
-    let (f0, g0) = (trials.start.loss, trials.slope);
-    // Written so that a NaN slope or step also fails.
-    let (descent, positive) = (g0 < 0.0, initial > 0.0);
-    if !descent || !positive {
-        return Ok(Search::Failed);
-    }
+) -> Search<D, O::Error> {
+    let (f0, g0) = trials.descent(initial)?;
     let sufficient = |t: f64, f: f64| f <= f0 + c1 * t * g0;
     let curvature = |g: f64| g.abs() <= -c2 * g0;
 
@@ -38,21 +34,13 @@ pub(crate) fn strong_wolfe<const D: usize, O: Objective<D>>(
     let mut used = 0;
     while used < MAX_TRIALS {
         used += 1;
-        let (point, slope) = match trials.at(t)? {
-            Trial::Done { point, slope } => (point, slope),
-            Trial::NonFinite => return Ok(Search::NonFinite),
-            Trial::OutOfEvaluations => return Ok(Search::OutOfEvaluations),
-        };
+        let (point, slope) = trials.at(t)?;
         let current: Known = (t, point.loss, slope);
         if !sufficient(t, point.loss) || (used > 1 && point.loss >= previous.1) {
             return zoom(trials, previous, current, used, (c1, c2), change_tolerance);
         }
         if curvature(slope) {
-            return Ok(Search::Accepted {
-                step: t,
-                point,
-                slope,
-            });
+            return Ok(Accepted::new(t, point, slope));
         }
         if slope >= 0.0 {
             return zoom(trials, current, previous, used, (c1, c2), change_tolerance);
@@ -62,33 +50,29 @@ pub(crate) fn strong_wolfe<const D: usize, O: Objective<D>>(
         previous = current;
         t = next;
     }
-    Ok(Search::Failed)
+    Err(Halt::Failed)
 }
 
 /// Algorithm 3.6: `lo` has sufficient decrease and the lowest f of the trials so far;
 /// an acceptable step lies between `lo` and `hi`.
 fn zoom<const D: usize, O: Objective<D>>(
-    trials: &mut Trials<'_, D, O>,
+    trials: &mut Trials<'_, '_, D, O>,
     mut lo: Known,
     mut hi: Known,
     mut used: usize,
     (c1, c2): (f64, f64),
     change_tolerance: f64,
-) -> Result<Search<D>, OptimError> {
+) -> Search<D, O::Error> {
     let (f0, g0) = (trials.start.loss, trials.slope);
     while used < MAX_TRIALS {
         if trials.indistinct(lo.0, hi.0, change_tolerance) {
-            return Ok(Search::Failed);
+            return Err(Halt::Failed);
         }
         used += 1;
         let (left, right) = (lo.0.min(hi.0), lo.0.max(hi.0));
         let margin = 0.1 * (right - left);
         let t = cubic_minimizer(lo, hi, (left + margin, right - margin));
-        let (point, slope) = match trials.at(t)? {
-            Trial::Done { point, slope } => (point, slope),
-            Trial::NonFinite => return Ok(Search::NonFinite),
-            Trial::OutOfEvaluations => return Ok(Search::OutOfEvaluations),
-        };
+        let (point, slope) = trials.at(t)?;
         let current: Known = (t, point.loss, slope);
         // Algorithm 3.6 compares f(t) with f(lo); where the two are equal up to rounding
         // (near the minimum along d, in f32 especially) the slope decides instead: if it
@@ -102,11 +86,7 @@ fn zoom<const D: usize, O: Objective<D>>(
             hi = current;
         } else {
             if slope.abs() <= -c2 * g0 {
-                return Ok(Search::Accepted {
-                    step: t,
-                    point,
-                    slope,
-                });
+                return Ok(Accepted::new(t, point, slope));
             }
             if slope * (hi.0 - lo.0) >= 0.0 {
                 hi = lo;
@@ -114,5 +94,5 @@ fn zoom<const D: usize, O: Objective<D>>(
             lo = current;
         }
     }
-    Ok(Search::Failed)
+    Err(Halt::Failed)
 }

@@ -1,10 +1,13 @@
 //! Unit tests of the line searches, on one-dimensional slices through small functions.
 
+use std::convert::Infallible;
+
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
-use super::{Search, Trials, armijo, cubic_minimizer, strong_wolfe};
-use crate::scalars::{Best, Point, evaluate};
-use crate::{Evaluation, OptimError};
+use super::{Accepted, Halt, Search, Trials, armijo, cubic_minimizer, strong_wolfe};
+use crate::Evaluation;
+use crate::run::Evaluator;
+use crate::scalars::{Point, evaluate};
 
 fn vector(values: &[f64]) -> Tensor<1> {
     Tensor::from_data(
@@ -24,9 +27,11 @@ type HostFn = fn(&[f64]) -> (f64, Vec<f64>);
 struct Host(HostFn);
 
 impl crate::Objective<1> for Host {
-    fn evaluate(&mut self, x: &Tensor<1>) -> Evaluation<1> {
+    type Error = Infallible;
+
+    fn evaluate(&mut self, x: &Tensor<1>) -> Result<Evaluation<1>, Infallible> {
         let (value, gradient) = (self.0)(&host(x));
-        Evaluation::new(vector(&[value]), vector(&gradient))
+        Ok(Evaluation::new(vector(&[value]), vector(&gradient)))
     }
 }
 
@@ -37,25 +42,24 @@ fn search_along(
     x0: &[f64],
     d: &[f64],
     budget: usize,
-    search: impl FnOnce(&mut Trials<'_, 1, Host>) -> Result<Search<1>, OptimError>,
-) -> (Search<1>, Point<1>, f64, usize) {
+    search: impl FnOnce(&mut Trials<'_, '_, 1, Host>) -> Search<1, Infallible>,
+) -> (Search<1, Infallible>, Point<1>, f64, usize) {
     let mut objective = Host(f);
     let direction = vector(d);
-    let (start, slope) = evaluate(&mut objective, vector(x0), Some(&direction)).unwrap();
-    let mut evaluations = 0;
-    let mut best = Best::new(&start);
+    let (start, slope) = evaluate(&mut objective, vector(x0), Some(&direction), 1).unwrap();
+    let slope = slope.expect("a direction was given");
+    // The run's first evaluation is the start point's; the search's come after it.
+    let (mut evaluator, _) = Evaluator::start(&mut objective, vector(x0)).unwrap();
     let mut trials = Trials {
-        objective: &mut objective,
+        evaluator: &mut evaluator,
         start: &start,
         direction: &direction,
         slope,
         direction_max: d.iter().fold(0.0f64, |a, b| a.max(b.abs())),
-        evaluations: &mut evaluations,
-        max_evaluations: budget,
-        best: &mut best,
+        max_evaluations: 1 + budget,
     };
-    let result = search(&mut trials).unwrap();
-    (result, start, slope, evaluations)
+    let result = search(&mut trials);
+    (result, start, slope, evaluator.count - 1)
 }
 
 fn rosenbrock(x: &[f64]) -> (f64, Vec<f64>) {
@@ -85,7 +89,12 @@ fn strong_wolfe_accepts_only_steps_meeting_both_conditions() {
             let (result, start, slope0, used) = search_along(rosenbrock, &x0, &d, 100, |t| {
                 strong_wolfe(t, initial, (c1, c2), 0.0)
             });
-            let Search::Accepted { step, point, slope } = result else {
+            let Ok(Accepted {
+                step,
+                point,
+                slope: Some(slope),
+            }) = result
+            else {
                 panic!("t0 = {initial}, c = ({c1}, {c2}): {result:?}");
             };
             assert!(
@@ -109,10 +118,10 @@ fn an_ascent_direction_fails_without_evaluating() {
     let (result, .., used) = search_along(bowl, &x0, &uphill, 100, |t| {
         strong_wolfe(t, 1.0, (1e-4, 0.9), 0.0)
     });
-    assert!(matches!(result, Search::Failed));
+    assert!(matches!(result, Err(Halt::Failed)));
     assert_eq!(used, 0);
     let (result, .., used) = search_along(bowl, &x0, &uphill, 100, |t| armijo(t, 1.0, 1e-4, 0.0));
-    assert!(matches!(result, Search::Failed));
+    assert!(matches!(result, Err(Halt::Failed)));
     assert_eq!(used, 0);
 }
 
@@ -122,7 +131,7 @@ fn a_budget_spent_mid_search_is_reported() {
     let (result, .., used) = search_along(bowl, &[1.0], &[-2.0], 2, |t| {
         strong_wolfe(t, 1e3, (1e-4, 0.9), 0.0)
     });
-    assert!(matches!(result, Search::OutOfEvaluations), "{result:?}");
+    assert!(matches!(result, Err(Halt::OutOfEvaluations)), "{result:?}");
     assert_eq!(used, 2);
 }
 
@@ -138,9 +147,9 @@ fn a_non_finite_trial_is_reported() {
     let (result, ..) = search_along(cliff, &[1.0], &[-2.0], 100, |t| {
         strong_wolfe(t, 1.0, (1e-4, 0.9), 0.0)
     });
-    assert!(matches!(result, Search::NonFinite), "{result:?}");
+    assert!(matches!(result, Err(Halt::NonFinite)), "{result:?}");
     let (result, ..) = search_along(cliff, &[1.0], &[-2.0], 100, |t| armijo(t, 1.0, 1e-4, 0.0));
-    assert!(matches!(result, Search::NonFinite), "{result:?}");
+    assert!(matches!(result, Err(Halt::NonFinite)), "{result:?}");
 }
 
 #[test]
@@ -149,7 +158,7 @@ fn armijo_backtracks_to_sufficient_decrease() {
     let d: Vec<f64> = rosenbrock(&x0).1.iter().map(|v| -v).collect();
     let (result, start, slope0, used) =
         search_along(rosenbrock, &x0, &d, 100, |t| armijo(t, 1.0, 1e-4, 0.0));
-    let Search::Accepted { step, point, .. } = result else {
+    let Ok(Accepted { step, point, .. }) = result else {
         panic!("{result:?}")
     };
     assert!(point.loss <= start.loss + 1e-4 * step * slope0);

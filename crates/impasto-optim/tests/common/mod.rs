@@ -4,6 +4,8 @@
 pub mod dual;
 pub mod problems;
 
+use std::convert::Infallible;
+
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use impasto_optim::{Evaluation, Objective};
 
@@ -35,7 +37,9 @@ impl HostObjective {
 }
 
 impl Objective<1> for HostObjective {
-    fn evaluate(&mut self, x: &Tensor<1>) -> Evaluation<1> {
+    type Error = Infallible;
+
+    fn evaluate(&mut self, x: &Tensor<1>) -> Result<Evaluation<1>, Infallible> {
         let host = to_host(x);
         let value = (self.f)(&Dual::variables(&host));
         self.evaluated.push(host);
@@ -43,7 +47,7 @@ impl Objective<1> for HostObjective {
         let loss = Tensor::<1>::from_data(TensorData::new(vec![value.v], [1]), (&device, dtype));
         let n = value.d.len();
         let gradient = Tensor::<1>::from_data(TensorData::new(value.d, [n]), (&device, dtype));
-        Evaluation::new(loss, gradient)
+        Ok(Evaluation::new(loss, gradient))
     }
 }
 
