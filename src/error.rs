@@ -185,6 +185,21 @@ pub enum ImpastoError {
         reason: String,
     },
 
+    /// A transfer whose default, balanced loss weights cannot be set (see
+    /// [`Balance`](crate::Balance)): the content image gives the network no features at
+    /// the content layers, or the style images none at the style layers.
+    #[error(
+        "the {term} image gives the network nothing to match at the {term} layers (its {term} \
+         loss scale is {value}), so the loss cannot be balanced; give the loss weights \
+         explicitly (--content-weight, --style-weight, --tv-weight)"
+    )]
+    NothingToBalance {
+        /// `content` or `style`.
+        term: &'static str,
+        /// The scale found (0, or not finite).
+        value: f64,
+    },
+
     /// Text that is not a run report, in [`RunReport::from_json`](crate::RunReport::from_json).
     #[error("not an impasto run report: {reason}")]
     ReportParse {

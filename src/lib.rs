@@ -57,16 +57,18 @@ pub use image_io::{
     MAX_IMAGE_SIDE, fit_longest_side, image_to_tensor, load_image, partial_file_path,
     resize_longest_side, save_image, tensor_to_image, write_atomically,
 };
-pub use report::{IterationReport, OptimizerReport, ResolvedConfig, RunReport, StyleReport};
+pub use report::{
+    BalanceReport, IterationReport, OptimizerReport, ResolvedConfig, RunReport, StyleReport,
+};
 pub use transfer::{
-    DEFAULT_ITERATIONS, DEFAULT_SIZE, ImageInput, Init, MAX_SIZE, OptimizerConfig, Progress,
-    StyleTransfer, Task, TransferObserver, TransferOutput,
+    Balance, DEFAULT_ITERATIONS, DEFAULT_SIZE, ImageInput, Init, MAX_SIZE, OptimizerConfig,
+    Progress, StyleTransfer, Task, TermScales, TransferObserver, TransferOutput,
 };
 
 pub use weights::{
-    DownloadProgress, FetchOutcome, Fetched, TORCHVISION_VGG16_FILE,
-    TORCHVISION_VGG16_SHA256_PREFIX, TORCHVISION_VGG16_URL, WEIGHTS_ENV, WeightsDownload,
-    WeightsSource, default_weights_path, weights_cache_dir,
+    DownloadProgress, FetchOutcome, Fetched, NetworkChoice, PublishedWeights,
+    TORCHVISION_VGG16_FILE, TORCHVISION_VGG16_SHA256_PREFIX, TORCHVISION_VGG16_URL, WEIGHTS_ENV,
+    WeightsDownload, WeightsSource, default_weights_path, weights_cache_dir,
 };
 
 pub use impasto_loss as loss;

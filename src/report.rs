@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use burn::tensor::Device;
+use impasto_loss::TotalLoss;
 use impasto_optim::{LineSearch, Termination};
 use impasto_vgg::{Pooling, VggLayer};
 use serde::{Deserialize, Serialize};
 
 use crate::image_io::write_atomically;
-use crate::{ImpastoError, OptimizerConfig, StyleTransfer};
+use crate::{Balance, ImpastoError, NetworkChoice, OptimizerConfig, StyleTransfer, TermScales};
 
 /// One iteration of a run, as the JSON report records it.
 ///
@@ -55,6 +56,16 @@ pub struct ResolvedConfig {
     pub weights: String,
     /// Whether the network has random (untrained) weights.
     pub random_weights: bool,
+    /// `vgg16` or `vgg19`.
+    #[serde(default)]
+    pub architecture: String,
+    /// The input convention of the weights: `torchvision` or `caffe`.
+    #[serde(default)]
+    pub input_convention: String,
+    /// How the convention was decided: `stated`, the file's evidence (its name or its
+    /// metadata), `random weights`, or `assumed` when nothing told.
+    #[serde(default)]
+    pub input_convention_from: String,
     /// The requested longest side, pixels.
     pub size: u32,
     /// The optimised image's `[width, height]`.
@@ -69,10 +80,14 @@ pub struct ResolvedConfig {
     pub seed: u64,
     /// α.
     pub content_weight: f64,
-    /// β.
+    /// β, as given or as the balance set it.
     pub style_weight: f64,
-    /// γ.
+    /// γ, as given or as the balance set it.
     pub tv_weight: f64,
+    /// The balance that set β and γ, with the scales it measured; absent when the
+    /// weights were used as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<BalanceReport>,
     /// Content layers (empty when there is no content term).
     pub content_layers: Vec<String>,
     /// Style layers (empty when there is no style term).
@@ -89,20 +104,42 @@ pub struct ResolvedConfig {
     pub device: String,
 }
 
+/// A run's balance of its loss terms (see [`Balance`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BalanceReport {
+    /// The ratios asked for.
+    #[serde(flatten)]
+    pub balance: Balance,
+    /// The scales measured.
+    pub scales: TermScales,
+}
+
+/// What a run resolved besides its [`StyleTransfer`]: the pieces [`ResolvedConfig::new`]
+/// reports.
+pub(crate) struct RunParts<'a> {
+    /// The optimizer, with the run's iteration limit.
+    pub optimizer: &'a OptimizerConfig,
+    /// The loss, with its weights as resolved.
+    pub loss: &'a TotalLoss,
+    /// The network's architecture and input convention.
+    pub network: &'a NetworkChoice,
+    /// The balance's scales, if a balance set β and γ.
+    pub scales: Option<TermScales>,
+    /// The optimised image's `[width, height]`.
+    pub image_size: [u32; 2],
+    /// Each style image's `[width, height]` after resizing.
+    pub style_sizes: Vec<[u32; 2]>,
+}
+
 impl ResolvedConfig {
-    /// What `transfer` resolved to, once its images are read and its network built: the
-    /// optimizer with the run's iteration limit, the network's pooling, the optimised
-    /// image's size, each style image's `[width, height]` after resizing with its blend
-    /// weight (normalised), and the device.
-    pub(crate) fn new(
-        transfer: &StyleTransfer,
-        optimizer: &OptimizerConfig,
-        pooling: Pooling,
-        image_size: [u32; 2],
-        styles: &[([u32; 2], f64)],
-        device: &Device,
-    ) -> Self {
-        let loss = &transfer.loss;
+    /// What `transfer` resolved to, once its images are read and its network built:
+    /// `parts`, each style image with its blend weight (normalised), and the device.
+    pub(crate) fn new(transfer: &StyleTransfer, parts: RunParts<'_>, device: &Device) -> Self {
+        let loss = parts.loss.config();
+        let blend = parts
+            .loss
+            .style_targets()
+            .map_or(&[][..], |s| s.blend_weights());
         let (has_content, has_style) = (transfer.has_content_term(), transfer.has_style_term());
         let names = |layers: &[VggLayer]| layers.iter().map(|l| l.to_string()).collect();
         ResolvedConfig {
@@ -111,8 +148,8 @@ impl ResolvedConfig {
             styles: transfer
                 .styles
                 .iter()
-                .zip(styles)
-                .map(|(input, &(size, weight))| StyleReport {
+                .zip(parts.style_sizes.iter().zip(blend))
+                .map(|(input, (&size, &weight))| StyleReport {
                     image: input.to_string(),
                     weight,
                     size,
@@ -120,8 +157,11 @@ impl ResolvedConfig {
                 .collect(),
             weights: transfer.weights.to_string(),
             random_weights: transfer.weights.is_random(),
+            architecture: parts.network.architecture.name().to_string(),
+            input_convention: parts.network.input.to_string(),
+            input_convention_from: parts.network.input_from.clone(),
             size: transfer.size,
-            image_size,
+            image_size: parts.image_size,
             style_scale: transfer.style_scale,
             iterations: transfer.iterations,
             init: transfer.init.to_string(),
@@ -133,6 +173,10 @@ impl ResolvedConfig {
             },
             style_weight: if has_style { loss.style_weight } else { 0.0 },
             tv_weight: loss.tv_weight,
+            balance: transfer
+                .balance
+                .zip(parts.scales)
+                .map(|(balance, scales)| BalanceReport { balance, scales }),
             content_layers: if has_content {
                 names(&loss.content_layers)
             } else {
@@ -148,8 +192,8 @@ impl ResolvedConfig {
             } else {
                 Vec::new()
             },
-            optimizer: OptimizerReport::from(optimizer),
-            pooling: match pooling {
+            optimizer: OptimizerReport::from(parts.optimizer),
+            pooling: match transfer.pooling {
                 Pooling::Max => "max",
                 Pooling::Avg => "avg",
             }

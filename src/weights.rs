@@ -18,8 +18,10 @@ use impasto_vgg::{InputConvention, Vgg, VggArchitecture, VggConfig, VggError};
 use crate::ImpastoError;
 
 mod fetch;
+mod published;
 
 pub use fetch::{DownloadProgress, FetchOutcome, Fetched, WeightsDownload};
+pub use published::PublishedWeights;
 
 /// The file name of torchvision's VGG16 weights; `397923af` is the start of its SHA-256.
 pub const TORCHVISION_VGG16_FILE: &str = "vgg16-397923af.pth";

@@ -1,11 +1,13 @@
 //! The style-transfer pipeline: what to optimise ([`StyleTransfer`]), and its two
 //! reconstruction experiments.
 
+mod balance;
 mod inputs;
 mod observe;
 mod run;
 mod settings;
 
+pub use balance::{Balance, TermScales};
 pub use inputs::{ImageInput, Init};
 pub use observe::{Progress, TransferObserver};
 pub use run::TransferOutput;
@@ -14,7 +16,7 @@ pub use settings::OptimizerConfig;
 use burn::tensor::Device;
 use impasto_loss::TotalLossConfig;
 use impasto_optim::LbfgsConfig;
-use impasto_vgg::{Pooling, VggLayer};
+use impasto_vgg::{InputConvention, Pooling, VggArchitecture, VggLayer};
 
 use crate::{ImpastoError, WeightsSource};
 
@@ -98,6 +100,9 @@ pub struct StyleTransfer {
     pub(crate) size: u32,
     pub(crate) style_scale: f64,
     pub(crate) loss: TotalLossConfig,
+    pub(crate) balance: Option<Balance>,
+    pub(crate) architecture: Option<VggArchitecture>,
+    pub(crate) input: Option<InputConvention>,
     pub(crate) init: Init,
     pub(crate) seed: u64,
     pub(crate) iterations: usize,
@@ -160,6 +165,9 @@ impl StyleTransfer {
             size: DEFAULT_SIZE,
             style_scale: 1.0,
             loss,
+            balance: (task == Task::Transfer).then_some(Balance::DEFAULT),
+            architecture: None,
+            input: None,
             init: Init::Noise,
             seed: 0,
             iterations: DEFAULT_ITERATIONS,
@@ -202,9 +210,37 @@ impl StyleTransfer {
     }
 
     /// Loss weights and layers. Default [`TotalLossConfig::new`]; the reconstructions set
-    /// their own (see their constructors) and keep only their term's layers.
+    /// their own (see their constructors) and keep only their term's layers. In a transfer
+    /// with a [`Balance`] (the default) the balance sets β and γ from α; to use this
+    /// config's β and γ as they are, also call [`with_balance(None)`](Self::with_balance).
     pub fn with_loss(mut self, loss: TotalLossConfig) -> Self {
         self.loss = loss;
+        self
+    }
+
+    /// How a transfer sets β and γ: `Some` balance measures each term against its own
+    /// scale, so that the result looks alike at every size and with either input
+    /// convention; `None` uses the loss config's weights as they are (docs/maths.md's
+    /// formulas exactly). Default `Some(Balance::DEFAULT)` for a transfer; the
+    /// reconstructions, which have one term, use their config's weights.
+    pub fn with_balance(mut self, balance: Option<Balance>) -> Self {
+        self.balance = balance;
+        self
+    }
+
+    /// VGG16 or VGG19. Default `None`: the weights file's (its keys tell), VGG16 for
+    /// random weights. A stated architecture the file contradicts is an error.
+    pub fn with_architecture(mut self, architecture: Option<VggArchitecture>) -> Self {
+        self.architecture = architecture;
+        self
+    }
+
+    /// The input convention of the weights (torchvision's or caffe's). Default `None`:
+    /// the file's, when its name or metadata tell, else torchvision's, recorded in the
+    /// report as assumed (see [`WeightsSource::choose_network`]). A stated convention the
+    /// file contradicts is an error.
+    pub fn with_input_convention(mut self, input: Option<InputConvention>) -> Self {
+        self.input = input;
         self
     }
 
@@ -253,6 +289,20 @@ impl StyleTransfer {
     /// The loss configuration.
     pub fn loss(&self) -> &TotalLossConfig {
         &self.loss
+    }
+
+    /// The network the run will use: the architecture and input convention stated, or
+    /// told by the weights file (see [`WeightsSource::choose_network`]).
+    ///
+    /// # Errors
+    /// Those of [`WeightsSource::choose_network`].
+    pub fn network(&self) -> Result<crate::NetworkChoice, ImpastoError> {
+        self.weights.choose_network(self.architecture, self.input)
+    }
+
+    /// The balance of the loss's terms, if one sets β and γ.
+    pub fn balance(&self) -> Option<Balance> {
+        self.balance
     }
 
     /// The iteration limit.

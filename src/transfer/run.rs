@@ -16,7 +16,7 @@ use impasto_vgg::{Vgg, VggConfig, portable_rng};
 
 use super::{Init, Progress, StyleTransfer, TransferObserver};
 use crate::colors::result_image;
-use crate::report::{IterationReport, ResolvedConfig, RunReport, termination_name};
+use crate::report::{IterationReport, ResolvedConfig, RunParts, RunReport, termination_name};
 use crate::{ImpastoError, image_to_tensor, resize_longest_side};
 
 /// The noise initialisation's stream of the portable generator (its own, so that the
@@ -68,9 +68,12 @@ pub(super) fn run(
 
     // The network, to the deepest layer the loss reads, on the autodiff device; its
     // weights never get gradients.
+    let network = transfer.network()?;
     let loss_config = transfer.loss.clone();
     let layers = loss_config.layers(transfer.has_content_term(), transfer.has_style_term());
     let vgg_config = VggConfig::new()
+        .with_architecture(network.architecture)
+        .with_input(network.input)
         .with_pooling(transfer.pooling)
         .with_last_layer(layers.last().copied())
         .with_seed(transfer.seed);
@@ -107,21 +110,30 @@ pub(super) fn run(
     } else {
         None
     };
+    // β and γ from the balance, where the transfer has one.
+    let (loss_config, scales) = match (
+        transfer.balance,
+        &content_targets,
+        &style_targets,
+        &content_tensor,
+    ) {
+        (Some(balance), Some(content), Some(style), Some(image)) => {
+            let (config, scales) = balance.resolve(loss_config, content, style, image)?;
+            (config, Some(scales))
+        }
+        _ => (loss_config, None),
+    };
     let loss = TotalLoss::new(loss_config, content_targets, style_targets)?;
-    let blend = loss
-        .style_targets()
-        .map_or(&[][..], StyleTargets::blend_weights);
-    let style_sizes: Vec<_> = styles
-        .iter()
-        .zip(blend)
-        .map(|(image, &weight)| ([image.width(), image.height()], weight))
-        .collect();
     let config = ResolvedConfig::new(
         transfer,
-        &optimizer,
-        vgg.pooling(),
-        [width, height],
-        &style_sizes,
+        RunParts {
+            optimizer: &optimizer,
+            loss: &loss,
+            network: &network,
+            scales,
+            image_size: [width, height],
+            style_sizes: styles.iter().map(|s| [s.width(), s.height()]).collect(),
+        },
         device,
     );
 

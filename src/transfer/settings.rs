@@ -113,5 +113,8 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
     }
     // The optimizer configs are valid by construction, and so is every iteration limit.
     transfer.loss.validate()?;
+    if let Some(balance) = &transfer.balance {
+        balance.validate()?;
+    }
     Ok(())
 }

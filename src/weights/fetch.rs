@@ -8,7 +8,10 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use ureq::http::{StatusCode, header};
 
-use super::{TORCHVISION_VGG16_SHA256_PREFIX, TORCHVISION_VGG16_URL, default_weights_path};
+use super::{
+    PublishedWeights, TORCHVISION_VGG16_SHA256_PREFIX, TORCHVISION_VGG16_URL, default_weights_path,
+    weights_cache_dir,
+};
 use crate::ImpastoError;
 
 /// How many bytes arrive between two calls of the progress callback.
@@ -72,7 +75,8 @@ pub struct WeightsDownload {
     /// Where it goes. While downloading it is `<destination>.part`, renamed when complete
     /// and checked, so the destination is never a partial or corrupt file.
     pub destination: PathBuf,
-    /// The first hex digits of the file's SHA-256 (any case).
+    /// The first hex digits of the file's SHA-256 (any case); empty where no checksum is
+    /// confirmed (then any file is kept, and [`FetchOutcome::sha256`] tells what it was).
     pub sha256_prefix: String,
 }
 
@@ -89,6 +93,28 @@ impl WeightsDownload {
             destination: default_weights_path()?,
             sha256_prefix: TORCHVISION_VGG16_SHA256_PREFIX.to_owned(),
         })
+    }
+
+    /// A published file (see [`PublishedWeights`]) into [`weights_cache_dir`] under its
+    /// published name; torchvision's VGG16 to [`default_weights_path`] as
+    /// [`torchvision_vgg16`](Self::torchvision_vgg16).
+    ///
+    /// # Errors
+    /// [`ImpastoError::NoCacheDir`] if the system has no cache directory for this user.
+    pub fn published(file: PublishedWeights) -> Result<Self, ImpastoError> {
+        if file == PublishedWeights::TorchvisionVgg16 {
+            return Self::torchvision_vgg16();
+        }
+        Ok(WeightsDownload {
+            url: file.url(),
+            destination: weights_cache_dir()?.join(file.file_name()),
+            sha256_prefix: file.sha256_prefix().to_owned(),
+        })
+    }
+
+    /// Whether a checksum is checked: false for a file whose checksum is not confirmed.
+    pub fn checks_checksum(&self) -> bool {
+        !self.sha256_prefix.is_empty()
     }
 
     /// The partial file of an unfinished download: `<destination>.part`.

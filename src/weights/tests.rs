@@ -6,6 +6,18 @@ use impasto_vgg::{VggArchitecture, VggConfig, VggError, VggLayer};
 use super::*;
 use crate::Backend;
 
+/// `[out, in]` of the 7 convolutions VGG16 and VGG19 share (blocks 1 to 3 but VGG19's
+/// conv3_4), at features 0, 2, 5, 7, 10, 12, 14 in both.
+const SHARED_BLOCKS: [[usize; 2]; 7] = [
+    [64, 3],
+    [64, 64],
+    [128, 64],
+    [128, 128],
+    [256, 128],
+    [256, 256],
+    [256, 256],
+];
+
 /// A fresh directory in the temporary directory, unique to this process and `name`.
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("impasto-weights-{}-{name}", std::process::id()));
@@ -156,16 +168,7 @@ fn vgg19_weights_loaded_as_vgg16_name_the_architecture_and_missing_tensors_their
     // are where VGG16 has them, but VGG16's conv4_1 (features.17) is VGG19's relu3_4,
     // and a convolution at features.16 tells the file is VGG19.
     let path = temp_dir("vgg19").join("vgg19-first-blocks.safetensors");
-    let shapes = [
-        [64, 3],
-        [64, 64],
-        [128, 64],
-        [128, 128],
-        [256, 128],
-        [256, 256],
-        [256, 256],
-        [256, 256],
-    ];
+    let shapes = SHARED_BLOCKS.into_iter().chain([[256, 256]]);
     let convs: Vec<_> = [0, 2, 5, 7, 10, 12, 14, 16]
         .into_iter()
         .zip(shapes)
@@ -222,5 +225,48 @@ fn vgg19_weights_loaded_as_vgg16_name_the_architecture_and_missing_tensors_their
             path.display()
         )
     );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn the_network_is_stated_or_told_by_the_file_and_else_assumed() {
+    // VGG16's first 8 convolutions: features.17 tells VGG16; nothing tells the convention.
+    let path = temp_dir("choose").join("mine.safetensors");
+    let shapes = SHARED_BLOCKS.into_iter().chain([[512, 256]]);
+    let convs: Vec<_> = [0, 2, 5, 7, 10, 12, 14, 17]
+        .into_iter()
+        .zip(shapes)
+        .collect();
+    write_safetensors(&path, &convs);
+    let source = WeightsSource::Path(path.clone());
+
+    let told = source.choose_network(None, None).unwrap();
+    assert_eq!(told.architecture, VggArchitecture::Vgg16);
+    assert_eq!(told.input, InputConvention::Torchvision);
+    assert!(told.input_assumed());
+    let stated = source
+        .choose_network(None, Some(InputConvention::Caffe))
+        .unwrap();
+    assert_eq!(
+        (stated.input, stated.input_from.as_str()),
+        (InputConvention::Caffe, "stated")
+    );
+    assert!(!stated.input_assumed());
+    let error = source
+        .choose_network(Some(VggArchitecture::Vgg19), None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ImpastoError::Vgg(VggError::ArchitectureMismatch {
+                stated: VggArchitecture::Vgg19,
+                found: VggArchitecture::Vgg16,
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    let random = WeightsSource::Random.choose_network(None, None).unwrap();
+    assert_eq!(random.input_from, "random weights");
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }

@@ -64,9 +64,9 @@ pub enum Reconstruct {
 /// `impasto weights fetch|path`.
 #[derive(Debug, Subcommand)]
 pub enum WeightsCommand {
-    /// Download torchvision's trained VGG16 weights (vgg16-397923af.pth, 528 MB) into
-    /// impasto's cache (or to $IMPASTO_WEIGHTS) and check their SHA-256. An interrupted
-    /// download resumes when run again.
+    /// Download trained VGG weights into impasto's cache and check their SHA-256 where it
+    /// is confirmed: by default torchvision's VGG16 (vgg16-397923af.pth, 528 MB, to
+    /// $IMPASTO_WEIGHTS if set). An interrupted download resumes when run again.
     Fetch(FetchArgs),
     /// Print where impasto looks for the weights, and whether the file is there.
     Path,
@@ -76,6 +76,12 @@ pub enum WeightsCommand {
 #[derive(Debug, Args)]
 #[command(args_override_self = true)]
 pub struct FetchArgs {
+    /// Which file: torchvision-vgg16, torchvision-vgg19, or the caffe conversions
+    /// caffe-vgg16 and caffe-vgg19 (their checksums are not confirmed: see
+    /// docs/weights.md). Use the file with --weights PATH; its name tells impasto its
+    /// architecture and input convention.
+    #[arg(long, value_name = "NAME", default_value = "torchvision-vgg16")]
+    pub file: impasto::PublishedWeights,
     /// Download from this address instead of torchvision's (for tests and mirrors).
     #[arg(long, hide = true, value_name = "URL")]
     pub url: Option<String>,
@@ -229,6 +235,25 @@ pub enum LineSearchName {
     Armijo,
 }
 
+/// The architectures `--architecture` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArchitectureName {
+    /// VGG16: 13 convolutions.
+    Vgg16,
+    /// VGG19: 16 convolutions.
+    Vgg19,
+}
+
+/// The input conventions `--preprocess` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PreprocessName {
+    /// RGB in [0, 1], normalised by ImageNet's mean and std (torchvision's files).
+    Torchvision,
+    /// BGR in 0-255 minus the channel means (the original Caffe models and their
+    /// conversions).
+    Caffe,
+}
+
 /// The pooling `--pooling` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PoolingName {
@@ -297,6 +322,15 @@ pub struct RunArgs {
     /// (default 1). Must be > 0.
     #[arg(long, value_name = "T", allow_negative_numbers = true)]
     pub learning_rate: Option<f64>,
+    /// The network's architecture. [default: the weights file's; vgg16 for random weights]
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub architecture: Option<ArchitectureName>,
+    /// How the weights expect their input: torchvision (RGB in [0, 1], ImageNet mean and
+    /// std) or caffe (BGR in 0-255 minus the channel means, as jcjohnson's converted
+    /// vgg16-00b39a1b.pth / vgg19-d01eb7cb.pth). [default: what the file's name or
+    /// metadata say; torchvision, with a note, when they say nothing]
+    #[arg(long, value_enum, value_name = "CONVENTION")]
+    pub preprocess: Option<PreprocessName>,
     /// The network's pooling layers.
     #[arg(long, value_enum, default_value_t = PoolingName::Max)]
     pub pooling: PoolingName,

@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 
 use impasto::optim::{AdamConfig, GradientDescentConfig, LbfgsConfig, LineSearch};
-use impasto::vgg::{Pooling, VggLayer};
+use impasto::vgg::{InputConvention, Pooling, VggArchitecture, VggLayer};
 use impasto::{Backend, ImageInput, Init, OptimizerConfig, StyleTransfer, WeightsSource};
 
 use crate::CliError;
 use crate::args::{
-    BackendName, LineSearchName, OptimizerName, PoolingName, ReconstructContentArgs,
-    ReconstructStyleArgs, RunArgs, TransferArgs,
+    ArchitectureName, BackendName, LineSearchName, OptimizerName, PoolingName, PreprocessName,
+    ReconstructContentArgs, ReconstructStyleArgs, RunArgs, TransferArgs,
 };
 
 /// A run to make: the configured transfer and what the command does around it.
@@ -46,7 +46,12 @@ pub fn transfer_job(args: &TransferArgs) -> Result<Job<'_>, CliError> {
     if let Some(weights) = &args.style_layer_weights {
         loss = loss.with_style_layer_weights(Some(weights.clone()));
     }
-    let transfer = transfer.with_loss(loss);
+    let mut transfer = transfer.with_loss(loss);
+    // Weights given explicitly are used as they are: the formulas of docs/maths.md.
+    if args.content_weight.is_some() || args.style_weight.is_some() || args.run.tv_weight.is_some()
+    {
+        transfer = transfer.with_balance(None);
+    }
     let mut inputs = vec![args.content.clone()];
     inputs.extend(args.style.iter().cloned());
     finish(transfer, &args.run, inputs)
@@ -102,7 +107,15 @@ fn finish(
         .with_pooling(match run.pooling {
             PoolingName::Max => Pooling::Max,
             PoolingName::Avg => Pooling::Avg,
-        });
+        })
+        .with_architecture(run.architecture.map(|name| match name {
+            ArchitectureName::Vgg16 => VggArchitecture::Vgg16,
+            ArchitectureName::Vgg19 => VggArchitecture::Vgg19,
+        }))
+        .with_input_convention(run.preprocess.map(|name| match name {
+            PreprocessName::Torchvision => InputConvention::Torchvision,
+            PreprocessName::Caffe => InputConvention::Caffe,
+        }));
     if let Some(gamma) = run.tv_weight {
         let loss = transfer.loss().clone().with_tv_weight(gamma);
         transfer = transfer.with_loss(loss);

@@ -32,6 +32,14 @@ pub fn run(job: Job<'_>) -> Result<(), CliError> {
              VGG16",
         );
     }
+    let network = transfer.network()?;
+    if network.input_assumed() {
+        display.note(
+            "the weights file does not say how it expects its input; assuming torchvision's \
+             convention (RGB in [0, 1], ImageNet mean and std). For a caffe-converted file \
+             (e.g. vgg16-00b39a1b.pth), pass --preprocess caffe",
+        );
+    }
     display.note(&format!(
         "{}: {} -> {} ({} px, {} iterations, backend {backend})",
         match transfer.task() {

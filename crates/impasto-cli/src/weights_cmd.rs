@@ -34,7 +34,7 @@ pub fn path() -> Result<(), CliError> {
 
 /// `impasto weights fetch`: downloads (or resumes) and checks the weights file.
 pub fn fetch(args: &FetchArgs) -> Result<(), CliError> {
-    let mut download = WeightsDownload::torchvision_vgg16()?;
+    let mut download = WeightsDownload::published(args.file)?;
     if let Some(url) = &args.url {
         download.url = url.clone();
     }
@@ -94,7 +94,14 @@ pub fn fetch(args: &FetchArgs) -> Result<(), CliError> {
             megabytes(outcome.transferred)
         ),
     };
-    eprintln!("{how}; checksum verified");
+    if download.checks_checksum() {
+        eprintln!("{how}; checksum verified");
+    } else {
+        eprintln!(
+            "{how}; no checksum is confirmed for this file (docs/weights.md): compare the \
+             SHA-256 below with one you trust"
+        );
+    }
     println!(
         "saved {} ({})",
         outcome.path.display(),

@@ -85,6 +85,18 @@ fn transfer_writes_the_image_report_plot_and_intermediates() {
         );
     }
     assert_eq!(config["weights"], "random");
+    assert_eq!(config["architecture"], "vgg16");
+    assert_eq!(config["input_convention"], "torchvision");
+    assert_eq!(config["input_convention_from"], "random weights");
+    // By default a balance sets β and γ from the scales it measured.
+    let balance = &config["balance"];
+    let scale = |term: &str| balance["scales"][term].as_f64().unwrap();
+    let ratio = config["style_weight"].as_f64().unwrap() * scale("style")
+        / (config["content_weight"].as_f64().unwrap() * scale("content"));
+    assert!(
+        (ratio / balance["style"].as_f64().unwrap() - 1.0).abs() < 1e-9,
+        "{config}"
+    );
     let records = json["records"].as_array().expect("records is a list");
     assert!(records.len() >= 2, "{records:?}");
     assert_eq!(records[0]["iteration"], 0);
@@ -266,4 +278,39 @@ fn a_plot_without_a_font_is_drawn_without_text_and_says_so() {
     let err = stderr(&output);
     assert!(err.contains("the loss plot has no text"), "{err}");
     assert!(image::open(&plot).is_ok(), "{err}");
+}
+
+#[test]
+fn explicit_weights_are_used_as_given_and_a_stated_network_is_reported() {
+    let dir = scratch("explicit");
+    let (content, style) = images(&dir);
+    let (out, report) = (dir.join("out.png"), dir.join("run.json"));
+    let args = common::fast_transfer(
+        &content,
+        &style,
+        &out,
+        &[
+            &"--report",
+            &report,
+            &"--style-weight",
+            &"1e5",
+            &"--architecture",
+            &"vgg19",
+            &"--preprocess",
+            &"caffe",
+            &"--size",
+            &"32",
+            &"--iterations",
+            &"1",
+        ],
+    );
+    let output = impasto(&args);
+    assert_success(&output);
+    let config = &read_report(&report)["config"];
+    assert_eq!(config["style_weight"], 1e5);
+    assert_eq!(config["tv_weight"], 1e3);
+    assert!(config.get("balance").is_none(), "{config}");
+    assert_eq!(config["architecture"], "vgg19");
+    assert_eq!(config["input_convention"], "caffe");
+    assert_eq!(config["input_convention_from"], "stated");
 }

@@ -1,0 +1,169 @@
+//! How the default loss balance holds across image sizes: runs transfers of photo ×
+//! painting pairs at several sizes and measures, for each result, how much of the photo's
+//! structure it keeps and how far it moved towards the painting's style.
+//!
+//! ```text
+//! cargo run --release --example balance -- WEIGHTS [SIZES] [ITERATIONS] [OUT_DIR] [fixed]
+//! ```
+//!
+//! `WEIGHTS` is a trained VGG16 file (see docs/weights.md; with random weights the
+//! figures mean nothing); `SIZES` e.g. `256,512,1024` (default); `ITERATIONS` per run
+//! (default 200); results go to `OUT_DIR` (default `target/balance`). With `fixed` the
+//! runs use the fixed weights α = 1, β = 10⁷, γ = 10³ instead of the balance. The pairs
+//! come from `../shared/images/` (skipped with a message where absent).
+//!
+//! Per run it prints:
+//! - `structure`: SSIM of the luminance of result and photo, both averaged down to 64 px
+//!   on the longest side (1 = the photo's structure exactly);
+//! - `style`: `L_s(result) / L_s(photo)`, the style loss left as a fraction of the photo's
+//!   own (0 = the painting's Gram matrices exactly);
+//! - the three weighted terms at the end and the wall time.
+//!
+//! docs/benchmarks.md ("Balance across sizes") has the figures this printed.
+
+use std::error::Error;
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use image::imageops::{self, FilterType};
+use image::{GrayImage, RgbImage};
+use impasto::{Init, RunReport, StyleTransfer, WeightsSource, loss::TotalLossConfig, save_image};
+
+const PAIRS: [(&str, &str); 3] = [
+    ("tubingen.jpg", "starry_night.jpg"),
+    ("golden_gate.jpg", "the_scream.jpg"),
+    ("hoovertowernight.jpg", "shipwreck.jpg"),
+];
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let weights = PathBuf::from(
+        args.next()
+            .ok_or("usage: balance WEIGHTS [SIZES] [ITERATIONS] [OUT_DIR] [fixed]")?,
+    );
+    let sizes: Vec<u32> = args
+        .next()
+        .unwrap_or_else(|| "256,512,1024".into())
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    let iterations: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(200);
+    let out = PathBuf::from(args.next().unwrap_or_else(|| "target/balance".into()));
+    let fixed = args.next().as_deref() == Some("fixed");
+    let images = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/images");
+    if !images.is_dir() {
+        println!("skipped: {} is absent", images.display());
+        return Ok(());
+    }
+    std::fs::create_dir_all(&out)?;
+    let device = Device::flex();
+    println!(
+        "| pair | size | structure (SSIM at 64 px) | style left | α·L_c | β·L_s | γ·L_tv | evaluations | time |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (photo, painting) in PAIRS {
+        let (photo_path, painting_path) = (images.join(photo), images.join(painting));
+        for &size in &sizes {
+            let transfer = |iterations: usize, init: Init| {
+                let mut t =
+                    StyleTransfer::new(photo_path.as_path(), vec![painting_path.as_path().into()])
+                        .with_weights(WeightsSource::Path(weights.clone()))
+                        .with_size(size)
+                        .with_iterations(iterations)
+                        .with_init(init);
+                if fixed {
+                    t = t.with_loss(TotalLossConfig::new());
+                }
+                t
+            };
+            // The photo's own style loss: one evaluation at the photo.
+            let own = transfer(0, Init::Content).run(&device, &mut ())?;
+            let photo_style = own.report.records[0].style;
+            let result = transfer(iterations, Init::Noise).run(&device, &mut ())?;
+            let name = format!(
+                "{}-{}-{size}{}.png",
+                stem(photo),
+                stem(painting),
+                if fixed { "-fixed" } else { "" }
+            );
+            save_image(&result.image, out.join(&name))?;
+            let content = impasto::load_image(&photo_path)?;
+            let content = impasto::resize_longest_side(content, size);
+            let content = imageops::colorops::grayscale(&to_rgb8(&content));
+            let structure = ssim(
+                &small(&content),
+                &small(&imageops::colorops::grayscale(&result.image)),
+            );
+            let report: &RunReport = &result.report;
+            let best = &report.records[report.best_iteration];
+            let c = &report.config;
+            println!(
+                "| {} × {} | {size} | {structure:.3} | {:.4} | {:.3e} | {:.3e} | {:.3e} | {} | {:.0} s |",
+                stem(photo),
+                stem(painting),
+                best.style / photo_style,
+                c.content_weight * best.content,
+                c.style_weight * best.style,
+                c.tv_weight * best.tv,
+                report.evaluations,
+                report.duration_ms / 1e3,
+            );
+        }
+    }
+    Ok(())
+}
+
+fn stem(file: &str) -> &str {
+    file.split('.').next().unwrap_or(file)
+}
+
+fn to_rgb8(image: &image::Rgb32FImage) -> RgbImage {
+    RgbImage::from_fn(image.width(), image.height(), |x, y| {
+        let p = image.get_pixel(x, y).0;
+        image::Rgb(p.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8))
+    })
+}
+
+/// Averaged down to 64 px on the longest side.
+fn small(image: &GrayImage) -> GrayImage {
+    let (w, h) = image.dimensions();
+    let (w, h) = impasto::fit_longest_side(w, h, 64);
+    imageops::resize(image, w, h, FilterType::Triangle)
+}
+
+/// Mean SSIM (Wang et al. 2004) over 7 × 7 windows, data range 1, K₁ = 0.01, K₂ = 0.03.
+fn ssim(a: &GrayImage, b: &GrayImage) -> f64 {
+    const R: u32 = 3;
+    let (c1, c2) = (0.01f64.powi(2), 0.03f64.powi(2));
+    let (w, h) = a.dimensions().min(b.dimensions());
+    let px = |img: &GrayImage, x: u32, y: u32| f64::from(img.get_pixel(x, y).0[0]) / 255.0;
+    let (mut total, mut count) = (0.0, 0.0);
+    for y in R..h.saturating_sub(R) {
+        for x in R..w.saturating_sub(R) {
+            let (mut sa, mut sb, mut saa, mut sbb, mut sab, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+            for v in y - R..=y + R {
+                for u in x - R..=x + R {
+                    let (p, q) = (px(a, u, v), px(b, u, v));
+                    sa += p;
+                    sb += q;
+                    saa += p * p;
+                    sbb += q * q;
+                    sab += p * q;
+                    n += 1.0;
+                }
+            }
+            let (ma, mb) = (sa / n, sb / n);
+            // Sample (co)variances, as skimage's default.
+            let k = n / (n - 1.0);
+            let (va, vb, cov) = (
+                k * (saa / n - ma * ma),
+                k * (sbb / n - mb * mb),
+                k * (sab / n - ma * mb),
+            );
+            total += ((2.0 * ma * mb + c1) * (2.0 * cov + c2))
+                / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+            count += 1.0;
+        }
+    }
+    total / count
+}
