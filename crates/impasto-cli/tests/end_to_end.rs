@@ -128,26 +128,25 @@ fn transfer_writes_the_image_report_plot_and_intermediates() {
     assert!(!names.iter().any(|n| n.ends_with(".partial")), "{names:?}");
 }
 
-#[test]
-fn zero_iterations_write_a_report_with_record_0_only() {
-    let dir = scratch("zero");
+/// A 32-px transfer in a scratch directory `name` writing `out.jpg` and `run.json`, with
+/// `extra` options; asserts it succeeds.
+fn small_transfer(
+    name: &str,
+    extra: &[&dyn AsRef<std::ffi::OsStr>],
+) -> (std::process::Output, std::path::PathBuf, std::path::PathBuf) {
+    let dir = scratch(name);
     let (content, style) = images(&dir);
     let (out, report) = (dir.join("out.jpg"), dir.join("run.json"));
-    let args = common::fast_transfer(
-        &content,
-        &style,
-        &out,
-        &[
-            &"--report",
-            &report,
-            &"--size",
-            &"32",
-            &"--iterations",
-            &"0",
-        ],
-    );
-    let output = impasto(&args);
+    let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"--report", &report, &"--size", &"32"];
+    all.extend_from_slice(extra);
+    let output = impasto(common::fast_transfer(&content, &style, &out, &all));
     assert_success(&output);
+    (output, out, report)
+}
+
+#[test]
+fn zero_iterations_write_a_report_with_record_0_only() {
+    let (output, out, report) = small_transfer("zero", &[&"--iterations", &"0"]);
     assert!(stderr(&output).contains("iter = 0 loss = "));
     assert!(image::open(&out).is_ok());
     let json = read_report(&report);
@@ -282,30 +281,19 @@ fn a_plot_without_a_font_is_drawn_without_text_and_says_so() {
 
 #[test]
 fn explicit_weights_are_used_as_given_and_a_stated_network_is_reported() {
-    let dir = scratch("explicit");
-    let (content, style) = images(&dir);
-    let (out, report) = (dir.join("out.png"), dir.join("run.json"));
-    let args = common::fast_transfer(
-        &content,
-        &style,
-        &out,
+    let (_, _, report) = small_transfer(
+        "explicit",
         &[
-            &"--report",
-            &report,
             &"--style-weight",
             &"1e5",
             &"--architecture",
             &"vgg19",
             &"--preprocess",
             &"caffe",
-            &"--size",
-            &"32",
             &"--iterations",
             &"1",
         ],
     );
-    let output = impasto(&args);
-    assert_success(&output);
     let config = &read_report(&report)["config"];
     assert_eq!(config["style_weight"], 1e5);
     assert_eq!(config["tv_weight"], 1e3);
