@@ -37,8 +37,9 @@ pub const DEFAULT_STYLE_LAYERS: [VggLayer; 5] = [
 /// `S = {relu1_1, relu2_1, relu3_1, relu4_1, relu5_1}`, `w_l = 1/|S|`) do not depend on
 /// the image size, but the terms do, as the formulas force: `L_c` and `L_tv` are sums over
 /// positions and grow with the image's area, `L_s` does not. So at fixed weights the
-/// style's share falls as the image grows; the defaults are calibrated at 512×512. To keep
-/// that balance at `H×W`, scale β by `H·W / 512²`. See `docs/maths.md`.
+/// style's share falls as the image grows; the defaults are set at 512×512. To keep that
+/// balance at `H×W`, scale β by `H·W / 512²`. The facade's style transfer instead sets β
+/// and γ by default from each term's scale (`impasto::Balance`); see `docs/maths.md`.
 ///
 /// # Example
 /// ```
