@@ -17,13 +17,8 @@ use burn::tensor::Device;
 use impasto::vgg::VggLayer;
 use impasto::{StyleTransfer, WeightsSource, save_image};
 
-const LAYERS: [VggLayer; 5] = [
-    VggLayer::Relu1_1,
-    VggLayer::Relu2_1,
-    VggLayer::Relu3_1,
-    VggLayer::Relu4_1,
-    VggLayer::Relu5_1,
-];
+/// The first ReLU of each block, the layers the paper reconstructs from.
+const LAYERS: [VggLayer; 5] = impasto::loss::DEFAULT_STYLE_LAYERS;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
