@@ -19,6 +19,13 @@
 //!   own (0 = the painting's Gram matrices exactly);
 //! - the three weighted terms at the end and the wall time.
 //!
+//! Environment, for the measurements of the default start and length:
+//! `BALANCE_PAIRS` (photo stems, e.g. `golden_gate,hoovertowernight`; default all three),
+//! `BALANCE_INIT` (`noise`, the default, or `content`), `BALANCE_CHECKPOINTS`
+//! (iterations, e.g. `100,200,300`, at which a row is printed as well as at the end), and
+//! `BALANCE_COARSE` (stages run before the size, e.g. `256:200,512:100`: a multi-scale
+//! run whose last stage is `SIZE` with `ITERATIONS`).
+//!
 //! docs/benchmarks.md ("Balance across sizes") has the figures this printed.
 
 use std::error::Error;
@@ -27,7 +34,10 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use image::imageops::{self, FilterType};
 use image::{GrayImage, RgbImage};
-use impasto::{Init, RunReport, StyleTransfer, WeightsSource, loss::TotalLossConfig, save_image};
+use impasto::optim::Control;
+use impasto::{
+    Init, Progress, Stage, StyleTransfer, WeightsSource, loss::TotalLossConfig, save_image,
+};
 
 const PAIRS: [(&str, &str); 3] = [
     ("tubingen.jpg", "starry_night.jpg"),
@@ -56,12 +66,39 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Ok(());
     }
     std::fs::create_dir_all(&out)?;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let only: Option<Vec<String>> =
+        env("BALANCE_PAIRS").map(|v| v.split(',').map(str::to_owned).collect());
+    let start: Init = env("BALANCE_INIT")
+        .unwrap_or_else(|| "noise".into())
+        .parse()?;
+    let checkpoints: Vec<usize> = env("BALANCE_CHECKPOINTS")
+        .map(|v| v.split(',').map(str::parse).collect::<Result<_, _>>())
+        .transpose()?
+        .unwrap_or_default();
+    let coarse: Vec<Stage> = env("BALANCE_COARSE")
+        .map(|v| {
+            v.split(',')
+                .map(|stage| {
+                    let (size, iterations) = stage.split_once(':').ok_or("SIZE:ITERATIONS")?;
+                    Ok::<_, Box<dyn Error>>(Stage::new(size.parse()?, iterations.parse()?))
+                })
+                .collect::<Result<_, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
     let device = Device::flex();
     println!(
         "| pair | size | structure (SSIM at 64 px) | style left | α·L_c | β·L_s | γ·L_tv | evaluations | time |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for (photo, painting) in PAIRS {
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.iter().any(|p| p == stem(photo)))
+        {
+            continue;
+        }
         let (photo_path, painting_path) = (images.join(photo), images.join(painting));
         for &size in &sizes {
             let transfer = |iterations: usize, init: Init| {
@@ -79,35 +116,74 @@ fn main() -> Result<(), Box<dyn Error>> {
             // The photo's own style loss: one evaluation at the photo.
             let own = transfer(0, Init::Content).run(&device, &mut ())?;
             let photo_style = own.report.records[0].style;
-            let result = transfer(iterations, Init::Noise).run(&device, &mut ())?;
-            let name = format!(
-                "{}-{}-{size}{}.png",
-                stem(photo),
-                stem(painting),
-                if fixed { "-fixed" } else { "" }
-            );
-            save_image(&result.image, out.join(&name))?;
+            // Each checkpoint's iteration, evaluations, seconds, image and three terms.
+            let mut kept = Vec::new();
+            let mut observer = |p: &Progress<'_>| {
+                let r = p.record();
+                if r.stage == coarse.len() && checkpoints.contains(&r.iteration) {
+                    let terms = [r.content, r.style, r.tv];
+                    kept.push((
+                        r.iteration,
+                        r.evaluations,
+                        r.elapsed_ms / 1e3,
+                        p.image(),
+                        terms,
+                    ));
+                }
+                Control::Continue
+            };
+            let mut stages = coarse.clone();
+            stages.push(Stage::new(size, iterations));
+            let result = transfer(iterations, start.clone())
+                .with_stages(stages)
+                .run(&device, &mut observer)?;
+            let report = &result.report;
+            let best = report
+                .records
+                .iter()
+                .rev()
+                .find(|r| r.iteration == report.best_iteration)
+                .ok_or("no record of the best iteration")?;
+            if kept.last().is_none_or(|k| k.0 != best.iteration) {
+                let terms = [best.content, best.style, best.tv];
+                let image = result.image.clone();
+                // The whole run's time, loading and targets included.
+                let seconds = report.duration_ms / 1e3;
+                kept.push((best.iteration, best.evaluations, seconds, image, terms));
+            }
             let content = impasto::load_image(&photo_path)?;
             let content = impasto::resize_longest_side(content, size);
-            let content = imageops::colorops::grayscale(&to_rgb8(&content));
-            let structure = ssim(
-                &small(&content),
-                &small(&imageops::colorops::grayscale(&result.image)),
-            );
-            let report: &RunReport = &result.report;
-            let best = &report.records[report.best_iteration];
+            let content = small(&imageops::colorops::grayscale(&to_rgb8(&content)));
             let c = &report.config;
-            println!(
-                "| {} × {} | {size} | {structure:.3} | {:.4} | {:.3e} | {:.3e} | {:.3e} | {} | {:.0} s |",
-                stem(photo),
-                stem(painting),
-                best.style / photo_style,
-                c.content_weight * best.content,
-                c.style_weight * best.style,
-                c.tv_weight * best.tv,
-                report.evaluations,
-                report.duration_ms / 1e3,
-            );
+            for (iteration, evaluations, seconds, image, [lc, ls, ltv]) in kept {
+                let name = format!(
+                    "{}-{}-{size}{}{}.png",
+                    stem(photo),
+                    stem(painting),
+                    if fixed { "-fixed" } else { "" },
+                    if iteration == best.iteration {
+                        String::new()
+                    } else {
+                        format!("-it{iteration}")
+                    },
+                );
+                save_image(&image, out.join(&name))?;
+                let structure = ssim(&content, &small(&imageops::colorops::grayscale(&image)));
+                println!(
+                    "| {} × {} | {size}{} | {structure:.3} | {:.4} | {:.3e} | {:.3e} | {:.3e} | {evaluations} | {seconds:.0} s |",
+                    stem(photo),
+                    stem(painting),
+                    if iteration == best.iteration {
+                        String::new()
+                    } else {
+                        format!(" (iteration {iteration})")
+                    },
+                    ls / photo_style,
+                    c.content_weight * lc,
+                    c.style_weight * ls,
+                    c.tv_weight * ltv,
+                );
+            }
         }
     }
     Ok(())

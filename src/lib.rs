@@ -58,11 +58,12 @@ pub use image_io::{
     resize_longest_side, save_image, tensor_to_image, write_atomically,
 };
 pub use report::{
-    BalanceReport, IterationReport, OptimizerReport, ResolvedConfig, RunReport, StyleReport,
+    BalanceReport, IterationReport, OptimizerReport, ResolvedConfig, RunReport, StageReport,
+    StyleReport,
 };
 pub use transfer::{
     Balance, DEFAULT_ITERATIONS, DEFAULT_SIZE, ImageInput, Init, MAX_SIZE, OptimizerConfig,
-    Progress, StyleTransfer, Task, TermScales, TransferObserver, TransferOutput,
+    Progress, Stage, StyleTransfer, Task, TermScales, TransferObserver, TransferOutput,
 };
 
 pub use weights::{

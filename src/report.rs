@@ -16,13 +16,19 @@ use crate::{Balance, ImpastoError, NetworkChoice, OptimizerConfig, StyleTransfer
 /// One iteration of a run, as the JSON report records it.
 ///
 /// Record 0 is the evaluation at the initial image (`step` 0); record k the iterate after
-/// the k-th iteration. Every loss is read at that iterate.
+/// the k-th iteration. Every loss is read at that iterate. In a multi-scale run each
+/// stage begins with a record of its starting image (the previous stage's result,
+/// resized), which carries the previous record's iteration number: iterations and
+/// evaluations count across the whole run, and `stage` tells the size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IterationReport {
-    /// Iterations completed (0 for the initial image).
+    /// The stage (index into [`ResolvedConfig::stages`]; 0 in a single-scale run).
+    #[serde(default)]
+    pub stage: usize,
+    /// Iterations completed in the run (0 for the initial image).
     pub iteration: usize,
-    /// Loss evaluations (one VGG forward and backward each) so far, the initial one
-    /// included.
+    /// Loss evaluations (one VGG forward and backward each) so far in the run, the
+    /// initial one included.
     pub evaluations: usize,
     /// The total loss `L = α L_c + β L_s + γ L_tv`.
     pub loss: f64,
@@ -36,9 +42,10 @@ pub struct IterationReport {
     pub tv: f64,
     /// ‖∇L‖₂, the L2 norm of the gradient with respect to every pixel.
     pub grad_norm: f64,
-    /// The step length of this iteration (0 in record 0).
+    /// The step length of this iteration (0 at a stage's first record).
     pub step: f64,
-    /// Milliseconds since the optimisation started (after targets were computed).
+    /// Milliseconds since the optimisation started (after the first stage's targets were
+    /// computed; later stages' target computations included).
     pub elapsed_ms: f64,
 }
 
@@ -102,6 +109,29 @@ pub struct ResolvedConfig {
     pub original_colors: bool,
     /// The device the run used, as burn names it.
     pub device: String,
+    /// The run's stages, coarse to fine (one in a single-scale run). `size`,
+    /// `image_size`, `iterations` and the loss weights above are the last stage's.
+    #[serde(default)]
+    pub stages: Vec<StageReport>,
+}
+
+/// One stage of a run, as resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageReport {
+    /// The longest side asked for.
+    pub size: u32,
+    /// The optimised image's `[width, height]`.
+    pub image_size: [u32; 2],
+    /// The stage's iteration limit.
+    pub iterations: usize,
+    /// The index in [`RunReport::records`] of the stage's first record.
+    pub first_record: usize,
+    /// α at this stage.
+    pub content_weight: f64,
+    /// β at this stage (the balance sets it per size).
+    pub style_weight: f64,
+    /// γ at this stage (the balance sets it per size).
+    pub tv_weight: f64,
 }
 
 /// A run's balance of its loss terms (see [`Balance`]).
@@ -200,6 +230,7 @@ impl ResolvedConfig {
             .to_string(),
             original_colors: transfer.original_colors,
             device: format!("{device:?}"),
+            stages: Vec::new(),
         }
     }
 }
@@ -290,7 +321,8 @@ pub struct RunReport {
     pub termination: String,
     /// The same, as a sentence.
     pub termination_message: String,
-    /// The iteration whose image is the result: the lowest loss seen.
+    /// The iteration whose image is the result: the lowest loss seen in the last stage
+    /// (losses at different sizes are not comparable).
     pub best_iteration: usize,
     /// Loss evaluations in all.
     pub evaluations: usize,

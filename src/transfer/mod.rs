@@ -6,12 +6,15 @@ mod inputs;
 mod observe;
 mod run;
 mod settings;
+mod stage;
+mod stages;
 
 pub use balance::{Balance, TermScales};
 pub use inputs::{ImageInput, Init};
 pub use observe::{Progress, TransferObserver};
 pub use run::TransferOutput;
 pub use settings::OptimizerConfig;
+pub use stages::Stage;
 
 use burn::tensor::Device;
 use impasto_loss::TotalLossConfig;
@@ -59,6 +62,7 @@ impl Task {
 /// |---|---|---|
 /// | [`weights`](Self::with_weights) | [`WeightsSource::Default`] (torchvision's file) | a file that exists, or `Random` |
 /// | [`size`](Self::with_size) | 512 (longest side) | 1 ..= 16384 (the network needs ≥ 16 for `relu5_1`) |
+/// | [`stages`](Self::with_stages) | one: `size`, `iterations` | sizes growing, coarse stages ≥ 1 iteration |
 /// | [`style_scale`](Self::with_style_scale) | 1.0 | finite, > 0; `size × style_scale` ≤ 16384 |
 /// | [`style_blend`](Self::with_style_blend) | equal weights | one per style image, finite, ≥ 0, not all 0 |
 /// | [`loss`](Self::with_loss) | [`TotalLossConfig`]'s defaults: α 1, β 10⁷, γ 10³, `relu4_2`, `relu1_1..relu5_1` | see [`TotalLossConfig`] |
@@ -98,6 +102,8 @@ pub struct StyleTransfer {
     pub(crate) style_blend: Option<Vec<f64>>,
     pub(crate) weights: WeightsSource,
     pub(crate) size: u32,
+    /// The stages before the last (whose size and iterations are `size`, `iterations`).
+    pub(crate) coarse_stages: Vec<Stage>,
     pub(crate) style_scale: f64,
     pub(crate) loss: TotalLossConfig,
     pub(crate) balance: Option<Balance>,
@@ -163,6 +169,7 @@ impl StyleTransfer {
             style_blend: None,
             weights: WeightsSource::Default,
             size: DEFAULT_SIZE,
+            coarse_stages: Vec::new(),
             style_scale: 1.0,
             loss,
             balance: (task == Task::Transfer).then_some(Balance::DEFAULT),
@@ -189,7 +196,8 @@ impl StyleTransfer {
     }
 
     /// The result's longest side in pixels (aspect ratio kept; an image already that size
-    /// is not resampled). Default 512; 1 ..= 16384.
+    /// is not resampled). Default 512; 1 ..= 16384. In a multi-scale run this is the last
+    /// stage's size (see [`with_stages`](Self::with_stages)).
     pub fn with_size(mut self, size: u32) -> Self {
         self.size = size;
         self
@@ -258,7 +266,7 @@ impl StyleTransfer {
     }
 
     /// Iteration limit; it replaces the optimizer config's own. Default 500; 0 evaluates
-    /// the initial image only. Unless L-BFGS's evaluation limit was set, that limit
+    /// the initial image only. In a multi-scale run, the last stage's limit. Unless L-BFGS's evaluation limit was set, that limit
     /// follows it by [`LbfgsConfig::max_evaluations`]'s rule.
     pub fn with_iterations(mut self, iterations: usize) -> Self {
         self.iterations = iterations;
@@ -305,7 +313,7 @@ impl StyleTransfer {
         self.balance
     }
 
-    /// The iteration limit.
+    /// The iteration limit (of the last stage, in a multi-scale run).
     pub fn iterations(&self) -> usize {
         self.iterations
     }
@@ -318,15 +326,6 @@ impl StyleTransfer {
     /// Whether the loss has a style term (every task but the content reconstruction).
     pub(crate) fn has_style_term(&self) -> bool {
         self.task != Task::ReconstructContent
-    }
-
-    /// The optimizer with the run's iteration limit in place of its own: the one place the
-    /// limit is applied.
-    ///
-    /// # Errors
-    /// None in practice: every iteration limit is valid.
-    pub(crate) fn limited_optimizer(&self) -> Result<OptimizerConfig, ImpastoError> {
-        Ok(self.optimizer.with_max_iterations(self.iterations)?)
     }
 
     /// Checks every setting that can be checked without reading a file.

@@ -1,23 +1,21 @@
-//! One run: images to tensors, targets once, the objective the optimizer calls, the
-//! observer that turns its records into the report, and the image back.
+//! One run: the network once, then each stage (one, unless the run is multi-scale) from
+//! the previous stage's result, and the report over all of them.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use image::imageops::{self, FilterType};
 use image::{Rgb32FImage, RgbImage};
-use impasto_loss::{
-    ContentTargets, LossBreakdown, LossError, LossEvaluation, StyleTargets, TotalLoss,
-};
-use impasto_optim::{Control, Evaluation, IterationRecord};
-use impasto_vgg::{Vgg, VggConfig, portable_rng};
+use impasto_optim::Termination;
+use impasto_vgg::{VggConfig, portable_rng};
 
-use super::{Init, Progress, StyleTransfer, TransferObserver};
+use super::stage::{self, StageOffsets};
+use super::{ImageInput, Init, StyleTransfer, TransferObserver};
 use crate::colors::result_image;
-use crate::report::{IterationReport, ResolvedConfig, RunParts, RunReport, termination_name};
-use crate::{ImpastoError, image_to_tensor, resize_longest_side};
+use crate::report::{
+    IterationReport, ResolvedConfig, RunParts, RunReport, StageReport, termination_name,
+};
+use crate::{ImpastoError, image_to_tensor};
 
 /// The noise initialisation's stream of the portable generator (its own, so that the
 /// noise does not depend on how the network's weights are drawn).
@@ -32,14 +30,6 @@ pub struct TransferOutput {
     pub report: RunReport,
 }
 
-/// An evaluated point, kept until the observer learns which one the optimizer accepted.
-struct Candidate {
-    /// Which evaluation of the run it was, counting from 1.
-    number: usize,
-    x: Tensor<4>,
-    evaluation: LossEvaluation,
-}
-
 pub(super) fn run(
     transfer: &StyleTransfer,
     device: &Device,
@@ -47,30 +37,26 @@ pub(super) fn run(
 ) -> Result<TransferOutput, ImpastoError> {
     let started = Instant::now();
     transfer.validate()?;
-    let optimizer = transfer.limited_optimizer()?;
-    let size = transfer.size;
+    let stages = transfer.stages();
+    let total_iterations = transfer.total_iterations();
 
-    // Images, on the host, at their working sizes.
+    // Images on the host at their own size; each stage resizes them.
     let content = match &transfer.content {
-        Some(input) => Some(resize_longest_side(input.load()?, size)),
+        Some(input) => Some(input.load()?),
         None => None,
     };
-    let style_side = ((size as f64 * transfer.style_scale).round() as u32).max(1);
     let styles = transfer
         .styles
         .iter()
-        .map(|input| Ok(resize_longest_side(input.load()?, style_side)))
+        .map(ImageInput::load)
         .collect::<Result<Vec<_>, ImpastoError>>()?;
-    let (width, height) = match (&content, styles.first()) {
-        (Some(c), _) | (None, Some(c)) => c.dimensions(),
-        (None, None) => unreachable!("validate requires a content or a style image"),
-    };
 
     // The network, to the deepest layer the loss reads, on the autodiff device; its
-    // weights never get gradients.
+    // weights never get gradients. One for every stage: it does not depend on the size.
     let network = transfer.network()?;
-    let loss_config = transfer.loss.clone();
-    let layers = loss_config.layers(transfer.has_content_term(), transfer.has_style_term());
+    let layers = transfer
+        .loss
+        .layers(transfer.has_content_term(), transfer.has_style_term());
     let vgg_config = VggConfig::new()
         .with_architecture(network.architecture)
         .with_input(network.input)
@@ -81,163 +67,98 @@ pub(super) fn run(
         .weights
         .load(&vgg_config, &device.clone().autodiff())?;
 
-    // Targets, computed once from images on the plain device: they are constants.
-    let content_tensor = content.as_ref().map(|c| image_to_tensor(c, device));
-    let content_targets = match &content_tensor {
-        Some(c) => Some(ContentTargets::new(
-            &vgg,
-            c.clone(),
-            &loss_config.content_layers,
-        )?),
-        None => None,
-    };
-    let style_targets = if transfer.has_style_term() {
-        // The blend weights as given (validated); StyleTargets normalises them.
-        let blend = match &transfer.style_blend {
-            Some(blend) => blend.clone(),
-            None => vec![1.0; styles.len()],
-        };
-        let weighted: Vec<_> = styles
-            .iter()
-            .zip(blend)
-            .map(|(s, w)| (image_to_tensor(s, device), w))
-            .collect();
-        Some(StyleTargets::new(
-            &vgg,
-            &weighted,
-            &loss_config.style_layers,
-        )?)
-    } else {
-        None
-    };
-    // β and γ from the balance, where the transfer has one.
-    let (loss_config, scales) = match (
-        transfer.balance,
-        &content_targets,
-        &style_targets,
-        &content_tensor,
-    ) {
-        (Some(balance), Some(content), Some(style), Some(image)) => {
-            let (config, scales) = balance.resolve(loss_config, content, style, image)?;
-            (config, Some(scales))
-        }
-        _ => (loss_config, None),
-    };
-    let loss = TotalLoss::new(loss_config, content_targets, style_targets)?;
-    let config = ResolvedConfig::new(
-        transfer,
-        RunParts {
-            optimizer: &optimizer,
-            loss: &loss,
-            network: &network,
-            scales,
-            image_size: [width, height],
-            style_sizes: styles.iter().map(|s| [s.width(), s.height()]).collect(),
-        },
-        device,
-    );
-
-    let x0 = initial_image(transfer, content.as_ref(), &styles, (width, height), device)?;
-
-    let candidates = RefCell::new(Vec::<Candidate>::new());
-    let mut evaluations = 0;
-    let mut objective = |x: &Tensor<4>| {
-        evaluations += 1;
-        evaluate(&vgg, &loss, x, evaluations, &candidates)
-    };
-
     let mut records = Vec::new();
-    let mut failure = None;
-    let colors_of = content_tensor.as_ref().filter(|_| transfer.original_colors);
-    let mut record_observer = |record: &IterationRecord| {
-        let mut held = candidates.borrow_mut();
-        let accepted = held
-            .iter()
-            .find(|c| c.number == record.accepted_evaluation)
-            .expect("the optimizer's iterate is one of the evaluations since its last record");
-        // One small read: this evaluation's terms.
-        let report = match accepted.evaluation.breakdown() {
-            Ok(breakdown) => iteration_report(record, breakdown),
-            Err(error) => {
-                failure = Some(error);
-                return Control::Stop;
-            }
+    let mut stage_reports = Vec::new();
+    let mut config = None;
+    let mut previous: Option<Tensor<4>> = None;
+    let mut final_stage = None;
+    let mut optimisation_started = None;
+    for (index, &stage) in stages.iter().enumerate() {
+        let problem = stage::prepare(transfer, stage, content.as_ref(), &styles, &vgg, device)?;
+        let optimizer = transfer.optimizer.with_max_iterations(stage.iterations)?;
+        let (width, height) = problem.dimensions;
+        let resolved = ResolvedConfig::new(
+            transfer,
+            RunParts {
+                optimizer: &optimizer,
+                loss: &problem.loss,
+                network: &network,
+                scales: problem.scales,
+                image_size: [width, height],
+                style_sizes: problem.style_sizes.clone(),
+            },
+            device,
+        );
+        stage_reports.push(StageReport {
+            size: stage.size,
+            image_size: [width, height],
+            iterations: stage.iterations,
+            first_record: records.len(),
+            content_weight: resolved.content_weight,
+            style_weight: resolved.style_weight,
+            tv_weight: resolved.tv_weight,
+        });
+        config = Some(resolved);
+        let x0 = match previous.take() {
+            None => initial_image(transfer, content.as_ref(), &styles, (width, height), device)?,
+            Some(x) => stage::upsample(x, (width, height), device),
         };
-        let progress = Progress {
-            record: &report,
-            iterate: &accepted.x,
-            max_iterations: transfer.iterations,
-            original_colors: colors_of,
+        let began = *optimisation_started.get_or_insert_with(Instant::now);
+        let offsets = StageOffsets {
+            stage: index,
+            iterations: records.last().map_or(0, |r: &IterationReport| r.iteration),
+            evaluations: records
+                .last()
+                .map_or(0, |r: &IterationReport| r.evaluations),
+            elapsed_ms: began.elapsed().as_secs_f64() * 1e3,
+            total_iterations,
         };
-        let control = observer.observe(&progress);
-        records.push(report);
-        held.clear();
-        control
-    };
-    let outcome = optimizer.minimize(&mut objective, x0, &mut record_observer)?;
-    if let Some(error) = failure {
-        return Err(error.into());
+        let stopped_before = records.len();
+        let outcome = stage::optimise(
+            &problem,
+            &vgg,
+            &optimizer,
+            x0,
+            &offsets,
+            transfer.original_colors,
+            observer,
+            &mut records,
+        )?;
+        let stopped = outcome.termination == Termination::Stopped;
+        let last = index + 1 == stages.len();
+        if last || stopped {
+            final_stage = Some((outcome, problem, stopped_before));
+            break;
+        }
+        previous = Some(outcome.x);
     }
+    let (outcome, problem, first_record) =
+        final_stage.expect("a run has at least one stage, and the loop ends at the last");
+    let mut config = config.expect("set at every stage");
+    config.stages = stage_reports;
 
-    let best_iteration = records
+    // The result: the lowest loss of the last stage run (losses of other sizes are not
+    // comparable).
+    let best_iteration = records[first_record..]
         .iter()
         .min_by(|a, b| a.loss.total_cmp(&b.loss))
         .map_or(0, |r| r.iteration);
+    let colors_of = problem
+        .content
+        .as_ref()
+        .filter(|_| transfer.original_colors);
     let image = result_image(outcome.x, colors_of);
     let report = RunReport {
         impasto_version: env!("CARGO_PKG_VERSION").to_string(),
         config,
-        records,
         termination: termination_name(outcome.termination).to_string(),
         termination_message: outcome.termination.to_string(),
         best_iteration,
-        evaluations: outcome.evaluations,
+        evaluations: records.last().map_or(0, |r| r.evaluations),
+        records,
         duration_ms: started.elapsed().as_secs_f64() * 1e3,
     };
     Ok(TransferOutput { image, report })
-}
-
-/// Evaluation number `number`: forward, loss, backward for the pixel gradient only; the
-/// evaluation's terms are kept, detached, for the report. A loss error ends the run and
-/// comes back from the optimizer as it is.
-fn evaluate(
-    vgg: &Vgg,
-    loss: &TotalLoss,
-    x: &Tensor<4>,
-    number: usize,
-    candidates: &RefCell<Vec<Candidate>>,
-) -> Result<Evaluation<4>, LossError> {
-    let pixels = x.clone().autodiff().require_grad();
-    let evaluation = loss.evaluate(vgg, pixels.clone())?;
-    let grads = evaluation.loss().backward();
-    let gradient = pixels
-        .grad(&grads)
-        .expect("the pixels require their gradient");
-    candidates.borrow_mut().push(Candidate {
-        number,
-        x: x.clone(),
-        evaluation: evaluation.detached(),
-    });
-    Ok(Evaluation::new(evaluation.into_loss(), gradient))
-}
-
-fn iteration_report(record: &IterationRecord, b: LossBreakdown) -> IterationReport {
-    IterationReport {
-        iteration: record.iteration,
-        evaluations: record.evaluations,
-        loss: record.loss,
-        content: b.content,
-        style: b.style,
-        style_per_layer: b
-            .style_per_layer
-            .into_iter()
-            .map(|(layer, e)| (layer.to_string(), e))
-            .collect::<BTreeMap<_, _>>(),
-        tv: b.tv,
-        grad_norm: record.gradient_norm,
-        step: record.step,
-        elapsed_ms: record.elapsed.as_secs_f64() * 1e3,
-    }
 }
 
 fn initial_image(

@@ -112,6 +112,7 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
         }
     }
     // The optimizer configs are valid by construction, and so is every iteration limit.
+    super::stages::validate(transfer)?;
     transfer.loss.validate()?;
     if let Some(balance) = &transfer.balance {
         balance.validate()?;

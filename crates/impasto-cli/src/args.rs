@@ -291,11 +291,18 @@ pub struct RunArgs {
     pub weights: Option<String>,
     /// The result's longest side in pixels; the aspect ratio is kept. 1 to 16384 (the
     /// default layers need at least 16). Time grows with the number of pixels.
-    #[arg(long, value_name = "PIXELS", default_value_t = impasto::DEFAULT_SIZE)]
-    pub size: u32,
-    /// The number of optimizer iterations; 0 only evaluates the starting image.
-    #[arg(long, value_name = "N", default_value_t = impasto::DEFAULT_ITERATIONS)]
-    pub iterations: usize,
+    /// [default: 512]
+    #[arg(long, value_name = "PIXELS")]
+    pub size: Option<u32>,
+    /// Coarse to fine: optimise at each of these longest sides in turn (growing), each
+    /// scale starting from the previous one's result resized; the last is the result's
+    /// size. E.g. 256,512,1024. [default: one scale, --size]
+    #[arg(long, value_name = "PIXELS,...", value_delimiter = ',')]
+    pub scales: Option<Vec<u32>>,
+    /// The number of optimizer iterations; 0 only evaluates the starting image. With
+    /// --scales: one number for every scale, or one per scale (e.g. 300,200,100).
+    #[arg(long, value_name = "N[,N...]", value_delimiter = ',', default_values_t = [impasto::DEFAULT_ITERATIONS])]
+    pub iterations: Vec<usize>,
     /// Where the optimisation starts: `noise` (the paper's choice), `content`, `style`, or
     /// the path of an image.
     #[arg(long, value_name = "noise|content|style|PATH", default_value = "noise")]
@@ -346,7 +353,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE.png")]
     pub plot: Option<PathBuf>,
     /// Also save the image every N iterations, next to --output with the iteration in
-    /// its name (out-0010.png, out-0020.png, …).
+    /// its name (out-0010.png, out-0020.png, …; with --scales, the scale too:
+    /// out-256px-0010.png).
     #[arg(long, value_name = "N")]
     pub save_every: Option<usize>,
     /// When the output is not a terminal, print `iter = N loss = X` every N iterations

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use impasto::optim::{AdamConfig, GradientDescentConfig, LbfgsConfig, LineSearch};
 use impasto::vgg::{InputConvention, Pooling, VggArchitecture, VggLayer};
-use impasto::{Backend, ImageInput, Init, OptimizerConfig, StyleTransfer, WeightsSource};
+use impasto::{Backend, ImageInput, Init, OptimizerConfig, Stage, StyleTransfer, WeightsSource};
 
 use crate::CliError;
 use crate::args::{
@@ -81,6 +81,52 @@ pub fn reconstruct_style_job(args: &ReconstructStyleArgs) -> Result<Job<'_>, Cli
     finish(transfer, &args.run, vec![args.image.clone()])
 }
 
+/// The stages `--size`, `--scales` and `--iterations` ask for (sizes are checked by
+/// [`StyleTransfer::validate`]).
+fn stages(run: &RunArgs) -> Result<Vec<Stage>, CliError> {
+    let sizes = match (&run.scales, run.size) {
+        (Some(scales), Some(size)) if scales.last() != Some(&size) => {
+            return Err(CliError::new(format!(
+                "--size {size} is not the last of --scales ({}); the last scale is the \
+                 result's size, so give one or the other",
+                list(scales)
+            )));
+        }
+        (Some(scales), _) if scales.is_empty() => {
+            return Err(CliError::new(
+                "--scales is empty; give sizes such as 256,512",
+            ));
+        }
+        (Some(scales), _) => scales.clone(),
+        (None, size) => vec![size.unwrap_or(impasto::DEFAULT_SIZE)],
+    };
+    let iterations = match run.iterations.as_slice() {
+        [n] => vec![*n; sizes.len()],
+        per_scale if per_scale.len() == sizes.len() => per_scale.to_vec(),
+        per_scale => {
+            return Err(CliError::new(format!(
+                "--iterations gives {} numbers for {} scale{}; give one, or one per scale",
+                per_scale.len(),
+                sizes.len(),
+                if sizes.len() == 1 { "" } else { "s" }
+            )));
+        }
+    };
+    Ok(sizes
+        .into_iter()
+        .zip(iterations)
+        .map(|(size, iterations)| Stage::new(size, iterations))
+        .collect())
+}
+
+fn list(values: &[u32]) -> String {
+    values
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The settings every task shares, then [`StyleTransfer::validate`].
 fn finish(
     transfer: StyleTransfer,
@@ -99,8 +145,7 @@ fn finish(
     let init: Init = run.init.parse()?;
     let mut transfer = transfer
         .with_weights(weights)
-        .with_size(run.size)
-        .with_iterations(run.iterations)
+        .with_stages(stages(run)?)
         .with_init(init)
         .with_seed(run.seed)
         .with_optimizer(optimizer(run)?)

@@ -75,8 +75,14 @@ impl Outputs {
     }
 
     /// The path of the intermediate image at `iteration`: `out-0010.png` beside
-    /// `out.png`, with at least as many digits as the iteration limit has.
-    pub fn intermediate(&self, iteration: usize, max_iterations: usize) -> PathBuf {
+    /// `out.png`, with at least as many digits as the iteration limit has; in a
+    /// multi-scale run, with the scale's longest side: `out-256px-0010.png`.
+    pub fn intermediate(
+        &self,
+        iteration: usize,
+        max_iterations: usize,
+        scale: Option<u32>,
+    ) -> PathBuf {
         let width = max_iterations.to_string().len().max(4);
         let stem = self
             .image
@@ -88,8 +94,9 @@ impl Outputs {
             .extension()
             .map(|e| e.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let scale = scale.map_or(String::new(), |px| format!("{px}px-"));
         self.image
-            .with_file_name(format!("{stem}-{iteration:0width$}.{extension}"))
+            .with_file_name(format!("{stem}-{scale}{iteration:0width$}.{extension}"))
     }
 }
 
@@ -176,10 +183,20 @@ mod tests {
     #[test]
     fn intermediates_are_numbered_beside_the_output() {
         let o = outputs("dir/out.png");
-        assert_eq!(o.intermediate(10, 500), PathBuf::from("dir/out-0010.png"));
-        assert_eq!(o.intermediate(7, 20000), PathBuf::from("dir/out-00007.png"));
         assert_eq!(
-            outputs("a.b.jpg").intermediate(3, 9),
+            o.intermediate(10, 500, None),
+            PathBuf::from("dir/out-0010.png")
+        );
+        assert_eq!(
+            o.intermediate(7, 20000, None),
+            PathBuf::from("dir/out-00007.png")
+        );
+        assert_eq!(
+            o.intermediate(250, 600, Some(512)),
+            PathBuf::from("dir/out-512px-0250.png")
+        );
+        assert_eq!(
+            outputs("a.b.jpg").intermediate(3, 9, None),
             PathBuf::from("a.b-0003.jpg")
         );
     }

@@ -80,6 +80,14 @@ struct Series {
 /// left out. Only positive, finite values can be drawn on a log axis.
 fn series(report: &RunReport) -> Vec<Series> {
     let c = &report.config;
+    // Each record weighted by its own stage's α, β, γ (the balance sets them per size).
+    let weights = |r: &impasto::IterationReport| {
+        c.stages
+            .get(r.stage)
+            .map_or([c.content_weight, c.style_weight, c.tv_weight], |s| {
+                [s.content_weight, s.style_weight, s.tv_weight]
+            })
+    };
     let curve = |label, color, value: &dyn Fn(&impasto::IterationReport) -> f64| Series {
         label,
         color,
@@ -93,12 +101,14 @@ fn series(report: &RunReport) -> Vec<Series> {
     let all = [
         curve("total", BLACK, &|r| r.loss),
         curve("content α·Lc", RGBColor(0, 114, 178), &|r| {
-            c.content_weight * r.content
+            weights(r)[0] * r.content
         }),
         curve("style β·Ls", RGBColor(213, 94, 0), &|r| {
-            c.style_weight * r.style
+            weights(r)[1] * r.style
         }),
-        curve("tv γ·Ltv", RGBColor(0, 158, 115), &|r| c.tv_weight * r.tv),
+        curve("tv γ·Ltv", RGBColor(0, 158, 115), &|r| {
+            weights(r)[2] * r.tv
+        }),
     ];
     all.into_iter().filter(|s| !s.points.is_empty()).collect()
 }
@@ -163,6 +173,27 @@ fn draw(report: &RunReport, pixels: &mut [u8], text: bool) -> Result<(), String>
     // Without text there are no label areas, so the mesh draws no labels.
     mesh.draw().map_err(|e| e.to_string())?;
 
+    // A multi-scale run: a grey line where each stage begins, with its size.
+    let stages = &report.config.stages;
+    if stages.len() > 1 {
+        let grey = RGBColor(150, 150, 150);
+        for stage in stages {
+            let Some(first) = report.records.get(stage.first_record) else {
+                continue;
+            };
+            let x = first.iteration as u64;
+            let line = PathElement::new(vec![(x, low), (x, high)], grey.stroke_width(1));
+            chart.draw_series([line]).map_err(|e| e.to_string())?;
+            if text {
+                let label = Text::new(
+                    format!(" {} px", stage.size),
+                    (x, high / 1.6),
+                    (FAMILY, 14).into_font().color(&grey),
+                );
+                chart.draw_series([label]).map_err(|e| e.to_string())?;
+            }
+        }
+    }
     for s in &series {
         let color = s.color;
         let points = s.points.iter().map(|&(x, y)| (x, y.max(low)));

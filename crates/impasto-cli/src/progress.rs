@@ -106,21 +106,22 @@ impl Display {
         self.bar = Some(bar);
     }
 
-    /// One iteration's record.
-    pub fn iteration(&mut self, record: &IterationReport) {
+    /// One iteration's record; `scale` is its stage's longest side in a multi-scale run.
+    pub fn iteration(&mut self, record: &IterationReport, scale: Option<u32>) {
         self.flush();
+        let scale = scale.map_or(String::new(), |px| format!("{px} px  "));
         match self.mode {
             Mode::Quiet => {}
             Mode::Bar => {
                 if let Some(bar) = &self.bar {
                     bar.set_position(record.iteration as u64);
                     let rate = rate(record);
-                    bar.set_message(format!("loss {}  {rate}", number(record.loss)));
+                    bar.set_message(format!("{scale}loss {}  {rate}", number(record.loss)));
                 }
             }
             Mode::Lines => {
                 if record.iteration.is_multiple_of(self.print_every) {
-                    self.line(record);
+                    self.line(record, &scale);
                 }
             }
         }
@@ -141,13 +142,13 @@ impl Display {
             && let Some(last) = last
             && self.last_printed != Some(last.iteration)
         {
-            self.line(last);
+            self.line(last, "");
         }
     }
 
-    fn line(&mut self, record: &IterationReport) {
+    fn line(&mut self, record: &IterationReport, scale: &str) {
         print_line(&format!(
-            "iter = {} loss = {}",
+            "{scale}iter = {} loss = {}",
             record.iteration,
             number(record.loss)
         ));

@@ -40,8 +40,20 @@ pub fn run(job: Job<'_>) -> Result<(), CliError> {
              (e.g. vgg16-00b39a1b.pth), pass --preprocess caffe",
         );
     }
+    let stages = transfer.stages();
+    let scales = if stages.len() == 1 {
+        format!("{} px, {} iterations", stages[0].size, stages[0].iterations)
+    } else {
+        let sizes: Vec<_> = stages.iter().map(|s| s.size.to_string()).collect();
+        let iterations: Vec<_> = stages.iter().map(|s| s.iterations.to_string()).collect();
+        format!(
+            "scales {} px, {} iterations",
+            sizes.join(" → "),
+            iterations.join(" + ")
+        )
+    };
     display.note(&format!(
-        "{}: {} -> {} ({} px, {} iterations, backend {backend})",
+        "{}: {} -> {} ({scales}, backend {backend})",
         match transfer.task() {
             impasto::Task::Transfer => "transfer",
             impasto::Task::ReconstructContent => "reconstruct content",
@@ -53,8 +65,6 @@ pub fn run(job: Job<'_>) -> Result<(), CliError> {
             .collect::<Vec<_>>()
             .join(" + "),
         outputs.image.display(),
-        run.size,
-        transfer.iterations(),
     ));
 
     let print = Box::new(progress::print_line);
@@ -70,17 +80,19 @@ pub fn run(job: Job<'_>) -> Result<(), CliError> {
         ));
     }
 
-    display.start(transfer.iterations());
+    display.start(transfer.total_iterations());
+    let multi_scale = stages.len() > 1;
     let mut save_failed = false;
     let mut observer = |p: &Progress<'_>| {
         let record = p.record();
-        display.iteration(record);
+        let scale = multi_scale.then(|| stages[record.stage].size);
+        display.iteration(record, scale);
         if let Some(every) = outputs.save_every
             && record.iteration > 0
             && record.iteration.is_multiple_of(every)
             && !save_failed
         {
-            let path = outputs.intermediate(record.iteration, p.max_iterations());
+            let path = outputs.intermediate(record.iteration, p.max_iterations(), scale);
             let image = p.image();
             if let Err(error) = interrupt::writing(&path, || impasto::save_image(&image, &path)) {
                 display.warn(&format!("{error}; no more intermediate images are saved"));
@@ -133,9 +145,12 @@ fn summary(report: &RunReport, started: Instant, written: &[String]) -> String {
     } else {
         report.termination_message.clone()
     };
+    // From the end: in a multi-scale run a stage's first record repeats the previous
+    // stage's last iteration number, and the best is in the last stage.
     let best_loss = report
         .records
         .iter()
+        .rev()
         .find(|r| r.iteration == report.best_iteration)
         .map_or(f64::NAN, |r| r.loss);
     let best = if report.best_iteration != iterations {

@@ -156,6 +156,36 @@ fn every_bad_input_gets_one_clear_sentence_and_leaves_no_file() {
         ),
         case("size 0", &["--size", "0"], "invalid size"),
         case(
+            "shrinking scales",
+            &["--scales", "64,32"],
+            "sizes must grow from scale to scale; 32 follows 64",
+        ),
+        case(
+            "scale 0",
+            &["--scales", "0,32"],
+            "invalid scales: 0 is not between",
+        ),
+        case(
+            "scale above the limit",
+            &["--scales", "32,20000"],
+            "20000 is not between 1 and 16384",
+        ),
+        case(
+            "size against scales",
+            &["--size", "64", "--scales", "32,48"],
+            "--size 64 is not the last of --scales (32,48)",
+        ),
+        case(
+            "iterations per scale",
+            &["--scales", "32,48", "--iterations", "1,2,3"],
+            "--iterations gives 3 numbers for 2 scales",
+        ),
+        case(
+            "idle coarse scale",
+            &["--scales", "32,48", "--iterations", "0,5"],
+            "the scale 32 px has 0 iterations",
+        ),
+        case(
             "negative style weight",
             &["--style-weight", "-1"],
             "style_weight must not be negative",

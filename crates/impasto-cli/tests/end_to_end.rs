@@ -128,6 +128,66 @@ fn transfer_writes_the_image_report_plot_and_intermediates() {
     assert!(!names.iter().any(|n| n.ends_with(".partial")), "{names:?}");
 }
 
+#[test]
+fn scales_run_coarse_to_fine_and_name_intermediates_by_scale() {
+    let dir = scratch("scales");
+    let (content, style) = images(&dir);
+    let (out, report, plot) = (
+        dir.join("out.png"),
+        dir.join("run.json"),
+        dir.join("loss.png"),
+    );
+    let extra: [&dyn AsRef<std::ffi::OsStr>; 12] = [
+        &"--report",
+        &report,
+        &"--plot",
+        &plot,
+        &"--scales",
+        &"24,40",
+        &"--iterations",
+        &"4,3",
+        &"--save-every",
+        &"2",
+        &"--print-every",
+        &"2",
+    ];
+    let output = impasto(common::fast_transfer(&content, &style, &out, &extra));
+    assert_success(&output);
+    let err = stderr(&output);
+    assert!(err.contains("scales 24 → 40 px, 4 + 3 iterations"), "{err}");
+    assert!(err.contains("24 px  iter = 2 loss = "), "{err}");
+    assert!(err.contains("40 px  iter = 4 loss = "), "{err}");
+
+    let image = image::open(&out).expect("the output is an image");
+    assert_eq!(image.width().max(image.height()), 40);
+    let json = read_report(&report);
+    let stages = json["config"]["stages"].as_array().expect("stages");
+    let sizes: Vec<_> = stages.iter().map(|s| s["size"].as_u64().unwrap()).collect();
+    assert_eq!(sizes, [24, 40]);
+    let records = json["records"].as_array().unwrap();
+    let second = stages[1]["first_record"].as_u64().unwrap() as usize;
+    assert_eq!(records[second]["stage"], 1);
+    assert_eq!(records[second - 1]["stage"], 0);
+    assert_eq!(
+        records[second]["iteration"],
+        records[second - 1]["iteration"]
+    );
+    assert_eq!(records.last().unwrap()["iteration"], 7);
+
+    let names = files(&dir);
+    for name in [
+        "out-24px-0002.png",
+        "out-24px-0004.png",
+        "out-40px-0006.png",
+    ] {
+        assert!(
+            names.contains(&name.to_string()),
+            "{name} missing: {names:?}"
+        );
+    }
+    assert!(image::open(&plot).is_ok());
+}
+
 /// A 32-px transfer in a scratch directory `name` writing `out.jpg` and `run.json`, with
 /// `extra` options; asserts it succeeds.
 fn small_transfer(

@@ -1,0 +1,251 @@
+//! One stage of a run: the images at the stage's size, its targets and loss (with the
+//! balance's β and γ for that size), and the optimisation from a given start.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use image::Rgb32FImage;
+use image::imageops::{self, FilterType};
+use impasto_loss::{
+    ContentTargets, LossBreakdown, LossError, LossEvaluation, StyleTargets, TotalLoss,
+    TotalLossConfig,
+};
+use impasto_optim::{Control, Evaluation, IterationRecord, Outcome};
+use impasto_vgg::Vgg;
+
+use super::{Progress, Stage, StyleTransfer, TransferObserver};
+use crate::report::IterationReport;
+use crate::{ImpastoError, OptimizerConfig, TermScales, image_to_tensor, resize_longest_side};
+
+/// A stage's images, targets and loss.
+pub(super) struct StageProblem {
+    /// The content image at the stage's size, on the device.
+    pub content: Option<Tensor<4>>,
+    /// The optimised image's `(width, height)`.
+    pub dimensions: (u32, u32),
+    /// Each style image's `[width, height]` at this stage.
+    pub style_sizes: Vec<[u32; 2]>,
+    pub loss: TotalLoss,
+    /// The balance's scales, if a balance set β and γ.
+    pub scales: Option<TermScales>,
+}
+
+/// The images resized for `stage`, their targets computed once (constants, on the plain
+/// device), and the loss with β and γ from the balance where the transfer has one.
+pub(super) fn prepare(
+    transfer: &StyleTransfer,
+    stage: Stage,
+    content: Option<&Rgb32FImage>,
+    styles: &[Rgb32FImage],
+    vgg: &Vgg,
+    device: &Device,
+) -> Result<StageProblem, ImpastoError> {
+    let content = content.map(|c| resize_longest_side(c.clone(), stage.size));
+    let style_side = ((stage.size as f64 * transfer.style_scale).round() as u32).max(1);
+    let styles: Vec<_> = styles
+        .iter()
+        .map(|s| resize_longest_side(s.clone(), style_side))
+        .collect();
+    let dimensions = match (&content, styles.first()) {
+        (Some(c), _) | (None, Some(c)) => c.dimensions(),
+        (None, None) => unreachable!("validate requires a content or a style image"),
+    };
+    let loss_config: TotalLossConfig = transfer.loss.clone();
+    let content_tensor = content.as_ref().map(|c| image_to_tensor(c, device));
+    let content_targets = match &content_tensor {
+        Some(c) => Some(ContentTargets::new(
+            vgg,
+            c.clone(),
+            &loss_config.content_layers,
+        )?),
+        None => None,
+    };
+    let style_targets = if transfer.has_style_term() {
+        // The blend weights as given (validated); StyleTargets normalises them.
+        let blend = match &transfer.style_blend {
+            Some(blend) => blend.clone(),
+            None => vec![1.0; styles.len()],
+        };
+        let weighted: Vec<_> = styles
+            .iter()
+            .zip(blend)
+            .map(|(s, w)| (image_to_tensor(s, device), w))
+            .collect();
+        Some(StyleTargets::new(
+            vgg,
+            &weighted,
+            &loss_config.style_layers,
+        )?)
+    } else {
+        None
+    };
+    let (loss_config, scales) = match (
+        transfer.balance,
+        &content_targets,
+        &style_targets,
+        &content_tensor,
+    ) {
+        (Some(balance), Some(content), Some(style), Some(image)) => {
+            let (config, scales) = balance.resolve(loss_config, content, style, image)?;
+            (config, Some(scales))
+        }
+        _ => (loss_config, None),
+    };
+    Ok(StageProblem {
+        content: content_tensor,
+        dimensions,
+        style_sizes: styles.iter().map(|s| [s.width(), s.height()]).collect(),
+        loss: TotalLoss::new(loss_config, content_targets, style_targets)?,
+        scales,
+    })
+}
+
+/// The previous stage's result as this stage's start: clamped to `[0, 1]` (as it would be
+/// saved) and resized to `(width, height)` on the host. One read per stage.
+pub(super) fn upsample(x: Tensor<4>, (width, height): (u32, u32), device: &Device) -> Tensor<4> {
+    let [_, _, h, w] = x.dims();
+    let planar: Vec<f32> = x
+        .clamp(0.0, 1.0)
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("a float tensor reads back as f32");
+    let plane = h * w;
+    let image = Rgb32FImage::from_fn(w as u32, h as u32, |x, y| {
+        let i = y as usize * w + x as usize;
+        image::Rgb([planar[i], planar[plane + i], planar[2 * plane + i]])
+    });
+    let resized = imageops::resize(&image, width, height, FilterType::CatmullRom);
+    let (w, h) = (width as usize, height as usize);
+    let mut out = vec![0f32; 3 * h * w];
+    for (i, p) in resized.pixels().enumerate() {
+        for c in 0..3 {
+            out[c * h * w + i] = p.0[c].clamp(0.0, 1.0);
+        }
+    }
+    Tensor::from_data(TensorData::new(out, [1, 3, h, w]), device)
+}
+
+/// Where a stage sits in the run: what its records add to the optimizer's own counts.
+pub(super) struct StageOffsets {
+    /// This stage's index.
+    pub stage: usize,
+    /// Iterations and evaluations of the stages before.
+    pub iterations: usize,
+    pub evaluations: usize,
+    /// Milliseconds from the first stage's optimisation start to this stage's.
+    pub elapsed_ms: f64,
+    /// Iterations over all stages (what the observer is told).
+    pub total_iterations: usize,
+}
+
+/// An evaluated point, kept until the observer learns which one the optimizer accepted.
+struct Candidate {
+    /// Which evaluation of the stage it was, counting from 1.
+    number: usize,
+    x: Tensor<4>,
+    evaluation: LossEvaluation,
+}
+
+/// Runs `optimizer` on the stage's loss from `x0`, appending one record per iteration
+/// (numbered across the run) to `records`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn optimise(
+    problem: &StageProblem,
+    vgg: &Vgg,
+    optimizer: &OptimizerConfig,
+    x0: Tensor<4>,
+    offsets: &StageOffsets,
+    original_colors: bool,
+    observer: &mut impl TransferObserver,
+    records: &mut Vec<IterationReport>,
+) -> Result<Outcome<4>, ImpastoError> {
+    let loss = &problem.loss;
+    let candidates = RefCell::new(Vec::<Candidate>::new());
+    let mut evaluations = 0;
+    let mut objective = |x: &Tensor<4>| {
+        evaluations += 1;
+        evaluate(vgg, loss, x, evaluations, &candidates)
+    };
+    let mut failure = None;
+    let colors_of = problem.content.as_ref().filter(|_| original_colors);
+    let mut record_observer = |record: &IterationRecord| {
+        let mut held = candidates.borrow_mut();
+        let accepted = held
+            .iter()
+            .find(|c| c.number == record.accepted_evaluation)
+            .expect("the optimizer's iterate is one of the evaluations since its last record");
+        // One small read: this evaluation's terms.
+        let report = match accepted.evaluation.breakdown() {
+            Ok(breakdown) => iteration_report(record, breakdown, offsets),
+            Err(error) => {
+                failure = Some(error);
+                return Control::Stop;
+            }
+        };
+        let progress = Progress {
+            record: &report,
+            iterate: &accepted.x,
+            max_iterations: offsets.total_iterations,
+            original_colors: colors_of,
+        };
+        let control = observer.observe(&progress);
+        records.push(report);
+        held.clear();
+        control
+    };
+    let outcome = optimizer.minimize(&mut objective, x0, &mut record_observer)?;
+    match failure {
+        Some(error) => Err(error.into()),
+        None => Ok(outcome),
+    }
+}
+
+/// Evaluation number `number`: forward, loss, backward for the pixel gradient only; the
+/// evaluation's terms are kept, detached, for the report. A loss error ends the run and
+/// comes back from the optimizer as it is.
+fn evaluate(
+    vgg: &Vgg,
+    loss: &TotalLoss,
+    x: &Tensor<4>,
+    number: usize,
+    candidates: &RefCell<Vec<Candidate>>,
+) -> Result<Evaluation<4>, LossError> {
+    let pixels = x.clone().autodiff().require_grad();
+    let evaluation = loss.evaluate(vgg, pixels.clone())?;
+    let grads = evaluation.loss().backward();
+    let gradient = pixels
+        .grad(&grads)
+        .expect("the pixels require their gradient");
+    candidates.borrow_mut().push(Candidate {
+        number,
+        x: x.clone(),
+        evaluation: evaluation.detached(),
+    });
+    Ok(Evaluation::new(evaluation.into_loss(), gradient))
+}
+
+fn iteration_report(
+    record: &IterationRecord,
+    b: LossBreakdown,
+    offsets: &StageOffsets,
+) -> IterationReport {
+    IterationReport {
+        stage: offsets.stage,
+        iteration: offsets.iterations + record.iteration,
+        evaluations: offsets.evaluations + record.evaluations,
+        loss: record.loss,
+        content: b.content,
+        style: b.style,
+        style_per_layer: b
+            .style_per_layer
+            .into_iter()
+            .map(|(layer, e)| (layer.to_string(), e))
+            .collect::<BTreeMap<_, _>>(),
+        tv: b.tv,
+        grad_norm: record.gradient_norm,
+        step: record.step,
+        elapsed_ms: offsets.elapsed_ms + record.elapsed.as_secs_f64() * 1e3,
+    }
+}
