@@ -28,7 +28,7 @@ use impasto::optim::{
     Adam, AdamConfig, Evaluation, GradientDescent, GradientDescentConfig, Lbfgs, LbfgsConfig,
     LineSearch, Minimizer, Outcome,
 };
-use impasto::{OptimizerConfig, RunReport, StyleTransfer, WeightsSource};
+use impasto::{Init, OptimizerConfig, RunReport, StyleTransfer, WeightsSource};
 use plotters::coord::combinators::IntoLogRange;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
@@ -135,6 +135,7 @@ fn style_transfer() -> String {
             .with_weights(WeightsSource::Random)
             .with_size(128)
             .with_seed(0)
+            .with_init(Init::Noise)
             .with_iterations(iterations)
             .with_optimizer(optimizer.clone());
             let started = Instant::now();

@@ -17,7 +17,7 @@ use burn::tensor::Device;
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
-use impasto::{StyleTransfer, WeightsSource};
+use impasto::{Init, StyleTransfer, WeightsSource};
 
 /// Photo and painting of each panel.
 const PAIRS: [(&str, &str); 3] = [
@@ -52,6 +52,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             .with_weights(WeightsSource::Path(weights.clone()))
             .with_size(size)
             .with_iterations(iterations)
+            // The panels in docs/img were made from noise, the default of their time.
+            .with_init(Init::Noise)
             .run(&Device::flex(), &mut ())?;
         let photo_image = image::open(&photo_path)?.to_rgb8();
         let painting_image = image::open(&painting_path)?.to_rgb8();

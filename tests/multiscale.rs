@@ -4,7 +4,7 @@
 use burn::tensor::Device;
 use image::{Rgb, Rgb32FImage};
 use impasto::optim::Control;
-use impasto::{ImpastoError, Progress, RunReport, Stage, StyleTransfer, WeightsSource};
+use impasto::{ImpastoError, Init, Progress, RunReport, Stage, StyleTransfer, WeightsSource};
 
 /// A 96 × 72 "photo": a gradient with a dark disc and a bright bar.
 fn photo() -> Rgb32FImage {
@@ -32,8 +32,11 @@ fn painting() -> Rgb32FImage {
     })
 }
 
+/// From noise, so that a stage's start can be told from the photo.
 fn transfer() -> StyleTransfer {
-    StyleTransfer::new(photo(), vec![painting().into()]).with_weights(WeightsSource::Random)
+    StyleTransfer::new(photo(), vec![painting().into()])
+        .with_weights(WeightsSource::Random)
+        .with_init(Init::Noise)
 }
 
 fn run(transfer: &StyleTransfer) -> RunReport {
@@ -116,7 +119,7 @@ fn a_stage_starts_from_the_previous_result_far_below_a_fresh_start() {
     let content = run(&transfer()
         .with_size(48)
         .with_iterations(0)
-        .with_init(impasto::Init::Content))
+        .with_init(Init::Content))
     .records[0]
         .loss;
     assert!((warm - content).abs() > 1e-3 * content, "{warm} {content}");

@@ -61,6 +61,7 @@ fn a_transfer_lowers_the_loss_and_reports_every_iteration() {
     let transfer = StyleTransfer::new(photo(48, 32), vec![painting(40).into()])
         .with_weights(WeightsSource::Random)
         .with_size(48)
+        .with_init(Init::Noise)
         .with_iterations(12);
     let mut seen = Vec::new();
     let mut observer = |p: &Progress| {

@@ -76,10 +76,10 @@ impl From<Rgb32FImage> for ImageInput {
 #[derive(Debug, Clone, Default)]
 pub enum Init {
     /// White noise, uniform in `[0, 1]`, from the run's seed (the paper's start; the same
-    /// seed gives the same noise on every backend).
-    #[default]
+    /// seed gives the same noise on every backend). The reconstructions' default.
     Noise,
-    /// The content image.
+    /// The content image. A transfer's default.
+    #[default]
     Content,
     /// The first style image, resized to the content image's size.
     Style,

@@ -66,7 +66,7 @@ impl Task {
 /// | [`style_scale`](Self::with_style_scale) | 1.0 | finite, > 0; `size × style_scale` ≤ 16384 |
 /// | [`style_blend`](Self::with_style_blend) | equal weights | one per style image, finite, ≥ 0, not all 0 |
 /// | [`loss`](Self::with_loss) | [`TotalLossConfig`]'s defaults: α 1, β 10⁷, γ 10³, `relu4_2`, `relu1_1..relu5_1` | see [`TotalLossConfig`] |
-/// | [`init`](Self::with_init) | [`Init::Noise`] | |
+/// | [`init`](Self::with_init) | [`Init::Content`] for a transfer, [`Init::Noise`] for the reconstructions | |
 /// | [`seed`](Self::with_seed) | 0 (noise and random weights) | any |
 /// | [`iterations`](Self::with_iterations) | 500 (replaces the optimizer's own limit) | any; 0 evaluates the initial image only |
 /// | [`optimizer`](Self::with_optimizer) | L-BFGS, m = 10, strong Wolfe | see [`OptimizerConfig`] |
@@ -175,7 +175,14 @@ impl StyleTransfer {
             balance: (task == Task::Transfer).then_some(Balance::DEFAULT),
             architecture: None,
             input: None,
-            init: Init::Noise,
+            // Measured with trained weights (docs/benchmarks.md, "The default start"): from
+            // the photo a transfer reaches a lower loss sooner, the same style and more of
+            // the photo's structure. A reconstruction from its own target would be trivial.
+            init: if task == Task::Transfer {
+                Init::Content
+            } else {
+                Init::Noise
+            },
             seed: 0,
             iterations: DEFAULT_ITERATIONS,
             optimizer: OptimizerConfig::Lbfgs(LbfgsConfig::default()),
@@ -252,7 +259,8 @@ impl StyleTransfer {
         self
     }
 
-    /// The image the optimisation starts from. Default [`Init::Noise`].
+    /// The image the optimisation starts from. Default [`Init::Content`] for a transfer
+    /// (the photo), [`Init::Noise`] for the reconstructions.
     pub fn with_init(mut self, init: Init) -> Self {
         self.init = init;
         self

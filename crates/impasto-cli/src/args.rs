@@ -304,9 +304,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "N[,N...]", value_delimiter = ',', default_values_t = [impasto::DEFAULT_ITERATIONS])]
     pub iterations: Vec<usize>,
     /// Where the optimisation starts: `noise` (the paper's choice), `content`, `style`, or
-    /// the path of an image.
-    #[arg(long, value_name = "noise|content|style|PATH", default_value = "noise")]
-    pub init: String,
+    /// the path of an image. [default: content for transfer, noise for reconstructions]
+    #[arg(long, value_name = "noise|content|style|PATH")]
+    pub init: Option<String>,
     /// Seed of the starting noise and of random weights: the same seed gives the same
     /// result.
     #[arg(long, value_name = "N", default_value_t = 0)]

@@ -142,11 +142,9 @@ fn finish(
         Some(text) => text.parse::<WeightsSource>().unwrap_or_else(|e| match e {}),
         None => WeightsSource::Default,
     };
-    let init: Init = run.init.parse()?;
     let mut transfer = transfer
         .with_weights(weights)
         .with_stages(stages(run)?)
-        .with_init(init)
         .with_seed(run.seed)
         .with_optimizer(optimizer(run)?)
         .with_pooling(match run.pooling {
@@ -161,6 +159,9 @@ fn finish(
             PreprocessName::Torchvision => InputConvention::Torchvision,
             PreprocessName::Caffe => InputConvention::Caffe,
         }));
+    if let Some(init) = &run.init {
+        transfer = transfer.with_init(init.parse::<Init>()?);
+    }
     if let Some(gamma) = run.tv_weight {
         let loss = transfer.loss().clone().with_tv_weight(gamma);
         transfer = transfer.with_loss(loss);
