@@ -125,7 +125,7 @@ fn a_transfer_lowers_the_loss_and_reports_every_iteration() {
     // Exactly the record's fields of docs/cli.md, none null.
     let mut fields: Vec<_> = record.as_object().unwrap().keys().cloned().collect();
     fields.sort();
-    let expected = "content elapsed_ms evaluations grad_norm iteration loss step style \
+    let expected = "content elapsed_ms evaluations grad_norm iteration loss stage step style \
                     style_per_layer tv";
     assert_eq!(fields.join(" "), expected);
     assert!(fields.iter().all(|field| !record[field].is_null()));

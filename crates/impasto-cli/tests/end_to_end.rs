@@ -6,7 +6,8 @@ use common::{FAST, assert_success, files, images, impasto, scratch, stderr, stdo
 use serde_json::Value;
 
 /// The fields the contract (docs/cli.md) requires of every record.
-const RECORD_FIELDS: [&str; 10] = [
+const RECORD_FIELDS: [&str; 11] = [
+    "stage",
     "iteration",
     "evaluations",
     "loss",
