@@ -62,8 +62,9 @@ pub use report::{
     StyleReport,
 };
 pub use transfer::{
-    Balance, DEFAULT_ITERATIONS, DEFAULT_SIZE, ImageInput, Init, MAX_SIZE, OptimizerConfig,
-    Progress, Stage, StyleTransfer, Task, TermScales, TransferObserver, TransferOutput,
+    Balance, COARSEST_ITERATIONS, COARSEST_MIN_SIZE, DEFAULT_ITERATIONS, DEFAULT_SIZE, ImageInput,
+    Init, MAX_SIZE, OptimizerConfig, Progress, Stage, StyleTransfer, Task, TermScales,
+    TransferObserver, TransferOutput, default_schedule, schedule,
 };
 
 pub use weights::{

@@ -193,7 +193,7 @@ impl ResolvedConfig {
             size: transfer.size,
             image_size: parts.image_size,
             style_scale: transfer.style_scale,
-            iterations: transfer.iterations,
+            iterations: transfer.iterations(),
             init: transfer.init.to_string(),
             seed: transfer.seed,
             content_weight: if has_content {

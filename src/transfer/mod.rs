@@ -14,7 +14,7 @@ pub use inputs::{ImageInput, Init};
 pub use observe::{Progress, TransferObserver};
 pub use run::TransferOutput;
 pub use settings::OptimizerConfig;
-pub use stages::Stage;
+pub use stages::{COARSEST_ITERATIONS, COARSEST_MIN_SIZE, Stage, default_schedule, schedule};
 
 use burn::tensor::Device;
 use impasto_loss::TotalLossConfig;
@@ -25,7 +25,8 @@ use crate::{ImpastoError, WeightsSource};
 
 /// Default longest side of the result, pixels.
 pub const DEFAULT_SIZE: u32 = 512;
-/// Default iteration limit.
+/// Iteration limit of a single-scale run nobody set one for: the reconstructions'. A
+/// transfer runs [`default_schedule`](crate::default_schedule) instead.
 pub const DEFAULT_ITERATIONS: usize = 500;
 /// The largest accepted `size`: [`MAX_IMAGE_SIDE`](crate::MAX_IMAGE_SIDE).
 pub const MAX_SIZE: u32 = crate::MAX_IMAGE_SIDE;
@@ -62,13 +63,13 @@ impl Task {
 /// |---|---|---|
 /// | [`weights`](Self::with_weights) | [`WeightsSource::Default`] (torchvision's file) | a file that exists, or `Random` |
 /// | [`size`](Self::with_size) | 512 (longest side) | 1 ..= 16384 (the network needs ≥ 16 for `relu5_1`) |
-/// | [`stages`](Self::with_stages) | one: `size`, `iterations` | sizes growing, coarse stages ≥ 1 iteration |
+/// | [`stages`](Self::with_stages) | transfer: [`default_schedule`](crate::default_schedule) of `size` (512 px: 256 × 150 iterations, 512 × 75); reconstructions: one, `size` × `iterations` | sizes growing, coarse stages ≥ 1 iteration |
 /// | [`style_scale`](Self::with_style_scale) | 1.0 | finite, > 0; `size × style_scale` ≤ 16384 |
 /// | [`style_blend`](Self::with_style_blend) | equal weights | one per style image, finite, ≥ 0, not all 0 |
 /// | [`loss`](Self::with_loss) | [`TotalLossConfig`]'s defaults: α 1, β 10⁷, γ 10³, `relu4_2`, `relu1_1..relu5_1` | see [`TotalLossConfig`] |
 /// | [`init`](Self::with_init) | [`Init::Content`] for a transfer, [`Init::Noise`] for the reconstructions | |
 /// | [`seed`](Self::with_seed) | 0 (noise and random weights) | any |
-/// | [`iterations`](Self::with_iterations) | 500 (replaces the optimizer's own limit) | any; 0 evaluates the initial image only |
+/// | [`iterations`](Self::with_iterations) | the last stage's (reconstructions: 500); setting it alone makes a single-scale run | any; 0 evaluates the initial image only |
 /// | [`optimizer`](Self::with_optimizer) | L-BFGS, m = 10, strong Wolfe | see [`OptimizerConfig`] |
 /// | [`pooling`](Self::with_pooling) | max | max or avg |
 /// | [`original_colors`](Self::with_original_colors) | false | |
@@ -112,6 +113,9 @@ pub struct StyleTransfer {
     pub(crate) init: Init,
     pub(crate) seed: u64,
     pub(crate) iterations: usize,
+    /// Whether the stages are [`default_schedule`](crate::default_schedule)'s for `size`
+    /// (until `with_stages` or `with_iterations` sets them).
+    pub(crate) default_schedule: bool,
     pub(crate) optimizer: OptimizerConfig,
     pub(crate) pooling: Pooling,
     pub(crate) original_colors: bool,
@@ -185,6 +189,9 @@ impl StyleTransfer {
             },
             seed: 0,
             iterations: DEFAULT_ITERATIONS,
+            // Measured with trained weights (docs/benchmarks.md, "Multi-scale runs"): the
+            // balance of a 256-px run at every size, in a fraction of the time.
+            default_schedule: task == Task::Transfer,
             optimizer: OptimizerConfig::Lbfgs(LbfgsConfig::default()),
             pooling: Pooling::Max,
             original_colors: false,
@@ -273,11 +280,15 @@ impl StyleTransfer {
         self
     }
 
-    /// Iteration limit; it replaces the optimizer config's own. Default 500; 0 evaluates
-    /// the initial image only. In a multi-scale run, the last stage's limit. Unless L-BFGS's evaluation limit was set, that limit
-    /// follows it by [`LbfgsConfig::max_evaluations`]'s rule.
+    /// Iteration limit; it replaces the optimizer config's own. 0 evaluates the initial
+    /// image only. Set on a transfer with the default schedule, it makes the run a single
+    /// stage at `size` of this many iterations; after
+    /// [`with_stages`](Self::with_stages), it is the last stage's limit. Default: the
+    /// schedule's (reconstructions: 500). Unless L-BFGS's evaluation limit was set, that
+    /// limit follows it by [`LbfgsConfig::max_evaluations`]'s rule.
     pub fn with_iterations(mut self, iterations: usize) -> Self {
         self.iterations = iterations;
+        self.default_schedule = false;
         self
     }
 
@@ -323,7 +334,9 @@ impl StyleTransfer {
 
     /// The iteration limit (of the last stage, in a multi-scale run).
     pub fn iterations(&self) -> usize {
-        self.iterations
+        self.stages()
+            .last()
+            .map_or(self.iterations, |s| s.iterations)
     }
 
     /// Whether the loss has a content term (every task but the style reconstruction).

@@ -15,6 +15,11 @@
 //! curvature, are the new size's) nor of the right scale (the content term grows with the
 //! area), and a wrong pair makes the two-loop recursion's first step worse than a plain
 //! gradient step, which a fresh start takes anyway. What carries over is the image.
+//!
+//! A transfer runs [`default_schedule`] unless told otherwise: measured with trained
+//! weights on three photo × painting pairs (docs/benchmarks.md, "Multi-scale runs"), it
+//! gives the balance of a 256-px run at every size, in a fraction of a single-scale run's
+//! time.
 
 use super::{MAX_SIZE, StyleTransfer};
 use crate::ImpastoError;
@@ -36,13 +41,67 @@ impl Stage {
     }
 }
 
+/// Iterations of the default schedule's coarsest stage.
+pub const COARSEST_ITERATIONS: usize = 150;
+/// The default schedule halves the size while the half is at least this, so its coarsest
+/// stage lies in `256 ..= 511` px (or is the size itself, below 512).
+pub const COARSEST_MIN_SIZE: u32 = 256;
+
+/// The default stages of a transfer whose result has longest side `size`: the size halved
+/// while the half is at least [`COARSEST_MIN_SIZE`], each with the iterations of
+/// [`schedule`]. 512 px: 256 px × 150 iterations, then 512 px × 75; 1024 px: 256 × 150,
+/// 512 × 75, 1024 × 38; below 512 px one stage of 150 iterations.
+///
+/// The coarse stages settle the arrangement of paint where an iteration is cheap; each
+/// finer stage gets half the iterations for twice the side, so its cost (pixels ×
+/// iterations) doubles and the last stage dominates. Chosen by measurement: see
+/// docs/benchmarks.md, "Multi-scale runs".
+///
+/// ```
+/// use impasto::{Stage, default_schedule};
+/// assert_eq!(default_schedule(1024), vec![Stage::new(256, 150), Stage::new(512, 75), Stage::new(1024, 38)]);
+/// assert_eq!(default_schedule(300), vec![Stage::new(300, 150)]);
+/// ```
+pub fn default_schedule(size: u32) -> Vec<Stage> {
+    let mut sizes = vec![size];
+    while sizes[0] / 2 >= COARSEST_MIN_SIZE {
+        sizes.insert(0, sizes[0] / 2);
+    }
+    schedule(&sizes)
+}
+
+/// Stages at `sizes` (coarse to fine) with the default iterations: [`COARSEST_ITERATIONS`]
+/// at the first, then in inverse proportion to the side (rounded up), so that halving the
+/// iterations pays for doubling the side. What `impasto transfer --scales` uses when no
+/// `--iterations` is given.
+///
+/// ```
+/// use impasto::{Stage, schedule};
+/// assert_eq!(schedule(&[256, 362, 512]), vec![Stage::new(256, 150), Stage::new(362, 107), Stage::new(512, 75)]);
+/// ```
+pub fn schedule(sizes: &[u32]) -> Vec<Stage> {
+    let Some(&coarsest) = sizes.first() else {
+        return Vec::new();
+    };
+    sizes
+        .iter()
+        .map(|&size| {
+            let size = size.max(1);
+            let scaled = COARSEST_ITERATIONS as u64 * u64::from(coarsest);
+            Stage::new(size, scaled.div_ceil(u64::from(size)) as usize)
+        })
+        .collect()
+}
+
 impl StyleTransfer {
     /// Optimises at each stage's size in turn, coarse to fine (see [`Stage`]): the last
     /// stage sets the result's [`size`](Self::with_size) and
     /// [`iterations`](Self::with_iterations) (a later `with_size` or `with_iterations`
-    /// changes that last stage), the others run before it. Default: one stage, 512 px,
-    /// 500 iterations. Sizes must grow from stage to stage; an empty list keeps the
-    /// current size and iterations as the only stage.
+    /// changes that last stage), the others run before it. Default for a transfer:
+    /// [`default_schedule`] of the size (for the reconstructions, one stage of
+    /// [`DEFAULT_ITERATIONS`](crate::DEFAULT_ITERATIONS)). Sizes must grow from stage to
+    /// stage; an empty list keeps the current size and last stage's iterations as the only
+    /// stage.
     ///
     /// ```
     /// use impasto::{Stage, StyleTransfer};
@@ -53,16 +112,22 @@ impl StyleTransfer {
     /// assert_eq!(transfer.total_iterations(), 300);
     /// ```
     pub fn with_stages(mut self, mut stages: Vec<Stage>) -> Self {
+        let iterations = self.iterations();
+        self.iterations = iterations;
         if let Some(last) = stages.pop() {
             self.size = last.size;
             self.iterations = last.iterations;
         }
         self.coarse_stages = stages;
+        self.default_schedule = false;
         self
     }
 
     /// The stages the run goes through, the result's size last.
     pub fn stages(&self) -> Vec<Stage> {
+        if self.default_schedule {
+            return default_schedule(self.size);
+        }
         let mut stages = self.coarse_stages.clone();
         stages.push(Stage::new(self.size, self.iterations));
         stages
@@ -70,11 +135,7 @@ impl StyleTransfer {
 
     /// Iterations over all stages.
     pub fn total_iterations(&self) -> usize {
-        self.coarse_stages
-            .iter()
-            .map(|s| s.iterations)
-            .sum::<usize>()
-            + self.iterations
+        self.stages().iter().map(|s| s.iterations).sum()
     }
 }
 
@@ -107,4 +168,94 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DEFAULT_ITERATIONS, DEFAULT_SIZE};
+    use impasto_vgg::VggLayer;
+
+    fn sizes(stages: &[Stage]) -> Vec<u32> {
+        stages.iter().map(|s| s.size).collect()
+    }
+
+    #[test]
+    fn the_default_schedule_halves_down_to_256_px() {
+        assert_eq!(sizes(&default_schedule(16)), [16]);
+        assert_eq!(sizes(&default_schedule(511)), [511]);
+        assert_eq!(sizes(&default_schedule(512)), [256, 512]);
+        assert_eq!(sizes(&default_schedule(1000)), [500, 1000]);
+        assert_eq!(sizes(&default_schedule(1023)), [511, 1023]);
+        assert_eq!(sizes(&default_schedule(2048)), [256, 512, 1024, 2048]);
+        assert_eq!(sizes(&default_schedule(3000)), [375, 750, 1500, 3000]);
+        assert_eq!(sizes(&default_schedule(MAX_SIZE)).len(), 7);
+        for size in [1, 16, 300, 512, 777, 1024, 4096, MAX_SIZE] {
+            let stages = default_schedule(size);
+            assert_eq!(stages.last().unwrap().size, size);
+            assert_eq!(stages[0].iterations, COARSEST_ITERATIONS);
+            assert!(
+                stages.windows(2).all(|w| w[0].size < w[1].size),
+                "{stages:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn iterations_fall_in_inverse_proportion_to_the_side_rounded_up() {
+        let iterations = |sizes: &[u32]| -> Vec<usize> {
+            schedule(sizes).iter().map(|s| s.iterations).collect()
+        };
+        assert_eq!(
+            iterations(&[256, 512, 1024, 2048, 4096]),
+            [150, 75, 38, 19, 10]
+        );
+        assert_eq!(iterations(&[300, 450]), [150, 100]);
+        assert_eq!(iterations(&[7]), [150]);
+        assert!(schedule(&[]).is_empty());
+        // Never zero, even far above the coarsest size.
+        assert_eq!(iterations(&[1, MAX_SIZE]), [150, 1]);
+    }
+
+    #[test]
+    fn a_transfer_follows_the_schedule_until_told_otherwise() {
+        let transfer = StyleTransfer::new("photo.jpg", vec!["painting.jpg".into()]);
+        assert_eq!(transfer.stages(), default_schedule(DEFAULT_SIZE));
+        assert_eq!(
+            transfer.stages(),
+            [Stage::new(256, 150), Stage::new(512, 75)]
+        );
+        assert_eq!(transfer.iterations(), 75);
+        assert_eq!(transfer.total_iterations(), 225);
+        let large = transfer.clone().with_size(1024);
+        assert_eq!(large.stages(), default_schedule(1024));
+        // One number of iterations: one scale.
+        let single = transfer.clone().with_iterations(40);
+        assert_eq!(single.stages(), [Stage::new(512, 40)]);
+        let single = transfer.clone().with_iterations(40).with_size(1024);
+        assert_eq!(single.stages(), [Stage::new(1024, 40)]);
+        // Stated stages, and an empty list keeping the schedule's last stage.
+        let stated = transfer
+            .clone()
+            .with_stages(vec![Stage::new(128, 9), Stage::new(256, 4)]);
+        assert_eq!(stated.stages(), [Stage::new(128, 9), Stage::new(256, 4)]);
+        assert_eq!(
+            transfer.with_stages(Vec::new()).stages(),
+            [Stage::new(512, 75)]
+        );
+    }
+
+    #[test]
+    fn reconstructions_stay_at_one_scale() {
+        let content = StyleTransfer::reconstruct_content("photo.jpg", VggLayer::Relu4_2);
+        assert_eq!(
+            content.stages(),
+            [Stage::new(DEFAULT_SIZE, DEFAULT_ITERATIONS)]
+        );
+        let style = StyleTransfer::reconstruct_style("painting.jpg", vec![VggLayer::Relu1_1]);
+        assert_eq!(
+            style.with_size(1024).stages(),
+            [Stage::new(1024, DEFAULT_ITERATIONS)]
+        );
+    }
 }

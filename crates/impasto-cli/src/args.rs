@@ -296,12 +296,17 @@ pub struct RunArgs {
     pub size: Option<u32>,
     /// Coarse to fine: optimise at each of these longest sides in turn (growing), each
     /// scale starting from the previous one's result resized; the last is the result's
-    /// size. E.g. 256,512,1024. [default: one scale, --size]
+    /// size. E.g. 256,512,1024. [default for transfer: --size halved while the half is at
+    /// least 256 (512: 256,512; 1024: 256,512,1024), or only --size when --iterations
+    /// gives one number; for reconstructions: only --size]
     #[arg(long, value_name = "PIXELS,...", value_delimiter = ',')]
     pub scales: Option<Vec<u32>>,
-    /// The number of optimizer iterations; 0 only evaluates the starting image. With
-    /// --scales: one number for every scale, or one per scale (e.g. 300,200,100).
-    #[arg(long, value_name = "N[,N...]", value_delimiter = ',', default_values_t = [impasto::DEFAULT_ITERATIONS])]
+    /// The number of optimizer iterations; 0 only evaluates the starting image. Without
+    /// --scales, one number makes a single-scale run at --size. With --scales: one number
+    /// for every scale, or one per scale (e.g. 300,200,100). [default: 150 at the first
+    /// scale, then in inverse proportion to the side (256,512,1024: 150,75,38); 500 for
+    /// reconstructions]
+    #[arg(long, value_name = "N[,N...]", value_delimiter = ',')]
     pub iterations: Vec<usize>,
     /// Where the optimisation starts: `noise` (the paper's choice), `content`, `style`, or
     /// the path of an image. [default: content for transfer, noise for reconstructions]

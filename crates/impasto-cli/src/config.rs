@@ -82,8 +82,10 @@ pub fn reconstruct_style_job(args: &ReconstructStyleArgs) -> Result<Job<'_>, Cli
 }
 
 /// The stages `--size`, `--scales` and `--iterations` ask for (sizes are checked by
-/// [`StyleTransfer::validate`]).
-fn stages(run: &RunArgs) -> Result<Vec<Stage>, CliError> {
+/// [`StyleTransfer::validate`]); `None` when neither `--scales` nor `--iterations` was
+/// given, which leaves the library's default (for a transfer, its default schedule of
+/// `--size`).
+fn stages(run: &RunArgs) -> Result<Option<Vec<Stage>>, CliError> {
     let sizes = match (&run.scales, run.size) {
         (Some(scales), Some(size)) if scales.last() != Some(&size) => {
             return Err(CliError::new(format!(
@@ -98,9 +100,11 @@ fn stages(run: &RunArgs) -> Result<Vec<Stage>, CliError> {
             ));
         }
         (Some(scales), _) => scales.clone(),
+        (None, _) if run.iterations.is_empty() => return Ok(None),
         (None, size) => vec![size.unwrap_or(impasto::DEFAULT_SIZE)],
     };
     let iterations = match run.iterations.as_slice() {
+        [] => return Ok(Some(impasto::schedule(&sizes))),
         [n] => vec![*n; sizes.len()],
         per_scale if per_scale.len() == sizes.len() => per_scale.to_vec(),
         per_scale => {
@@ -112,11 +116,13 @@ fn stages(run: &RunArgs) -> Result<Vec<Stage>, CliError> {
             )));
         }
     };
-    Ok(sizes
-        .into_iter()
-        .zip(iterations)
-        .map(|(size, iterations)| Stage::new(size, iterations))
-        .collect())
+    Ok(Some(
+        sizes
+            .into_iter()
+            .zip(iterations)
+            .map(|(size, iterations)| Stage::new(size, iterations))
+            .collect(),
+    ))
 }
 
 fn list(values: &[u32]) -> String {
@@ -144,7 +150,6 @@ fn finish(
     };
     let mut transfer = transfer
         .with_weights(weights)
-        .with_stages(stages(run)?)
         .with_seed(run.seed)
         .with_optimizer(optimizer(run)?)
         .with_pooling(match run.pooling {
@@ -159,6 +164,13 @@ fn finish(
             PreprocessName::Torchvision => InputConvention::Torchvision,
             PreprocessName::Caffe => InputConvention::Caffe,
         }));
+    transfer = match stages(run)? {
+        Some(stages) => transfer.with_stages(stages),
+        None => match run.size {
+            Some(size) => transfer.with_size(size),
+            None => transfer,
+        },
+    };
     if let Some(init) = &run.init {
         transfer = transfer.with_init(init.parse::<Init>()?);
     }
@@ -260,5 +272,85 @@ pub fn backend(name: BackendName) -> Backend {
         BackendName::Ndarray => Backend::NdArray,
         BackendName::Wgpu => Backend::Wgpu,
         BackendName::Cuda => Backend::Cuda,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use impasto::{DEFAULT_ITERATIONS, Stage, default_schedule};
+
+    use crate::args::{Cli, Command, Reconstruct};
+
+    /// The stages of `impasto transfer … EXTRA` (random weights; the images are not read).
+    fn transfer_stages(extra: &[&str]) -> Result<Vec<Stage>, String> {
+        let mut argv = vec![
+            "impasto",
+            "transfer",
+            "--content",
+            "c.png",
+            "--style",
+            "s.png",
+        ];
+        argv.extend(["--output", "o.png", "--weights", "random"]);
+        argv.extend(extra);
+        let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+        let Command::Transfer(args) = &cli.command else {
+            unreachable!("a transfer was parsed")
+        };
+        super::transfer_job(args)
+            .map(|job| job.transfer.stages())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn without_scales_or_iterations_a_transfer_runs_the_default_schedule() {
+        assert_eq!(transfer_stages(&[]).unwrap(), default_schedule(512));
+        assert_eq!(
+            transfer_stages(&["--size", "1024"]).unwrap(),
+            default_schedule(1024)
+        );
+    }
+
+    #[test]
+    fn one_number_of_iterations_without_scales_is_one_scale() {
+        assert_eq!(
+            transfer_stages(&["--iterations", "300"]).unwrap(),
+            [Stage::new(512, 300)]
+        );
+        assert_eq!(
+            transfer_stages(&["--size", "1024", "--iterations", "20"]).unwrap(),
+            [Stage::new(1024, 20)]
+        );
+        let error = transfer_stages(&["--iterations", "3,4"]).unwrap_err();
+        assert!(error.contains("2 numbers for 1 scale"), "{error}");
+    }
+
+    #[test]
+    fn scales_without_iterations_take_the_default_iterations() {
+        assert_eq!(
+            transfer_stages(&["--scales", "256,512,1024"]).unwrap(),
+            default_schedule(1024)
+        );
+        assert_eq!(
+            transfer_stages(&["--scales", "300,600", "--iterations", "9"]).unwrap(),
+            [Stage::new(300, 9), Stage::new(600, 9)]
+        );
+    }
+
+    #[test]
+    fn a_reconstruction_keeps_one_scale() {
+        let argv = ["impasto", "reconstruct", "content", "--image", "c.png"];
+        let cli =
+            Cli::try_parse_from(
+                argv.iter()
+                    .chain(&["--output", "o.png", "--weights", "random"]),
+            )
+            .expect("parses");
+        let Command::Reconstruct(Reconstruct::Content(args)) = &cli.command else {
+            unreachable!("a content reconstruction was parsed")
+        };
+        let job = super::reconstruct_content_job(args).expect("a valid job");
+        assert_eq!(job.transfer.stages(), [Stage::new(512, DEFAULT_ITERATIONS)]);
     }
 }

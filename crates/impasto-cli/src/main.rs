@@ -7,7 +7,7 @@
 //! ```text
 //! impasto weights fetch          # once: torchvision's VGG16 (528 MB) into the cache
 //! impasto transfer --content photo.jpg --style painting.jpg --output out.png \
-//!     --size 512 --iterations 500 --report run.json --plot loss.png
+//!     --size 1024 --report run.json --plot loss.png   # 256, 512, then 1024 px
 //! impasto reconstruct content --image photo.jpg --layer relu2_2 --output content.png
 //! impasto reconstruct style --image painting.jpg --layers relu1_1,relu2_1 --output style.png
 //! impasto weights path           # where the weights are looked for
