@@ -207,6 +207,77 @@ pub enum ImpastoError {
         reason: String,
     },
 
+    /// A frame pattern of a [`VideoTransfer`](crate::VideoTransfer) that is not a file
+    /// name with one `%d` or `%0Nd` placeholder (for the frame number), in
+    /// [`FramePattern::parse`](crate::FramePattern::parse).
+    #[error("invalid frame pattern `{pattern}`: {reason}")]
+    FramePattern {
+        /// The pattern given.
+        pattern: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// No file matches a frame pattern (or its directory does not exist), in
+    /// [`FrameSequence::from_pattern`](crate::FrameSequence::from_pattern).
+    #[error("no frames match `{pattern}`: expected files such as {}", example.display())]
+    NoFrames {
+        /// The pattern given.
+        pattern: String,
+        /// The first frame's name if the sequence started at 1.
+        example: PathBuf,
+    },
+
+    /// A numbered frame sequence with a gap: frame `missing` is absent but a later one
+    /// exists, in [`FrameSequence::from_pattern`](crate::FrameSequence::from_pattern).
+    #[error(
+        "frame {} is missing from the sequence, but {} follows it; number the frames without gaps",
+        missing.display(),
+        next.display()
+    )]
+    MissingFrame {
+        /// The absent frame.
+        missing: PathBuf,
+        /// The next frame that exists.
+        next: PathBuf,
+    },
+
+    /// A frame whose size is not the first frame's, in
+    /// [`VideoTransfer::run`](crate::VideoTransfer::run).
+    #[error(
+        "frame {} is {}x{} but the first frame is {}x{}; every frame must be the same size",
+        path.display(), actual.0, actual.1, expected.0, expected.1
+    )]
+    FrameSize {
+        /// The frame.
+        path: PathBuf,
+        /// The first frame's `(width, height)`.
+        expected: (u32, u32),
+        /// This frame's `(width, height)`.
+        actual: (u32, u32),
+    },
+
+    /// A finished output frame, read back to resume a video, that is not the size the
+    /// frames are stylised at (the run was started with another size), in
+    /// [`VideoTransfer::run`](crate::VideoTransfer::run).
+    #[error(
+        "the existing output frame {} is {}x{} but this run makes {}x{} frames; use the size of \
+         the first run, or delete the existing output frames",
+        path.display(), actual.0, actual.1, expected.0, expected.1
+    )]
+    ExistingOutputSize {
+        /// The output frame.
+        path: PathBuf,
+        /// The size this run makes.
+        expected: (u32, u32),
+        /// The file's size.
+        actual: (u32, u32),
+    },
+
+    /// An error of the optical flow between two frames (frames too small for it).
+    #[error("optical flow: {0}")]
+    Flow(#[from] impasto_flow::FlowError),
+
     /// An error of the loss: weights, layers, or an image the network cannot take.
     #[error(transparent)]
     Loss(#[from] impasto_loss::LossError),

@@ -35,11 +35,14 @@
 //! - [`StyleTransfer`]: the pipeline (images, weights, loss, optimizer, observer) and its
 //!   [`RunReport`]; [`StyleTransfer::reconstruct_content`] and
 //!   [`StyleTransfer::reconstruct_style`], the paper's reconstruction experiments;
+//! - video: [`VideoTransfer`] stylises numbered frames with temporal consistency (Ruder,
+//!   Dosovitskiy & Brox), resuming where an interrupted run stopped (docs/video.md);
 //! - images: [`load_image`], [`resize_longest_side`], [`save_image`] (atomic);
 //! - weights: [`WeightsSource`] and [`WeightsDownload`] (torchvision's VGG16);
 //! - [`Backend`]: a compute backend by name, its device;
 //! - the workspace's crates: [`vgg`] (VGG16/19 features, weight loading), [`loss`]
-//!   (content, Gram, style, total variation), [`optim`] (L-BFGS, gradient descent, Adam).
+//!   (content, Gram, style, total variation), [`optim`] (L-BFGS, gradient descent, Adam),
+//!   [`flow`] (optical flow, consistency masks, warping).
 //!
 //! The map of how they fit is `docs/architecture.md`.
 
@@ -49,6 +52,7 @@ mod error;
 mod image_io;
 mod report;
 mod transfer;
+mod video;
 mod weights;
 
 pub use backend::Backend;
@@ -62,9 +66,14 @@ pub use report::{
     StyleReport,
 };
 pub use transfer::{
-    Balance, COARSEST_ITERATIONS, COARSEST_MIN_SIZE, DEFAULT_ITERATIONS, DEFAULT_SIZE, ImageInput,
-    Init, MAX_SIZE, OptimizerConfig, Progress, Stage, StyleTransfer, Task, TermScales,
-    TransferObserver, TransferOutput, default_schedule, schedule,
+    Balance, COARSEST_ITERATIONS, COARSEST_MIN_SIZE, DEFAULT_ITERATIONS, DEFAULT_SIZE,
+    DEFAULT_TEMPORAL_WEIGHT, ImageInput, Init, MAX_SIZE, OptimizerConfig, Progress, Stage,
+    StyleTransfer, Task, TemporalTerm, TermScales, TransferObserver, TransferOutput,
+    default_schedule, schedule, temporal_loss,
+};
+pub use video::{
+    DEFAULT_FRAME_ITERATIONS, FramePattern, FrameProgress, FrameRecord, FrameSequence,
+    VideoConfigReport, VideoObserver, VideoReport, VideoTransfer,
 };
 
 pub use weights::{
@@ -73,6 +82,7 @@ pub use weights::{
     WeightsDownload, WeightsSource, default_weights_path, weights_cache_dir,
 };
 
+pub use impasto_flow as flow;
 pub use impasto_loss as loss;
 pub use impasto_optim as optim;
 pub use impasto_vgg as vgg;

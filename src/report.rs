@@ -30,7 +30,7 @@ pub struct IterationReport {
     /// Loss evaluations (one VGG forward and backward each) so far in the run, the
     /// initial one included.
     pub evaluations: usize,
-    /// The total loss `L = α L_c + β L_s + γ L_tv`.
+    /// The total loss `L = α L_c + β L_s + γ L_tv` (`+ λ_t L_t` with a temporal term).
     pub loss: f64,
     /// The content loss `L_c`, unweighted (0 without a content term).
     pub content: f64,
@@ -40,6 +40,10 @@ pub struct IterationReport {
     pub style_per_layer: BTreeMap<String, f64>,
     /// The total variation `L_tv`, unweighted.
     pub tv: f64,
+    /// The temporal loss `L_t` of a video frame (Ruder et al.), unweighted; 0 without a
+    /// temporal term (and in reports written before it existed).
+    #[serde(default)]
+    pub temporal: f64,
     /// ‖∇L‖₂, the L2 norm of the gradient with respect to every pixel.
     pub grad_norm: f64,
     /// The step length of this iteration (0 at a stage's first record).
@@ -113,6 +117,10 @@ pub struct ResolvedConfig {
     /// `image_size`, `iterations` and the loss weights above are the last stage's.
     #[serde(default)]
     pub stages: Vec<StageReport>,
+    /// λ_t, the temporal term's coefficient as used (a video frame after the first);
+    /// absent without a temporal term.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporal_weight: Option<f64>,
 }
 
 /// One stage of a run, as resolved.
@@ -231,6 +239,7 @@ impl ResolvedConfig {
             original_colors: transfer.original_colors,
             device: format!("{device:?}"),
             stages: Vec::new(),
+            temporal_weight: None,
         }
     }
 }

@@ -126,7 +126,7 @@ fn a_transfer_lowers_the_loss_and_reports_every_iteration() {
     let mut fields: Vec<_> = record.as_object().unwrap().keys().cloned().collect();
     fields.sort();
     let expected = "content elapsed_ms evaluations grad_norm iteration loss stage step style \
-                    style_per_layer tv";
+                    style_per_layer temporal tv";
     assert_eq!(fields.join(" "), expected);
     assert!(fields.iter().all(|field| !record[field].is_null()));
     assert!(record["style_per_layer"]["relu3_1"].is_f64());

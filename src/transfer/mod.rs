@@ -4,10 +4,11 @@
 mod balance;
 mod inputs;
 mod observe;
-mod run;
+pub(crate) mod run;
 mod settings;
 mod stage;
 mod stages;
+mod temporal;
 
 pub use balance::{Balance, TermScales};
 pub use inputs::{ImageInput, Init};
@@ -15,6 +16,7 @@ pub use observe::{Progress, TransferObserver};
 pub use run::TransferOutput;
 pub use settings::OptimizerConfig;
 pub use stages::{COARSEST_ITERATIONS, COARSEST_MIN_SIZE, Stage, default_schedule, schedule};
+pub use temporal::{DEFAULT_TEMPORAL_WEIGHT, TemporalTerm, temporal_loss};
 
 use burn::tensor::Device;
 use impasto_loss::TotalLossConfig;
@@ -119,6 +121,8 @@ pub struct StyleTransfer {
     pub(crate) optimizer: OptimizerConfig,
     pub(crate) pooling: Pooling,
     pub(crate) original_colors: bool,
+    /// A video frame's temporal-consistency term (single-scale runs only).
+    pub(crate) temporal: Option<TemporalTerm>,
 }
 
 impl StyleTransfer {
@@ -195,6 +199,7 @@ impl StyleTransfer {
             optimizer: OptimizerConfig::Lbfgs(LbfgsConfig::default()),
             pooling: Pooling::Max,
             original_colors: false,
+            temporal: None,
         }
     }
 
@@ -310,6 +315,14 @@ impl StyleTransfer {
     /// Default false.
     pub fn with_original_colors(mut self, original_colors: bool) -> Self {
         self.original_colors = original_colors;
+        self
+    }
+
+    /// Adds a video frame's temporal-consistency term to the loss (Ruder et al. 2016; see
+    /// [`TemporalTerm`]). Default `None`. Needs a single-scale run whose image is the
+    /// term's size.
+    pub fn with_temporal(mut self, temporal: Option<TemporalTerm>) -> Self {
+        self.temporal = temporal;
         self
     }
 

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use image::imageops::{self, FilterType};
 use image::{Rgb32FImage, RgbImage};
 use impasto_optim::Termination;
-use impasto_vgg::{VggConfig, portable_rng};
+use impasto_vgg::{Vgg, VggConfig, portable_rng};
 
 use super::stage::{self, StageOffsets};
 use super::{ImageInput, Init, StyleTransfer, TransferObserver};
@@ -15,7 +15,7 @@ use crate::colors::result_image;
 use crate::report::{
     IterationReport, ResolvedConfig, RunParts, RunReport, StageReport, termination_name,
 };
-use crate::{ImpastoError, image_to_tensor};
+use crate::{ImpastoError, NetworkChoice, image_to_tensor};
 
 /// The noise initialisation's stream of the portable generator (its own, so that the
 /// noise does not depend on how the network's weights are drawn).
@@ -37,8 +37,6 @@ pub(super) fn run(
 ) -> Result<TransferOutput, ImpastoError> {
     let started = Instant::now();
     transfer.validate()?;
-    let stages = transfer.stages();
-    let total_iterations = transfer.total_iterations();
 
     // Images on the host at their own size; each stage resizes them.
     let content = match &transfer.content {
@@ -51,8 +49,24 @@ pub(super) fn run(
         .map(ImageInput::load)
         .collect::<Result<Vec<_>, ImpastoError>>()?;
 
-    // The network, to the deepest layer the loss reads, on the autodiff device; its
-    // weights never get gradients. One for every stage: it does not depend on the size.
+    let (vgg, network) = load_network(transfer, device)?;
+    run_with_network(
+        transfer,
+        (content, styles),
+        (&vgg, &network),
+        started,
+        device,
+        observer,
+    )
+}
+
+/// The network, to the deepest layer the loss reads, on the autodiff device; its
+/// weights never get gradients. One for every stage (it does not depend on the size),
+/// and one for every frame of a video (whose frames share the loss's settings).
+pub(crate) fn load_network(
+    transfer: &StyleTransfer,
+    device: &Device,
+) -> Result<(Vgg, NetworkChoice), ImpastoError> {
     let network = transfer.network()?;
     let layers = transfer
         .loss
@@ -66,6 +80,21 @@ pub(super) fn run(
     let vgg = transfer
         .weights
         .load(&vgg_config, &device.clone().autodiff())?;
+    Ok((vgg, network))
+}
+
+/// The stages of a validated `transfer`, on images already loaded and a network already
+/// built by [`load_network`] for the same settings.
+pub(crate) fn run_with_network(
+    transfer: &StyleTransfer,
+    (content, styles): (Option<Rgb32FImage>, Vec<Rgb32FImage>),
+    (vgg, network): (&Vgg, &NetworkChoice),
+    started: Instant,
+    device: &Device,
+    observer: &mut impl TransferObserver,
+) -> Result<TransferOutput, ImpastoError> {
+    let stages = transfer.stages();
+    let total_iterations = transfer.total_iterations();
 
     let mut records = Vec::new();
     let mut stage_reports = Vec::new();
@@ -74,7 +103,7 @@ pub(super) fn run(
     let mut final_stage = None;
     let mut optimisation_started = None;
     for (index, &stage) in stages.iter().enumerate() {
-        let problem = stage::prepare(transfer, stage, content.as_ref(), &styles, &vgg, device)?;
+        let problem = stage::prepare(transfer, stage, content.as_ref(), &styles, vgg, device)?;
         let optimizer = transfer.optimizer.with_max_iterations(stage.iterations)?;
         let (width, height) = problem.dimensions;
         let resolved = ResolvedConfig::new(
@@ -82,7 +111,7 @@ pub(super) fn run(
             RunParts {
                 optimizer: &optimizer,
                 loss: &problem.loss,
-                network: &network,
+                network,
                 scales: problem.scales,
                 image_size: [width, height],
                 style_sizes: problem.style_sizes.clone(),
@@ -98,7 +127,10 @@ pub(super) fn run(
             style_weight: resolved.style_weight,
             tv_weight: resolved.tv_weight,
         });
-        config = Some(resolved);
+        config = Some(ResolvedConfig {
+            temporal_weight: problem.temporal.as_ref().map(|t| t.weight),
+            ..resolved
+        });
         let x0 = match previous.take() {
             None => initial_image(transfer, content.as_ref(), &styles, (width, height), device)?,
             Some(x) => stage::upsample(x, (width, height), device),
@@ -116,7 +148,7 @@ pub(super) fn run(
         let stopped_before = records.len();
         let outcome = stage::optimise(
             &problem,
-            &vgg,
+            vgg,
             &optimizer,
             x0,
             &offsets,

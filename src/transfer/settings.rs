@@ -114,6 +114,12 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
     // The optimizer configs are valid by construction, and so is every iteration limit.
     super::stages::validate(transfer)?;
     transfer.loss.validate()?;
+    if transfer.temporal.is_some() && transfer.stages().len() != 1 {
+        return Err(invalid(
+            "temporal weight",
+            "a temporal term needs a single-scale run (one stage at the frame's size)".into(),
+        ));
+    }
     if let Some(balance) = &transfer.balance {
         balance.validate()?;
     }

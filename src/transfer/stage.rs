@@ -14,7 +14,7 @@ use impasto_loss::{
 use impasto_optim::{Control, Evaluation, IterationRecord, Outcome};
 use impasto_vgg::Vgg;
 
-use super::{Progress, Stage, StyleTransfer, TransferObserver};
+use super::{Progress, Stage, StyleTransfer, TransferObserver, temporal_loss};
 use crate::report::IterationReport;
 use crate::{ImpastoError, OptimizerConfig, TermScales, image_to_tensor, resize_longest_side};
 
@@ -29,6 +29,18 @@ pub(super) struct StageProblem {
     pub loss: TotalLoss,
     /// The balance's scales, if a balance set β and γ.
     pub scales: Option<TermScales>,
+    /// The temporal term of a video frame, if any.
+    pub temporal: Option<StageTemporal>,
+}
+
+/// A temporal term on the device, with its coefficient resolved.
+pub(super) struct StageTemporal {
+    /// ω, the previous result warped into this frame.
+    pub target: Tensor<4>,
+    /// c, per pixel, repeated over the channels.
+    pub weights: Tensor<4>,
+    /// λ_t: the loss gains `λ_t L_t`.
+    pub weight: f64,
 }
 
 /// The images resized for `stage`, their targets computed once (constants, on the plain
@@ -92,7 +104,37 @@ pub(super) fn prepare(
         }
         _ => (loss_config, None),
     };
+    let temporal = match &transfer.temporal {
+        Some(term) => {
+            if term.dimensions() != dimensions {
+                return Err(ImpastoError::InvalidSetting {
+                    setting: "temporal weight",
+                    reason: format!(
+                        "the temporal term is {}x{} but the image is {}x{}",
+                        term.dimensions().0,
+                        term.dimensions().1,
+                        dimensions.0,
+                        dimensions.1
+                    ),
+                });
+            }
+            // Balanced: ρ_t against the content term's scale, as β and γ are (α ρ_t S_c),
+            // so the weight means the same at every size. Otherwise λ_t as given.
+            let weight = match scales {
+                Some(scales) => loss_config.content_weight * term.weight() * scales.content,
+                None => term.weight(),
+            };
+            let (target, weights) = term.tensors(device);
+            Some(StageTemporal {
+                target,
+                weights,
+                weight,
+            })
+        }
+        None => None,
+    };
     Ok(StageProblem {
+        temporal,
         content: content_tensor,
         dimensions,
         style_sizes: styles.iter().map(|s| [s.width(), s.height()]).collect(),
@@ -146,6 +188,8 @@ struct Candidate {
     number: usize,
     x: Tensor<4>,
     evaluation: LossEvaluation,
+    /// `L_t`, unweighted and detached, with a temporal term.
+    temporal: Option<Tensor<1>>,
 }
 
 /// Runs `optimizer` on the stage's loss from `x0`, appending one record per iteration
@@ -166,7 +210,14 @@ pub(super) fn optimise(
     let mut evaluations = 0;
     let mut objective = |x: &Tensor<4>| {
         evaluations += 1;
-        evaluate(vgg, loss, x, evaluations, &candidates)
+        evaluate(
+            vgg,
+            loss,
+            problem.temporal.as_ref(),
+            x,
+            evaluations,
+            &candidates,
+        )
     };
     let mut failure = None;
     let colors_of = problem.content.as_ref().filter(|_| original_colors);
@@ -177,8 +228,16 @@ pub(super) fn optimise(
             .find(|c| c.number == record.accepted_evaluation)
             .expect("the optimizer's iterate is one of the evaluations since its last record");
         // One small read: this evaluation's terms.
-        let report = match accepted.evaluation.breakdown() {
-            Ok(breakdown) => iteration_report(record, breakdown, offsets),
+        let temporal = match &accepted.temporal {
+            Some(t) => t.clone().try_into_vec_as::<f64>().map(|v| v[0]),
+            None => Ok(0.0),
+        };
+        let terms = accepted
+            .evaluation
+            .breakdown()
+            .and_then(|b| temporal.map(|t| (b, t)).map_err(LossError::from));
+        let report = match terms {
+            Ok((breakdown, temporal)) => iteration_report(record, breakdown, temporal, offsets),
             Err(error) => {
                 failure = Some(error);
                 return Control::Stop;
@@ -202,19 +261,29 @@ pub(super) fn optimise(
     }
 }
 
-/// Evaluation number `number`: forward, loss, backward for the pixel gradient only; the
-/// evaluation's terms are kept, detached, for the report. A loss error ends the run and
-/// comes back from the optimizer as it is.
+/// Evaluation number `number`: forward, loss (with the temporal term `λ_t L_t` of a video
+/// frame added, so the optimizer minimises it too), backward for the pixel gradient only;
+/// the evaluation's terms are kept, detached, for the report. A loss error ends the run
+/// and comes back from the optimizer as it is.
 fn evaluate(
     vgg: &Vgg,
     loss: &TotalLoss,
+    temporal: Option<&StageTemporal>,
     x: &Tensor<4>,
     number: usize,
     candidates: &RefCell<Vec<Candidate>>,
 ) -> Result<Evaluation<4>, LossError> {
     let pixels = x.clone().autodiff().require_grad();
     let evaluation = loss.evaluate(vgg, pixels.clone())?;
-    let grads = evaluation.loss().backward();
+    let (total, temporal) = match temporal {
+        Some(t) => {
+            let l_t = temporal_loss(pixels.clone(), t.target.clone(), t.weights.clone());
+            let total = evaluation.loss().clone() + l_t.clone().mul_scalar(t.weight);
+            (total, Some(l_t.detach()))
+        }
+        None => (evaluation.loss().clone(), None),
+    };
+    let grads = total.backward();
     let gradient = pixels
         .grad(&grads)
         .expect("the pixels require their gradient");
@@ -222,13 +291,15 @@ fn evaluate(
         number,
         x: x.clone(),
         evaluation: evaluation.detached(),
+        temporal,
     });
-    Ok(Evaluation::new(evaluation.into_loss(), gradient))
+    Ok(Evaluation::new(total, gradient))
 }
 
 fn iteration_report(
     record: &IterationRecord,
     b: LossBreakdown,
+    temporal: f64,
     offsets: &StageOffsets,
 ) -> IterationReport {
     IterationReport {
@@ -244,6 +315,7 @@ fn iteration_report(
             .map(|(layer, e)| (layer.to_string(), e))
             .collect::<BTreeMap<_, _>>(),
         tv: b.tv,
+        temporal,
         grad_norm: record.gradient_norm,
         step: record.step,
         elapsed_ms: offsets.elapsed_ms + record.elapsed.as_secs_f64() * 1e3,

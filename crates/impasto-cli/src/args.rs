@@ -11,6 +11,8 @@ Examples:
   impasto weights fetch
   # paint photo.jpg in the style of painting.jpg, 512 px on its longest side
   impasto transfer --content photo.jpg --style painting.jpg --output out.png
+  # a video, as numbered frames (ffmpeg -i in.mp4 in/%04d.png), resumable
+  impasto video --frames 'in/%04d.png' --style painting.jpg --output 'out/%04d.png'
 
   # without downloading anything: an untrained network, a demo only
   impasto transfer --content assets/content.png --style assets/style.png \\
@@ -42,6 +44,9 @@ pub struct Cli {
 pub enum Command {
     /// Paint a content image in the style of one or more style images.
     Transfer(TransferArgs),
+    /// Stylise numbered video frames with temporal consistency (Ruder et al. 2016): each
+    /// frame starts from the previous result warped by the optical flow.
+    Video(crate::video_cmd::VideoArgs),
     /// The paper's reconstruction experiments: what one layer keeps of an image.
     #[command(subcommand)]
     Reconstruct(Reconstruct),

@@ -22,6 +22,8 @@ struct State {
     writing: Mutex<()>,
     /// Prints a notice (above the progress bar, if there is one).
     notify: Box<dyn Fn(&str) + Send + Sync>,
+    /// What the first press does, as the notice says it.
+    first_press: &'static str,
 }
 
 static STATE: OnceLock<State> = OnceLock::new();
@@ -30,19 +32,25 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Installs the Ctrl-C handler; `outputs` are the files the run will write and `notify`
-/// prints what Ctrl-C does. If no handler can be installed, Ctrl-C keeps its default
+/// What the first Ctrl-C does in a transfer or reconstruction.
+pub const STOP_AFTER_ITERATION: &str = "interrupted: stopping after the current iteration; the \
+    best image so far will be written (press Ctrl-C again to quit at once, writing nothing more)";
+
+/// Installs the Ctrl-C handler; `outputs` are the files the run will write, `notify`
+/// prints what Ctrl-C does, `first_press` is the notice of the first press. If no handler can be installed, Ctrl-C keeps its default
 /// effect (ending the program; atomic writes still leave no partial output) and the
 /// error is returned, to be shown as a warning.
 pub fn install(
     outputs: Vec<PathBuf>,
     notify: Box<dyn Fn(&str) + Send + Sync>,
+    first_press: &'static str,
 ) -> Result<(), String> {
     let state = State {
         presses: AtomicUsize::new(0),
         outputs: Mutex::new(outputs),
         writing: Mutex::new(()),
         notify,
+        first_press,
     };
     if STATE.set(state).is_err() {
         return Err("the Ctrl-C handler is already installed".into());
@@ -54,10 +62,7 @@ fn on_interrupt() {
     let Some(state) = STATE.get() else { return };
     let presses = state.presses.fetch_add(1, Ordering::SeqCst) + 1;
     if presses == 1 {
-        (state.notify)(
-            "interrupted: stopping after the current iteration; the best image so far will \
-             be written (press Ctrl-C again to quit at once, writing nothing more)",
-        );
+        (state.notify)(state.first_press);
         return;
     }
     let _no_more_writes = lock(&state.writing);

@@ -8,6 +8,7 @@
 //! impasto weights fetch          # once: torchvision's VGG16 (528 MB) into the cache
 //! impasto transfer --content photo.jpg --style painting.jpg --output out.png \
 //!     --size 1024 --report run.json --plot loss.png   # 256, 512, then 1024 px
+//! impasto video --frames 'in/%04d.png' --style painting.jpg --output 'out/%04d.png'
 //! impasto reconstruct content --image photo.jpg --layer relu2_2 --output content.png
 //! impasto reconstruct style --image painting.jpg --layers relu1_1,relu2_1 --output style.png
 //! impasto weights path           # where the weights are looked for
@@ -31,6 +32,7 @@ mod outputs;
 mod plot;
 mod progress;
 mod run;
+mod video_cmd;
 mod weights_cmd;
 
 use std::fmt;
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
 fn dispatch(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Transfer(args) => run::run(config::transfer_job(args)?),
+        Command::Video(args) => video_cmd::run(args),
         Command::Reconstruct(Reconstruct::Content(args)) => {
             run::run(config::reconstruct_content_job(args)?)
         }

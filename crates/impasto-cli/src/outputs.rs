@@ -119,7 +119,7 @@ fn has_extension(path: &Path, allowed: &[&str]) -> bool {
 }
 
 /// Whether two paths name the same file (as given, or once both exist, canonically).
-fn same_file(a: &Path, b: &Path) -> bool {
+pub fn same_file(a: &Path, b: &Path) -> bool {
     if a == b {
         return true;
     }
@@ -132,7 +132,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Creates and removes the temporary file an atomic write of `path` will use.
-fn probe(path: &Path) -> Result<(), CliError> {
+pub fn probe(path: &Path) -> Result<(), CliError> {
     let cannot = |source: std::io::Error| -> CliError {
         ImpastoError::ImageWrite {
             path: path.to_path_buf(),

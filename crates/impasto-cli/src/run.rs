@@ -74,7 +74,7 @@ pub fn run(job: Job<'_>) -> Result<(), CliError> {
             print(message);
         }
     });
-    if let Err(why) = interrupt::install(outputs.paths(), notify) {
+    if let Err(why) = interrupt::install(outputs.paths(), notify, interrupt::STOP_AFTER_ITERATION) {
         display.warn(&format!(
             "Ctrl-C cannot stop the run gracefully ({why}); it will end the program"
         ));

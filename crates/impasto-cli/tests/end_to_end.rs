@@ -6,7 +6,7 @@ use common::{FAST, assert_success, files, images, impasto, scratch, stderr, stdo
 use serde_json::Value;
 
 /// The fields the contract (docs/cli.md) requires of every record.
-const RECORD_FIELDS: [&str; 11] = [
+const RECORD_FIELDS: [&str; 12] = [
     "stage",
     "iteration",
     "evaluations",
@@ -15,6 +15,7 @@ const RECORD_FIELDS: [&str; 11] = [
     "style",
     "style_per_layer",
     "tv",
+    "temporal",
     "grad_norm",
     "step",
     "elapsed_ms",
@@ -362,4 +363,125 @@ fn explicit_weights_are_used_as_given_and_a_stated_network_is_reported() {
     assert_eq!(config["architecture"], "vgg19");
     assert_eq!(config["input_convention"], "caffe");
     assert_eq!(config["input_convention_from"], "stated");
+}
+
+/// `dir/in/0001.png…` (a gradient panned by 2 px per frame, `sizes` each), `dir/out/`.
+fn video_frames(dir: &std::path::Path, sizes: &[(u32, u32)]) {
+    std::fs::create_dir_all(dir.join("in")).unwrap();
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    for (i, &(w, h)) in sizes.iter().enumerate() {
+        let frame = image::RgbImage::from_fn(w, h, |x, y| {
+            let u = x as f32 + 2.0 * i as f32;
+            let v = 0.5 + 0.4 * (0.4 * u).sin() * (0.3 * y as f32).cos();
+            image::Rgb([(v * 255.0) as u8, (y * 255 / h) as u8, 128])
+        });
+        frame
+            .save(dir.join(format!("in/{:04}.png", i + 1)))
+            .unwrap();
+    }
+}
+
+fn video_args(dir: &std::path::Path, style: &std::path::Path) -> Vec<std::ffi::OsString> {
+    let mut args = common::args(&[
+        &"video",
+        &"--frames",
+        &dir.join("in/%04d.png"),
+        &"--style",
+        &style,
+        &"--output",
+        &dir.join("out/%04d.png"),
+        &"--report",
+        &dir.join("video.json"),
+    ]);
+    args.extend(FAST.iter().map(Into::into));
+    args.extend(
+        [
+            "--size",
+            "32",
+            "--iterations-first",
+            "2",
+            "--iterations",
+            "1",
+        ]
+        .map(Into::into),
+    );
+    args
+}
+
+#[test]
+fn video_stylises_frames_says_so_per_frame_and_resumes() {
+    let dir = scratch("video");
+    let (_, style) = images(&dir);
+    video_frames(&dir, &[(32, 24); 3]);
+    let output = impasto(video_args(&dir, &style));
+    assert_success(&output);
+    let err = stderr(&output);
+    for line in [
+        "frame 1/3: 2 iterations",
+        "frame 2/3: 1 iteration,",
+        "frame 3/3: ",
+    ] {
+        assert!(err.contains(line), "{line:?} missing from:\n{err}");
+    }
+    assert!(
+        err.contains("untrained") && err.contains("done: 3 frames"),
+        "{err}"
+    );
+    assert_eq!(
+        files(&dir.join("out")),
+        ["0001.png", "0002.png", "0003.png"]
+    );
+    let json = read_report(&dir.join("video.json"));
+    let frames = json["frames"].as_array().expect("frames is a list");
+    assert_eq!(frames.len(), 3);
+    assert_eq!(frames[2]["skipped"], false);
+    assert!(frames[2]["temporal"].as_f64().is_some(), "{json}");
+
+    // Resumed: the finished frames are skipped and said to be.
+    std::fs::remove_file(dir.join("out/0003.png")).unwrap();
+    let output = impasto(video_args(&dir, &style));
+    assert_success(&output);
+    let err = stderr(&output);
+    assert!(err.contains("frame 1/3: skipped"), "{err}");
+    assert!(
+        err.contains("1 frame stylised (2 already done, skipped)"),
+        "{err}"
+    );
+    let json = read_report(&dir.join("video.json"));
+    let skipped: Vec<_> = json["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["skipped"].as_bool().unwrap())
+        .collect();
+    assert_eq!(skipped, [true, true, false]);
+}
+
+#[test]
+fn video_bad_inputs_are_one_sentence() {
+    let dir = scratch("video-bad");
+    let (_, style) = images(&dir);
+    video_frames(&dir, &[(32, 24), (32, 24), (30, 24), (32, 24)]);
+    let run = |frames: &str, expected: &str| {
+        let mut args = video_args(&dir, &style);
+        args[2] = dir.join(frames).into();
+        let output = impasto(&args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{frames}: {err}");
+        assert!(
+            err.contains(expected),
+            "{frames}: {expected:?} missing from {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{frames}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    };
+    run(
+        "in/%04d.png",
+        "0003.png is 30x24 but the first frame is 32x24",
+    );
+    run("in/0001.png", "no %d placeholder");
+    run("empty/%04d.png", "no frames match");
+    std::fs::remove_file(dir.join("in/0003.png")).unwrap();
+    run("in/%04d.png", "0003.png is missing from the sequence");
+    assert!(files(&dir.join("out")).is_empty(), "nothing written");
 }

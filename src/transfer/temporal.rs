@@ -1,0 +1,219 @@
+//! The temporal-consistency term of video style transfer (Ruder, Dosovitskiy & Brox,
+//! *Artistic style transfer for videos*, GCPR 2016, eq. 7): keep the pixels the optical
+//! flow can be trusted at where the previous stylised frame, warped, puts them.
+
+use std::sync::Arc;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use image::Rgb32FImage;
+
+use crate::{ImpastoError, image_to_tensor};
+
+/// The temporal weight's default: ρ_t, relative to the content term's scale when the
+/// transfer balances its terms (see [`TemporalTerm::weight`]).
+///
+/// **Provisional.** `L_t` is a mean squared pixel difference (pixels in `[0, 1]`), so
+/// ρ_t = 1000 makes a drift of 0.03 (8 levels of 255) on every trusted pixel cost as much
+/// as the whole content term of an image with no features (`L_c = S_c`); a drift of one
+/// 8-bit level costs 1.5 % of it. It has not been calibrated with trained weights yet
+/// (docs/video.md, "What is not measured yet").
+pub const DEFAULT_TEMPORAL_WEIGHT: f64 = 1000.0;
+
+/// The temporal loss of one frame: the previous stylised frame warped into this one (ω),
+/// the per-pixel weight `c` of each pixel (1 where the flow is reliable, 0 where the
+/// pixel is disoccluded or on a motion boundary), and the term's weight.
+///
+/// `L_t = (1/D) Σ_k c_k (x_k − ω_k)²`, `D = W·H·3`, `c` broadcast over the channels
+/// ([`temporal_loss`]). It is added to the objective the optimizer sees, and reported
+/// (unweighted) in each record's `temporal` field.
+#[derive(Debug, Clone)]
+pub struct TemporalTerm {
+    target: Arc<Rgb32FImage>,
+    pixel_weights: Arc<Vec<f32>>,
+    weight: f64,
+}
+
+impl TemporalTerm {
+    /// ω (the warped previous result, the size of the frame being optimised), `c` (one
+    /// weight per pixel, row-major, each in `[0, 1]`) and the term's weight (see
+    /// [`weight`](Self::weight)).
+    ///
+    /// # Errors
+    /// [`ImpastoError::InvalidSetting`] when `c` does not have one value per pixel, a
+    /// value is outside `[0, 1]`, or the weight is not finite and ≥ 0.
+    pub fn new(
+        target: Rgb32FImage,
+        pixel_weights: Vec<f32>,
+        weight: f64,
+    ) -> Result<Self, ImpastoError> {
+        let invalid = |reason: String| ImpastoError::InvalidSetting {
+            setting: "temporal weight",
+            reason,
+        };
+        let (w, h) = target.dimensions();
+        if pixel_weights.len() != w as usize * h as usize {
+            return Err(invalid(format!(
+                "{} per-pixel weights for a {w}x{h} frame; give one per pixel",
+                pixel_weights.len()
+            )));
+        }
+        if let Some(c) = pixel_weights.iter().find(|c| !(0.0..=1.0).contains(*c)) {
+            return Err(invalid(format!("per-pixel weight {c} is not in [0, 1]")));
+        }
+        if !weight.is_finite() || weight < 0.0 {
+            return Err(invalid(format!("{weight} is not finite and ≥ 0")));
+        }
+        Ok(Self {
+            target: Arc::new(target),
+            pixel_weights: Arc::new(pixel_weights),
+            weight,
+        })
+    }
+
+    /// The term's weight. In a transfer whose terms are balanced (the default), it is
+    /// ρ_t, relative to the content term's scale: the loss gains `α ρ_t S_c · L_t`, so
+    /// it means the same at every size (docs/maths.md, "Balanced weights"). With the
+    /// weights given explicitly (`with_balance(None)`) it is the coefficient λ itself:
+    /// the loss gains `λ L_t`.
+    pub fn weight(&self) -> f64 {
+        self.weight
+    }
+
+    /// The frame's `(width, height)`.
+    pub fn dimensions(&self) -> (u32, u32) {
+        self.target.dimensions()
+    }
+
+    /// ω as `[1, 3, H, W]` and `c` broadcast to the same shape, on `device`.
+    pub(crate) fn tensors(&self, device: &Device) -> (Tensor<4>, Tensor<4>) {
+        let (w, h) = self.target.dimensions();
+        let plane = w as usize * h as usize;
+        // Repeated on the host: three copies of a plane are cheap, and the loss is then a
+        // plain element-wise product with no broadcasting rule to rely on.
+        let mut weights = Vec::with_capacity(3 * plane);
+        for _ in 0..3 {
+            weights.extend_from_slice(&self.pixel_weights);
+        }
+        let shape = [1, 3, h as usize, w as usize];
+        (
+            image_to_tensor(&self.target, device),
+            Tensor::from_data(TensorData::new(weights, shape), device),
+        )
+    }
+}
+
+/// `L_t = (1/D) Σ_k c_k (x_k − ω_k)²` with `D` the number of elements of `x`
+/// (`W·H·C`): Ruder et al.'s eq. 7. `x`, `target` (ω) and `weights` (c) have the same
+/// shape. Summed plane by plane before the total, as the other terms are, so that an
+/// `f32` sum over a large image keeps its precision.
+pub fn temporal_loss(x: Tensor<4>, target: Tensor<4>, weights: Tensor<4>) -> Tensor<1> {
+    let d = x.dims().iter().product::<usize>().max(1);
+    let difference = x - target;
+    difference
+        .square()
+        .mul(weights)
+        .sum_dim(3)
+        .sum_dim(2)
+        .sum_dim(1)
+        .sum()
+        .div_scalar(d as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(t: Tensor<4>) -> Vec<f64> {
+        t.try_into_vec_as::<f64>().unwrap()
+    }
+
+    fn scalar(t: Tensor<1>) -> f64 {
+        t.try_into_vec_as::<f64>().unwrap()[0]
+    }
+
+    /// A 1×3×2×3 image, its target and weights, as host vectors.
+    fn data() -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let x: Vec<f32> = (0..18)
+            .map(|i| (i as f32 * 0.37).sin() * 0.5 + 0.5)
+            .collect();
+        let t: Vec<f32> = (0..18)
+            .map(|i| (i as f32 * 0.11).cos() * 0.5 + 0.5)
+            .collect();
+        let plane = [1.0, 0.0, 0.5, 1.0, 0.25, 0.0];
+        let c: Vec<f32> = plane.iter().cycle().take(18).copied().collect();
+        (x, t, c)
+    }
+
+    fn tensor(v: &[f32], device: &Device) -> Tensor<4> {
+        Tensor::from_data(TensorData::new(v.to_vec(), [1, 3, 2, 3]), device)
+    }
+
+    #[test]
+    fn the_loss_is_the_weighted_mean_square() {
+        let device = Device::flex();
+        let (x, t, c) = data();
+        let expected: f64 = (0..18)
+            .map(|k| c[k] as f64 * (x[k] as f64 - t[k] as f64).powi(2))
+            .sum::<f64>()
+            / 18.0;
+        let got = scalar(temporal_loss(
+            tensor(&x, &device),
+            tensor(&t, &device),
+            tensor(&c, &device),
+        ));
+        assert!(
+            (got - expected).abs() < 1e-6 * expected,
+            "{got} vs {expected}"
+        );
+        assert!(expected > 0.01, "the case is not trivial");
+    }
+
+    #[test]
+    fn the_pixel_gradient_matches_finite_differences() {
+        let device = Device::flex();
+        let (x, t, c) = data();
+        let pixels = tensor(&x, &device).autodiff().require_grad();
+        let loss = temporal_loss(pixels.clone(), tensor(&t, &device), tensor(&c, &device));
+        let gradient = values(pixels.grad(&loss.backward()).unwrap());
+        let h = 1e-2f32; // the loss is quadratic: central differences are exact but for rounding
+        let f = |x: &[f32]| {
+            scalar(temporal_loss(
+                tensor(x, &device),
+                tensor(&t, &device),
+                tensor(&c, &device),
+            ))
+        };
+        for k in 0..18 {
+            let (mut plus, mut minus) = (x.clone(), x.clone());
+            plus[k] += h;
+            minus[k] -= h;
+            let numeric = (f(&plus) - f(&minus)) / (2.0 * h as f64);
+            assert!(
+                (gradient[k] - numeric).abs() < 1e-4,
+                "pixel {k}: autodiff {} vs finite differences {numeric}",
+                gradient[k]
+            );
+        }
+        // Where c is 0 the term pulls nowhere; where it is not, it pulls.
+        assert_eq!(gradient[1], 0.0);
+        assert!(gradient[0].abs() > 1e-3);
+    }
+
+    #[test]
+    fn bad_terms_are_refused() {
+        let frame = Rgb32FImage::new(3, 2);
+        assert!(TemporalTerm::new(frame.clone(), vec![1.0; 6], 1.0).is_ok());
+        for (weights, weight) in [
+            (vec![1.0; 5], 1.0),
+            (vec![1.5; 6], 1.0),
+            (vec![f32::NAN; 6], 1.0),
+            (vec![1.0; 6], -1.0),
+            (vec![1.0; 6], f64::INFINITY),
+        ] {
+            assert!(matches!(
+                TemporalTerm::new(frame.clone(), weights, weight),
+                Err(ImpastoError::InvalidSetting { .. })
+            ));
+        }
+    }
+}

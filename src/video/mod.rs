@@ -1,0 +1,301 @@
+//! Video: stylise a sequence of frames with temporal consistency (Ruder, Dosovitskiy &
+//! Brox, *Artistic style transfer for videos*, GCPR 2016). docs/video.md has the method
+//! and the command.
+
+mod frames;
+mod report;
+mod run;
+
+pub use frames::{FramePattern, FrameSequence};
+pub use report::{FrameRecord, VideoConfigReport, VideoReport};
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use impasto_flow::DisConfig;
+use impasto_optim::Control;
+
+use crate::{
+    DEFAULT_TEMPORAL_WEIGHT, ImageInput, ImpastoError, Progress, Stage, StyleTransfer,
+    WeightsSource,
+};
+
+/// Iterations of every frame after the first, by default.
+///
+/// Such a frame starts from the previous result warped by the flow, already stylised
+/// wherever the flow is reliable: it is a refinement, like the last stage of a
+/// multi-scale run, which [`default_schedule`](crate::default_schedule) gives 75
+/// iterations at 512 px from an upsampled, already stylised start. The same number here
+/// is provisional: the iterations a warped start needs have not been measured with
+/// trained weights yet (docs/video.md).
+pub const DEFAULT_FRAME_ITERATIONS: usize = 75;
+
+/// A video to stylise: numbered input frames, numbered output frames, style images, and
+/// the settings of every frame's transfer.
+///
+/// The first frame is a normal transfer ([`StyleTransfer`]'s default schedule, or
+/// [`with_iterations_first`](Self::with_iterations_first)). Every later frame starts from
+/// the previous result warped into it by the optical flow (pixels the flow cannot bring,
+/// the disoccluded ones, from the frame itself), and its loss gains the temporal term
+/// ([`TemporalTerm`](crate::TemporalTerm)) weighted by the forward–backward consistency
+/// masks; it runs [`with_iterations`](Self::with_iterations) iterations at the frame
+/// size.
+///
+/// A run resumes: a frame whose output file exists is skipped (recorded as such) and
+/// read back as the next frame's previous result. Outputs are written atomically.
+///
+/// ```no_run
+/// use burn::tensor::Device;
+/// use impasto::{FramePattern, FrameSequence, VideoTransfer};
+///
+/// let frames = FrameSequence::from_pattern("in/%04d.png")?;
+/// let output = FramePattern::parse("out/%04d.png")?;
+/// let report = VideoTransfer::new(frames, output, vec!["style.jpg".into()])
+///     .with_size(384)
+///     .with_report(Some("video.json".into()))
+///     .run(&Device::flex(), &mut ())?;
+/// println!("{} frames", report.frames.len());
+/// # Ok::<(), impasto::ImpastoError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct VideoTransfer {
+    frames: FrameSequence,
+    output: FramePattern,
+    /// Every frame's settings; its content is replaced by each frame.
+    template: StyleTransfer,
+    iterations_first: Option<usize>,
+    iterations: usize,
+    temporal_weight: f64,
+    flow: DisConfig,
+    report: Option<PathBuf>,
+}
+
+impl VideoTransfer {
+    /// `frames` in the style of `styles`, written to `output` (frame number for frame
+    /// number), every setting at its default.
+    pub fn new(frames: FrameSequence, output: FramePattern, styles: Vec<ImageInput>) -> Self {
+        let template = StyleTransfer::new(frames.path(0), styles);
+        Self {
+            frames,
+            output,
+            template,
+            iterations_first: None,
+            iterations: DEFAULT_FRAME_ITERATIONS,
+            temporal_weight: DEFAULT_TEMPORAL_WEIGHT,
+            flow: DisConfig::default(),
+            report: None,
+        }
+    }
+
+    /// Changes every frame's transfer settings: weights, size, style scale and blend,
+    /// loss and balance, optimizer, pooling, network, seed, original colours. The
+    /// content, the start, the iterations and the temporal term are the video's and are
+    /// set per frame; stages set here apply to the first frame when
+    /// [`with_iterations_first`](Self::with_iterations_first) is not given.
+    pub fn with_transfer(mut self, settings: impl FnOnce(StyleTransfer) -> StyleTransfer) -> Self {
+        self.template = settings(self.template);
+        self
+    }
+
+    /// The network's weights. Default [`WeightsSource::Default`].
+    pub fn with_weights(self, weights: WeightsSource) -> Self {
+        self.with_transfer(|t| t.with_weights(weights))
+    }
+
+    /// The frames' longest side as stylised (aspect kept). Default 512.
+    pub fn with_size(self, size: u32) -> Self {
+        self.with_transfer(|t| t.with_size(size))
+    }
+
+    /// Seed of random weights and noise. Default 0.
+    pub fn with_seed(self, seed: u64) -> Self {
+        self.with_transfer(|t| t.with_seed(seed))
+    }
+
+    /// The first frame's iterations, as one stage at the frame size. Default `None`: the
+    /// transfer's default schedule (coarse to fine from 512 px).
+    pub fn with_iterations_first(mut self, iterations: Option<usize>) -> Self {
+        self.iterations_first = iterations;
+        self
+    }
+
+    /// Iterations of every later frame. Default [`DEFAULT_FRAME_ITERATIONS`].
+    pub fn with_iterations(mut self, iterations: usize) -> Self {
+        self.iterations = iterations;
+        self
+    }
+
+    /// The temporal weight: ρ_t, relative to the content term's scale, when the loss is
+    /// balanced (the default); the coefficient λ_t itself when the loss weights are given
+    /// ([`TemporalTerm::weight`](crate::TemporalTerm::weight)). Default
+    /// [`DEFAULT_TEMPORAL_WEIGHT`] (provisional). Finite, ≥ 0; 0 keeps only the warped
+    /// start.
+    pub fn with_temporal_weight(mut self, weight: f64) -> Self {
+        self.temporal_weight = weight;
+        self
+    }
+
+    /// The optical flow's settings. Default [`DisConfig::default`] (DIS, medium preset).
+    pub fn with_flow(mut self, flow: DisConfig) -> Self {
+        self.flow = flow;
+        self
+    }
+
+    /// Also write the JSON report here, after every frame. Default `None`.
+    pub fn with_report(mut self, path: Option<PathBuf>) -> Self {
+        self.report = path;
+        self
+    }
+
+    /// The input frames.
+    pub fn frames(&self) -> &FrameSequence {
+        &self.frames
+    }
+
+    /// The output file of the `position`-th frame.
+    pub fn output_path(&self, position: usize) -> PathBuf {
+        self.output.path(self.frames.index(position))
+    }
+
+    /// The first frame's stages: the transfer's, or one of
+    /// [`with_iterations_first`](Self::with_iterations_first) at the frame size.
+    pub fn first_stages(&self) -> Vec<Stage> {
+        run::first_frame(self).stages()
+    }
+
+    /// The transfer settings every frame shares.
+    pub fn transfer(&self) -> &StyleTransfer {
+        &self.template
+    }
+
+    /// Checks the settings without reading a frame: those of [`StyleTransfer::validate`],
+    /// the temporal weight, the flow's settings, and the output pattern (an image
+    /// extension, a directory that exists, not the input frames).
+    ///
+    /// # Errors
+    /// [`ImpastoError::InvalidSetting`], [`ImpastoError::OutputFormat`],
+    /// [`ImpastoError::ImageWrite`], [`ImpastoError::Flow`], and
+    /// [`StyleTransfer::validate`]'s.
+    pub fn validate(&self) -> Result<(), ImpastoError> {
+        self.template.validate()?;
+        if !self.temporal_weight.is_finite() || self.temporal_weight < 0.0 {
+            return Err(ImpastoError::InvalidSetting {
+                setting: "temporal weight",
+                reason: format!("{} is not finite and ≥ 0", self.temporal_weight),
+            });
+        }
+        self.flow.validate()?;
+        let first_output = self.output_path(0);
+        let extension = first_output
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if !matches!(extension.as_deref(), Some("png" | "jpg" | "jpeg")) {
+            return Err(ImpastoError::OutputFormat { path: first_output });
+        }
+        let dir = self.output.dir();
+        if !dir.as_os_str().is_empty() && !dir.is_dir() {
+            return Err(ImpastoError::ImageWrite {
+                path: first_output,
+                source: std::io::Error::other(format!(
+                    "the directory {} does not exist",
+                    dir.display()
+                )),
+            });
+        }
+        if same_file(&first_output, &self.frames.path(0)) {
+            return Err(ImpastoError::InvalidSetting {
+                setting: "output",
+                reason: "the output pattern names the input frames; write the result elsewhere"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks that every frame can be read and has the first frame's size, from the
+    /// files' headers (fast: nothing is decoded); [`run`](Self::run) does it first.
+    /// Returns the frames' `(width, height)`.
+    ///
+    /// # Errors
+    /// [`ImpastoError::FrameSize`], [`ImpastoError::ImageRead`],
+    /// [`ImpastoError::ImageDecode`].
+    pub fn check_frames(&self) -> Result<(u32, u32), ImpastoError> {
+        run::check_frames(self)
+    }
+
+    /// Stylises the frames in order on `device`, skipping those whose output exists,
+    /// and returns the report (also written after each frame with
+    /// [`with_report`](Self::with_report)). `observer` sees every iteration and every
+    /// finished frame, and writes the files.
+    ///
+    /// # Errors
+    /// Those of [`validate`](Self::validate); [`ImpastoError::FrameSize`] for a frame not
+    /// the first one's size (all are checked before any work);
+    /// [`ImpastoError::ExistingOutputSize`] for an existing output of another size;
+    /// [`ImpastoError::Flow`] for frames too small for the flow; [`StyleTransfer::run`]'s.
+    pub fn run(
+        &self,
+        device: &Device,
+        observer: &mut impl VideoObserver,
+    ) -> Result<VideoReport, ImpastoError> {
+        run::run(self, device, observer)
+    }
+}
+
+/// Whether two paths name the same file (as given, or by their canonical directories).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        Some(
+            dir.unwrap_or(Path::new("."))
+                .canonicalize()
+                .ok()?
+                .join(p.file_name()?),
+        )
+    };
+    a == b || matches!((canonical(a), canonical(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// What a frame's iteration is part of.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameProgress {
+    /// The frame's position in the sequence, from 0.
+    pub position: usize,
+    /// How many frames the sequence has.
+    pub frames: usize,
+}
+
+/// Watches a [`VideoTransfer`] run and writes its files. Every method has a default, and
+/// `()` is an observer that watches nothing.
+pub trait VideoObserver {
+    /// One iteration of a frame's transfer. [`Control::Stop`] abandons the frame (it is
+    /// not written, so a resumed run computes it again) and ends the run.
+    fn iteration(&mut self, frame: FrameProgress, progress: &Progress<'_>) -> Control {
+        let _ = (frame, progress);
+        Control::Continue
+    }
+
+    /// A frame finished (written, or skipped), with its record. [`Control::Stop`] ends
+    /// the run here; a resumed run goes on from the next frame.
+    fn frame_done(&mut self, frame: FrameProgress, record: &FrameRecord) -> Control {
+        let _ = (frame, record);
+        Control::Continue
+    }
+
+    /// Writes `path` by calling `write` (which writes it atomically). The command wraps
+    /// this so that a second Ctrl-C waits for a write in progress.
+    ///
+    /// # Errors
+    /// `write`'s.
+    fn write(
+        &mut self,
+        path: &Path,
+        write: &mut dyn FnMut() -> Result<(), ImpastoError>,
+    ) -> Result<(), ImpastoError> {
+        let _ = path;
+        write()
+    }
+}
+
+impl VideoObserver for () {}
