@@ -343,7 +343,7 @@ pub struct RunReport {
 impl RunReport {
     /// The report as pretty-printed JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a report is plain data")
+        to_json(self)
     }
 
     /// Parses a report written by [`to_json`](Self::to_json).
@@ -351,9 +351,7 @@ impl RunReport {
     /// # Errors
     /// [`ImpastoError::ReportParse`] if the text is not such a report.
     pub fn from_json(text: &str) -> Result<Self, ImpastoError> {
-        serde_json::from_str(text).map_err(|error| ImpastoError::ReportParse {
-            reason: error.to_string(),
-        })
+        from_json(text)
     }
 
     /// Writes the JSON report to `path` atomically (a temporary file, then a rename): the
@@ -362,8 +360,25 @@ impl RunReport {
     /// # Errors
     /// [`ImpastoError::ImageWrite`] if the file cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ImpastoError> {
-        let mut text = self.to_json();
-        text.push('\n');
-        write_atomically(path.as_ref(), text.as_bytes())
+        save_json(self, path.as_ref())
     }
+}
+
+/// A report as pretty-printed JSON (reports are plain data: serialising cannot fail).
+pub(crate) fn to_json(report: &impl Serialize) -> String {
+    serde_json::to_string_pretty(report).expect("a report is plain data")
+}
+
+/// A report parsed from JSON, or [`ImpastoError::ReportParse`].
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ImpastoError> {
+    serde_json::from_str(text).map_err(|error| ImpastoError::ReportParse {
+        reason: error.to_string(),
+    })
+}
+
+/// A report's JSON written to `path` atomically, with a final newline.
+pub(crate) fn save_json(report: &impl Serialize, path: &Path) -> Result<(), ImpastoError> {
+    let mut text = to_json(report);
+    text.push('\n');
+    write_atomically(path, text.as_bytes())
 }

@@ -7,7 +7,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::ImpastoError;
-use crate::image_io::write_atomically;
 
 /// What a video run was asked to do, resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,7 +102,7 @@ pub struct VideoReport {
 impl VideoReport {
     /// The report as pretty-printed JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a report is plain data")
+        crate::report::to_json(self)
     }
 
     /// Parses a report written by [`to_json`](Self::to_json).
@@ -111,9 +110,7 @@ impl VideoReport {
     /// # Errors
     /// [`ImpastoError::ReportParse`] if the text is not such a report.
     pub fn from_json(text: &str) -> Result<Self, ImpastoError> {
-        serde_json::from_str(text).map_err(|error| ImpastoError::ReportParse {
-            reason: error.to_string(),
-        })
+        crate::report::from_json(text)
     }
 
     /// Writes the JSON report to `path` atomically.
@@ -121,8 +118,6 @@ impl VideoReport {
     /// # Errors
     /// [`ImpastoError::ImageWrite`] if the file cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ImpastoError> {
-        let mut text = self.to_json();
-        text.push('\n');
-        write_atomically(path.as_ref(), text.as_bytes())
+        crate::report::save_json(self, path.as_ref())
     }
 }
