@@ -25,9 +25,10 @@ use crate::{
 /// Such a frame starts from the previous result warped by the flow, already stylised
 /// wherever the flow is reliable: it is a refinement, like the last stage of a
 /// multi-scale run, which [`default_schedule`](crate::default_schedule) gives 75
-/// iterations at 512 px from an upsampled, already stylised start. The same number here
-/// is provisional: the iterations a warped start needs have not been measured with
-/// trained weights yet (docs/video.md).
+/// iterations at 512 px from an upsampled, already stylised start. Measured with it
+/// (docs/video.md): at the default temporal weight the frames' style loss is within 6 %
+/// of a 150-iteration transfer of each frame, in half its time; other counts have not
+/// been compared.
 pub const DEFAULT_FRAME_ITERATIONS: usize = 75;
 
 /// A video to stylise: numbered input frames, numbered output frames, style images, and
@@ -128,7 +129,7 @@ impl VideoTransfer {
     /// The temporal weight: ρ_t, relative to the content term's scale, when the loss is
     /// balanced (the default); the coefficient λ_t itself when the loss weights are given
     /// ([`TemporalTerm::weight`](crate::TemporalTerm::weight)). Default
-    /// [`DEFAULT_TEMPORAL_WEIGHT`] (provisional). Finite, ≥ 0; 0 keeps only the warped
+    /// [`DEFAULT_TEMPORAL_WEIGHT`]. Finite, ≥ 0; 0 keeps only the warped
     /// start.
     pub fn with_temporal_weight(mut self, weight: f64) -> Self {
         self.temporal_weight = weight;

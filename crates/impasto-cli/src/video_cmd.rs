@@ -63,12 +63,12 @@ pub struct VideoArgs {
     #[arg(long, value_name = "N")]
     pub iterations_first: Option<usize>,
     /// Iterations of every later frame, which starts from the previous result warped by
-    /// the flow: a refinement, like a multi-scale run's last scale (provisional default).
+    /// the flow: a refinement, like a multi-scale run's last scale.
     #[arg(long, value_name = "N", default_value_t = impasto::DEFAULT_FRAME_ITERATIONS)]
     pub iterations: usize,
     /// ρ_t, the temporal loss's weight relative to the content term's scale (so it means
     /// the same at every size). Higher keeps frames steadier; 0 keeps only the warped
-    /// start. Provisional default, not yet calibrated with trained weights. ≥ 0.
+    /// start; 1000 steadier still, with less of the style (docs/video.md). ≥ 0.
     #[arg(
         long,
         value_name = "RHO",
