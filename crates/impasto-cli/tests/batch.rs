@@ -101,7 +101,7 @@ fn shards_cover_every_job_exactly_once() {
     );
 
     for bad in ["3/3", "1", "-1/2", "a/b"] {
-        let output = batch(&jobs, &dir, &["--list", "--shard", bad]);
+        let output = batch(&jobs, &dir, &["--list", &format!("--shard={bad}")]);
         assert_eq!(output.status.code(), Some(1), "--shard {bad}");
         let err = stderr(&output);
         assert!(err.starts_with("error: --shard takes K/N"), "{err}");
