@@ -227,7 +227,7 @@ fn a_killed_batch_leaves_only_complete_outputs_and_resumes() {
 fn bad_lines_are_reported_by_number_and_the_good_jobs_still_run() {
     let dir = scratch("batch-bad");
     images(&dir);
-    let lines = vec![
+    let lines = [
         "{\"content\": \"content.png\", \"style\": [\"style.png\"]".to_owned(),
         job("good.png"),
         format!(

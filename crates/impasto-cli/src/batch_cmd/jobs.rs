@@ -202,7 +202,7 @@ fn parse_job(text: &str, base: &Path, out_dir: &Path) -> Result<Job, String> {
     }
     // The batch prints a line per job; the jobs' own progress would drown it.
     argv.push("--quiet".to_owned());
-    let cli = Cli::try_parse_from(&argv).map_err(|e| clap_reason(&e))?;
+    let cli = Cli::try_parse_from(argv).map_err(|e| clap_reason(&e))?;
     match cli.command {
         Command::Transfer(args) => {
             // The checks `impasto transfer` makes before reading any file.
