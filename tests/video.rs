@@ -306,3 +306,111 @@ fn an_existing_output_of_another_size_is_an_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The pixels of an output frame.
+fn pixels(path: &Path) -> RgbImage {
+    image::open(path).unwrap().into_rgb8()
+}
+
+#[test]
+fn a_segment_with_a_lead_in_from_the_start_is_the_sequential_run() {
+    let dir = setup("segment", &[(32, 24); 4]);
+    let whole = video(&dir).unwrap().run(&Device::flex(), &mut ()).unwrap();
+    assert_eq!(whole.frames.len(), 4);
+
+    // Frames 3 and 4 with a lead-in of 2 (frames 1 and 2, stylised but not written): the
+    // segment starts exactly where the sequential run did.
+    std::fs::create_dir_all(dir.join("seg")).unwrap();
+    let output = FramePattern::parse(&format!("{}/seg/%04d.png", dir.display())).unwrap();
+    let segment = |lead_in: usize| {
+        let frames =
+            FrameSequence::from_pattern(&format!("{}/in/%04d.png", dir.display())).unwrap();
+        VideoTransfer::new(frames, output.clone(), vec![dir.join("style.png").into()])
+            .with_weights(WeightsSource::Random)
+            .with_size(32)
+            .with_iterations_first(Some(4))
+            .with_iterations(2)
+            .with_range(3, 4)
+            .with_lead_in(lead_in)
+    };
+    let report = segment(2).run(&Device::flex(), &mut ()).unwrap();
+    let indices: Vec<_> = report.frames.iter().map(|f| f.index).collect();
+    assert_eq!(indices, [3, 4], "only the range is recorded");
+    assert_eq!(
+        (report.config.first_index, report.config.frame_count),
+        (3, 2)
+    );
+    let mut written: Vec<_> = std::fs::read_dir(dir.join("seg"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        ["0003.png", "0004.png"],
+        "lead-in frames are not written"
+    );
+    assert!(
+        report.frames[0].temporal_weight.is_some(),
+        "frame 3 starts warped"
+    );
+    for i in [3, 4] {
+        let name = format!("{i:04}.png");
+        assert_eq!(
+            pixels(&dir.join("seg").join(&name)),
+            pixels(&dir.join("out").join(&name)),
+            "frame {i} differs from the sequential run's"
+        );
+    }
+
+    // A resumed segment whose first frame exists needs no lead-in: frame 3 is skipped
+    // and read back, frame 4 computed from it.
+    std::fs::remove_file(dir.join("seg/0004.png")).unwrap();
+    let resumed = segment(2).run(&Device::flex(), &mut ()).unwrap();
+    let skipped: Vec<_> = resumed.frames.iter().map(|f| f.skipped).collect();
+    assert_eq!(skipped, [true, false]);
+    assert_eq!(
+        pixels(&dir.join("seg/0004.png")),
+        pixels(&dir.join("out/0004.png"))
+    );
+
+    // Without a lead-in the segment's first frame is a first frame: no temporal term.
+    for name in ["0003.png", "0004.png"] {
+        std::fs::remove_file(dir.join("seg").join(name)).unwrap();
+    }
+    let cold = segment(0).run(&Device::flex(), &mut ()).unwrap();
+    assert_eq!(cold.frames[0].temporal_weight, None);
+    assert_eq!(cold.frames[0].iterations, 4);
+}
+
+#[test]
+fn a_range_outside_the_sequence_is_a_typed_error() {
+    let dir = setup("bad-range", &[(32, 24); 3]);
+    for (first, last) in [(0, 2), (2, 4), (3, 2)] {
+        let error = video(&dir)
+            .unwrap()
+            .with_range(first, last)
+            .validate()
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ImpastoError::InvalidSetting {
+                    setting: "frame range",
+                    ..
+                }
+            ),
+            "{first}..={last}: {error:?}"
+        );
+    }
+    // A lead-in longer than what precedes the range starts at the sequence's start.
+    let report = video(&dir)
+        .unwrap()
+        .with_report(None)
+        .with_range(2, 2)
+        .with_lead_in(5)
+        .run(&Device::flex(), &mut ())
+        .unwrap();
+    assert_eq!(report.frames.len(), 1);
+    assert!(report.frames[0].temporal_weight.is_some());
+}

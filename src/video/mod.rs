@@ -69,6 +69,11 @@ pub struct VideoTransfer {
     temporal_weight: f64,
     flow: DisConfig,
     report: Option<PathBuf>,
+    /// The frame numbers to write, first and last; `None` for the whole sequence.
+    range: Option<(u64, u64)>,
+    /// Frames before the range stylised (not written) to give its first frame a
+    /// previous result.
+    lead_in: usize,
 }
 
 impl VideoTransfer {
@@ -85,6 +90,8 @@ impl VideoTransfer {
             temporal_weight: DEFAULT_TEMPORAL_WEIGHT,
             flow: DisConfig::default(),
             report: None,
+            range: None,
+            lead_in: 0,
         }
     }
 
@@ -148,6 +155,58 @@ impl VideoTransfer {
         self
     }
 
+    /// Writes only the frames numbered `first..=last` (frame numbers, as in the file
+    /// names): a segment of the sequence, for splitting a long video across machines.
+    /// Default: every frame. Without [`with_lead_in`](Self::with_lead_in) the segment's
+    /// first frame is a first frame (no temporal term), so segments run separately do
+    /// not join seamlessly.
+    pub fn with_range(mut self, first: u64, last: u64) -> Self {
+        self.range = Some((first, last));
+        self
+    }
+
+    /// Stylises up to `frames` frames before the range's first one (fewer where the
+    /// sequence starts sooner), without writing them: the first of them is a first frame,
+    /// and each later one, the range's first included, starts from the previous result
+    /// warped by the flow, as in one sequential run. When the range's first output
+    /// already exists (a resumed segment), the lead-in is not needed and not run.
+    /// Default 0.
+    pub fn with_lead_in(mut self, frames: usize) -> Self {
+        self.lead_in = frames;
+        self
+    }
+
+    /// The positions (from 0, in [`frames`](Self::frames)) of the first and last frame
+    /// to write: the range's, or the whole sequence.
+    ///
+    /// # Errors
+    /// [`ImpastoError::InvalidSetting`] for a range not within the sequence, or with its
+    /// first frame after its last.
+    pub fn written_positions(&self) -> Result<(usize, usize), ImpastoError> {
+        let count = self.frames.len();
+        let Some((first, last)) = self.range else {
+            return Ok((0, count.saturating_sub(1)));
+        };
+        let (lowest, highest) = (self.frames.index(0), self.frames.index(count - 1));
+        if first > last {
+            return Err(ImpastoError::InvalidSetting {
+                setting: "frame range",
+                reason: format!("the first frame {first} is after the last {last}"),
+            });
+        }
+        if first < lowest || last > highest {
+            return Err(ImpastoError::InvalidSetting {
+                setting: "frame range",
+                reason: format!(
+                    "frames {first} to {last} are not all in the sequence, which has frames \
+                     {lowest} to {highest}"
+                ),
+            });
+        }
+        // Both within `lowest..=highest`, whose length is a usize.
+        Ok(((first - lowest) as usize, (last - lowest) as usize))
+    }
+
     /// The input frames.
     pub fn frames(&self) -> &FrameSequence {
         &self.frames
@@ -170,7 +229,7 @@ impl VideoTransfer {
     }
 
     /// Checks the settings without reading a frame: those of [`StyleTransfer::validate`],
-    /// the temporal weight, the flow's settings, and the output pattern (an image
+    /// the temporal weight, the flow's settings, the frame range, and the output pattern (an image
     /// extension, a directory that exists, not the input frames).
     ///
     /// # Errors
@@ -186,6 +245,7 @@ impl VideoTransfer {
             });
         }
         self.flow.validate()?;
+        self.written_positions()?;
         let first_output = self.output_path(0);
         let extension = first_output
             .extension()
@@ -228,7 +288,9 @@ impl VideoTransfer {
     /// Stylises the frames in order on `device`, skipping those whose output exists,
     /// and returns the report (also written after each frame with
     /// [`with_report`](Self::with_report)). `observer` sees every iteration and every
-    /// finished frame, and writes the files.
+    /// finished frame, and writes the files. With [`with_range`](Self::with_range), only
+    /// the range's frames are written and recorded (its lead-in frames are stylised
+    /// first, seen by `observer.iteration` only).
     ///
     /// # Errors
     /// Those of [`validate`](Self::validate); [`ImpastoError::FrameSize`] for a frame not

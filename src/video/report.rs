@@ -15,9 +15,9 @@ pub struct VideoConfigReport {
     pub frames: String,
     /// The output frames' pattern.
     pub output: String,
-    /// The frame number of the first frame.
+    /// The frame number of the first frame written (the sequence's first, or a range's).
     pub first_index: u64,
-    /// How many frames the sequence has.
+    /// How many frames are written: the sequence's, or a range's (lead-in excluded).
     pub frame_count: usize,
     /// The style images.
     pub styles: Vec<String>,

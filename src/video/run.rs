@@ -54,7 +54,12 @@ pub(super) fn run(
         .collect::<Result<Vec<_>, _>>()?;
     let mut report = VideoReport {
         impasto_version: env!("CARGO_PKG_VERSION").to_string(),
-        config: config_report(video, &first_transfer, image_size),
+        config: config_report(
+            video,
+            &first_transfer,
+            image_size,
+            video.written_positions()?,
+        ),
         frames: Vec::with_capacity(count),
         stopped: false,
         duration_ms: 0.0,
@@ -65,7 +70,16 @@ pub(super) fn run(
     let mut network = None;
     let mut loaded_size = None;
     let mut previous: Option<Previous> = None;
-    for position in 0..count {
+    let (first, last) = video.written_positions()?;
+    // A segment's lead-in runs only when its first frame is still to compute: a resumed
+    // segment goes on from its own last written frame, as a resumed whole video does.
+    let from = if video.output_path(first).is_file() {
+        first
+    } else {
+        first.saturating_sub(video.lead_in)
+    };
+    for position in from..=last {
+        let lead_in = position < first;
         let frame_started = Instant::now();
         let input = frames.path(position);
         let output = video.output_path(position);
@@ -94,7 +108,7 @@ pub(super) fn run(
             termination: None,
             seconds: 0.0,
         };
-        if output.is_file() {
+        if output.is_file() && !lead_in {
             record.skipped = true;
             record.seconds = frame_started.elapsed().as_secs_f64();
             previous = Some(Previous {
@@ -142,6 +156,14 @@ pub(super) fn run(
                 report.stopped = true;
                 break;
             }
+            if lead_in {
+                // Not written, not recorded: only the next frame's previous result.
+                previous = Some(Previous {
+                    frame,
+                    result: Stylised::Image(to_f32(&result.image)),
+                });
+                continue;
+            }
             observer.write(&output, &mut || save_image(&result.image, &output))?;
             fill(&mut record, &result);
             record.seconds = frame_started.elapsed().as_secs_f64();
@@ -155,12 +177,12 @@ pub(super) fn run(
         report.frames.push(record);
         report.duration_ms = started.elapsed().as_secs_f64() * 1e3;
         save_report(video, &report, observer)?;
-        let last = report.frames.last().expect("a record was just pushed");
+        let record = report.frames.last().expect("a record was just pushed");
         let progress = FrameProgress {
             position,
             frames: count,
         };
-        if observer.frame_done(progress, last) == Control::Stop && position + 1 < count {
+        if observer.frame_done(progress, record) == Control::Stop && position < last {
             report.stopped = true;
             break;
         }
@@ -273,14 +295,15 @@ fn config_report(
     video: &VideoTransfer,
     first: &StyleTransfer,
     (width, height): (u32, u32),
+    written: (usize, usize),
 ) -> VideoConfigReport {
     let t = &video.template;
     let flow = &video.flow;
     VideoConfigReport {
         frames: video.frames.pattern().to_string(),
         output: video.output.to_string(),
-        first_index: video.frames.index(0),
-        frame_count: video.frames.len(),
+        first_index: video.frames.index(written.0),
+        frame_count: written.1 + 1 - written.0,
         styles: t.styles.iter().map(ToString::to_string).collect(),
         weights: t.weights.to_string(),
         random_weights: t.weights.is_random(),

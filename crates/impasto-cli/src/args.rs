@@ -13,6 +13,8 @@ Examples:
   impasto transfer --content photo.jpg --style painting.jpg --output out.png
   # a video, as numbered frames (ffmpeg -i in.mp4 in/%04d.png), resumable
   impasto video --frames 'in/%04d.png' --style painting.jpg --output 'out/%04d.png'
+  # many jobs, one JSON object per line; shard 0 of 4 (resumable)
+  impasto batch jobs.jsonl --out-dir results --shard 0/4
 
   # without downloading anything: an untrained network, a demo only
   impasto transfer --content assets/content.png --style assets/style.png \\
@@ -47,6 +49,9 @@ pub enum Command {
     /// Stylise numbered video frames with temporal consistency (Ruder et al. 2016): each
     /// frame starts from the previous result warped by the optical flow.
     Video(crate::video_cmd::VideoArgs),
+    /// Run many transfers (or video segments) from a JSON Lines file: one shard of them,
+    /// skipping those whose output exists, a line per job and a summary.
+    Batch(crate::batch_cmd::BatchArgs),
     /// The paper's reconstruction experiments: what one layer keeps of an image.
     #[command(subcommand)]
     Reconstruct(Reconstruct),

@@ -9,6 +9,7 @@
 //! impasto transfer --content photo.jpg --style painting.jpg --output out.png \
 //!     --size 1024 --report run.json --plot loss.png   # 256, 512, then 1024 px
 //! impasto video --frames 'in/%04d.png' --style painting.jpg --output 'out/%04d.png'
+//! impasto batch jobs.jsonl --out-dir results --shard 0/4   # one shard of many jobs
 //! impasto reconstruct content --image photo.jpg --layer relu2_2 --output content.png
 //! impasto reconstruct style --image painting.jpg --layers relu1_1,relu2_1 --output style.png
 //! impasto weights path           # where the weights are looked for
@@ -26,6 +27,7 @@
 //! ([`args`]); the command-line contract is the repository's `docs/cli.md`.
 
 mod args;
+mod batch_cmd;
 mod config;
 mod interrupt;
 mod outputs;
@@ -72,7 +74,7 @@ fn main() -> ExitCode {
         Err(error) => return usage_error(&error),
     };
     match dispatch(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {}", one_line(&error.to_string()));
             ExitCode::FAILURE
@@ -80,10 +82,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(cli: &Cli) -> Result<(), CliError> {
-    match &cli.command {
+fn dispatch(cli: &Cli) -> Result<ExitCode, CliError> {
+    let done = match &cli.command {
         Command::Transfer(args) => run::run(config::transfer_job(args)?),
         Command::Video(args) => video_cmd::run(args),
+        // The only command whose status says more than success or failure (130: stopped).
+        Command::Batch(args) => return batch_cmd::run(args),
         Command::Reconstruct(Reconstruct::Content(args)) => {
             run::run(config::reconstruct_content_job(args)?)
         }
@@ -92,7 +96,8 @@ fn dispatch(cli: &Cli) -> Result<(), CliError> {
         }
         Command::Weights(WeightsCommand::Fetch(args)) => weights_cmd::fetch(args),
         Command::Weights(WeightsCommand::Path) => weights_cmd::path(),
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
 
 /// Help and version go to stdout as clap writes them; a command line clap cannot parse

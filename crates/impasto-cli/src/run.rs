@@ -11,8 +11,26 @@ use crate::outputs::Outputs;
 use crate::progress::{self, Display};
 use crate::{CliError, interrupt, plot};
 
-/// What a finished run prints and returns.
+/// How a run is driven: on its own (`impasto transfer`, `reconstruct`), or as one job of
+/// `impasto batch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Installs the Ctrl-C handler; the first Ctrl-C stops after the current iteration
+    /// and writes the best image so far.
+    Alone,
+    /// The batch has installed the handler; Ctrl-C lets the job finish (a stopped job's
+    /// image would look finished to a rerun, which skips existing outputs), and the
+    /// image is written last, so that its existence means the job's other files exist.
+    InBatch,
+}
+
+/// What a finished run prints.
 pub fn run(job: Job<'_>) -> Result<(), CliError> {
+    execute(job, Mode::Alone).map(drop)
+}
+
+/// Runs `job`, writes its files and returns its report.
+pub fn execute(job: Job<'_>, mode: Mode) -> Result<RunReport, CliError> {
     let started = Instant::now();
     let Job {
         transfer,
@@ -74,7 +92,10 @@ pub fn run(job: Job<'_>) -> Result<(), CliError> {
             print(message);
         }
     });
-    if let Err(why) = interrupt::install(outputs.paths(), notify, interrupt::STOP_AFTER_ITERATION) {
+    if mode == Mode::Alone
+        && let Err(why) =
+            interrupt::install(outputs.paths(), notify, interrupt::STOP_AFTER_ITERATION)
+    {
         display.warn(&format!(
             "Ctrl-C cannot stop the run gracefully ({why}); it will end the program"
         ));
@@ -99,7 +120,7 @@ pub fn run(job: Job<'_>) -> Result<(), CliError> {
                 save_failed = true;
             }
         }
-        if interrupt::stop_requested() {
+        if mode == Mode::Alone && interrupt::stop_requested() {
             Control::Stop
         } else {
             Control::Continue
@@ -116,9 +137,14 @@ pub fn run(job: Job<'_>) -> Result<(), CliError> {
     display.finish(output.report.records.last());
 
     let image_path = &outputs.image;
-    interrupt::writing(image_path, || {
-        impasto::save_image(&output.image, image_path)
-    })?;
+    let write_image = || {
+        interrupt::writing(image_path, || {
+            impasto::save_image(&output.image, image_path)
+        })
+    };
+    if mode == Mode::Alone {
+        write_image()?;
+    }
     let mut written = vec![image_path.display().to_string()];
     if let Some(path) = &outputs.report {
         interrupt::writing(path, || output.report.save(path))?;
@@ -130,11 +156,14 @@ pub fn run(job: Job<'_>) -> Result<(), CliError> {
         }
         written.push(path.display().to_string());
     }
+    if mode == Mode::InBatch {
+        write_image()?;
+    }
     display.note(&summary(&output.report, started, &written));
     if output.report.config.random_weights {
         display.note("(made with random weights: an untrained network, not real style transfer)");
     }
-    Ok(())
+    Ok(output.report)
 }
 
 /// `done: 120 iterations, 151 evaluations, 43.2 s, maximum iterations reached; wrote out.png`.

@@ -9,12 +9,13 @@ use impasto::optim::Control;
 use impasto::vgg::{InputConvention, Pooling, VggArchitecture};
 use impasto::{
     FramePattern, FrameProgress, FrameRecord, FrameSequence, ImageInput, ImpastoError, Progress,
-    VideoObserver, VideoTransfer, WeightsSource,
+    VideoObserver, VideoReport, VideoTransfer, WeightsSource,
 };
 
 use crate::args::{ArchitectureName, BackendName, PoolingName, PreprocessName, StyleScaleArg};
 use crate::outputs::{probe, same_file};
 use crate::progress::{self, number};
+use crate::run::Mode;
 use crate::{CliError, config, interrupt};
 
 /// What `--help` adds after the options.
@@ -94,6 +95,18 @@ pub struct VideoArgs {
     /// Where to compute: `auto` picks a GPU (wgpu) when this machine has one, else flex.
     #[arg(long, value_enum, default_value_t = BackendName::Auto)]
     pub backend: BackendName,
+    /// Write only the frames from this frame number on (a segment, e.g. for one machine
+    /// of many: docs/batch.md). [default: the sequence's first]
+    #[arg(long, value_name = "N")]
+    pub first: Option<u64>,
+    /// Write only the frames up to this frame number. [default: the sequence's last]
+    #[arg(long, value_name = "N")]
+    pub last: Option<u64>,
+    /// With --first: stylise up to this many frames before it without writing them, so
+    /// that the segment's first frame starts from the previous result warped by the
+    /// flow, as in one sequential run (not run when --first's output already exists).
+    #[arg(long, value_name = "FRAMES", default_value_t = 0)]
+    pub overlap: usize,
     /// Also write a JSON report with one record per frame, rewritten after every frame.
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
@@ -104,6 +117,12 @@ pub struct VideoArgs {
 
 /// Runs `impasto video`.
 pub fn run(args: &VideoArgs) -> Result<(), CliError> {
+    execute(args, Mode::Alone).map(drop)
+}
+
+/// Runs the video `args` describe and returns its report. A video stops after the
+/// current frame on Ctrl-C in either [`Mode`]: its frames are what a rerun resumes from.
+pub fn execute(args: &VideoArgs, mode: Mode) -> Result<VideoReport, CliError> {
     let started = Instant::now();
     let video = video(args)?;
     video.validate()?;
@@ -140,13 +159,19 @@ pub fn run(args: &VideoArgs) -> Result<(), CliError> {
         .map(|s| format!("{} iterations at {} px", s.iterations, s.size))
         .collect::<Vec<_>>()
         .join(" + ");
+    let (from, to) = video.written_positions()?;
+    let lead_in = if from > 0 && args.overlap > 0 {
+        format!(", after {} lead-in frames", args.overlap.min(from))
+    } else {
+        String::new()
+    };
     lines.note(&format!(
-        "video: {} frames {} ({} to {}) -> {} (first frame {first}, then {} iterations per \
-         frame; backend {})",
-        frames.len(),
+        "video: {} frames {} ({} to {}{lead_in}) -> {} (first frame {first}, then {} \
+         iterations per frame; backend {})",
+        to + 1 - from,
         frames.pattern(),
-        frames.path(0).display(),
-        frames.path(frames.len() - 1).display(),
+        frames.path(from).display(),
+        frames.path(to).display(),
         args.output,
         args.iterations,
         config::backend(args.backend),
@@ -158,12 +183,14 @@ pub fn run(args: &VideoArgs) -> Result<(), CliError> {
             progress::print_line(message);
         }
     });
-    if let Err(why) = interrupt::install(
-        args.report.iter().cloned().collect(),
-        notify,
-        "interrupted: stopping after the current frame is written (press Ctrl-C again to \
-         quit at once, writing nothing more); run the same command again to resume",
-    ) {
+    if mode == Mode::Alone
+        && let Err(why) = interrupt::install(
+            args.report.iter().cloned().collect(),
+            notify,
+            "interrupted: stopping after the current frame is written (press Ctrl-C again to \
+             quit at once, writing nothing more); run the same command again to resume",
+        )
+    {
         lines.note(&format!(
             "warning: Ctrl-C cannot stop the run gracefully ({why}); it will end the program"
         ));
@@ -182,7 +209,7 @@ pub fn run(args: &VideoArgs) -> Result<(), CliError> {
         format!(
             "stopped by Ctrl-C after frame {}/{}; run the same command again to resume",
             report.frames.len(),
-            frames.len()
+            to + 1 - from
         )
     } else {
         "all frames done".to_owned()
@@ -197,11 +224,11 @@ pub fn run(args: &VideoArgs) -> Result<(), CliError> {
         lines.note("(made with random weights: an untrained network, not real style transfer)");
     }
     lines.flush();
-    Ok(())
+    Ok(report)
 }
 
-/// The video the options describe.
-fn video(args: &VideoArgs) -> Result<VideoTransfer, CliError> {
+/// The video the options describe (its frames listed on disk).
+pub fn video(args: &VideoArgs) -> Result<VideoTransfer, CliError> {
     let weights = match &args.weights {
         Some(text) if text.trim().is_empty() => {
             return Err(CliError::new(
@@ -215,7 +242,24 @@ fn video(args: &VideoArgs) -> Result<VideoTransfer, CliError> {
     let frames = FrameSequence::from_pattern(&args.frames)?;
     let styles = args.style.iter().cloned().map(ImageInput::from).collect();
     let size = args.size;
-    Ok(VideoTransfer::new(frames, output, styles)
+    if args.overlap > 0 && args.first.is_none() {
+        return Err(CliError::new(
+            "--overlap only applies with --first (the frames before a segment's first)",
+        ));
+    }
+    let range = match (args.first, args.last) {
+        (None, None) => None,
+        (first, last) => Some((
+            first.unwrap_or(frames.index(0)),
+            last.unwrap_or(frames.index(frames.len() - 1)),
+        )),
+    };
+    let video = VideoTransfer::new(frames, output, styles);
+    let video = match range {
+        Some((first, last)) => video.with_range(first, last).with_lead_in(args.overlap),
+        None => video,
+    };
+    Ok(video
         .with_transfer(|t| {
             let t = t
                 .with_weights(weights)
