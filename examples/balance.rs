@@ -139,10 +139,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .run(&device, &mut observer)?;
             let report = &result.report;
             let best = report
-                .records
-                .iter()
-                .rev()
-                .find(|r| r.iteration == report.best_iteration)
+                .best_record()
                 .ok_or("no record of the best iteration")?;
             if kept.last().is_none_or(|k| k.0 != best.iteration) {
                 let terms = [best.content, best.style, best.tv];

@@ -212,10 +212,7 @@ fn independent(
         save_image(&result.image, &output)?;
         let report = &result.report;
         let best = report
-            .records
-            .iter()
-            .rev()
-            .find(|r| r.iteration == report.best_iteration)
+            .best_record()
             .ok_or("the report has no best record")?;
         println!(
             "frame {t}/{frames}: loss {:.4e}, content {:.4e}, style {:.4e}, {:.1} s",

@@ -341,6 +341,16 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// The record of the best iteration, the one whose image the run returns. Searched
+    /// from the end: iteration numbers restart with each stage of a multi-scale run and
+    /// the best is in the last stage. `None` only for a report without that record.
+    pub fn best_record(&self) -> Option<&IterationReport> {
+        self.records
+            .iter()
+            .rev()
+            .find(|r| r.iteration == self.best_iteration)
+    }
+
     /// The report as pretty-printed JSON.
     pub fn to_json(&self) -> String {
         to_json(self)

@@ -263,11 +263,7 @@ fn next_frame(
 /// The record's numbers from a frame's run: the best point of its last stage.
 fn fill(record: &mut FrameRecord, result: &TransferOutput) {
     let report = &result.report;
-    let best = report
-        .records
-        .iter()
-        .rev()
-        .find(|r| r.iteration == report.best_iteration);
+    let best = report.best_record();
     record.iterations = report.records.last().map_or(0, |r| r.iteration);
     record.evaluations = report.evaluations;
     record.initial_loss = report.records.first().map(|r| r.loss);

@@ -259,12 +259,7 @@ fn run_transfer(args: &crate::args::TransferArgs) -> Result<(Status, String), St
     let job = config::transfer_job(args).map_err(|e| one_line(&e.to_string()))?;
     let report = run::execute(job, Mode::InBatch).map_err(|e| one_line(&e.to_string()))?;
     let iterations = report.records.last().map_or(0, |r| r.iteration);
-    let loss = report
-        .records
-        .iter()
-        .rev()
-        .find(|r| r.iteration == report.best_iteration)
-        .map_or(f64::NAN, |r| r.loss);
+    let loss = report.best_record().map_or(f64::NAN, |r| r.loss);
     Ok((
         Status::Done,
         format!(

@@ -176,12 +176,7 @@ fn summary(report: &RunReport, started: Instant, written: &[String]) -> String {
     };
     // From the end: in a multi-scale run a stage's first record repeats the previous
     // stage's last iteration number, and the best is in the last stage.
-    let best_loss = report
-        .records
-        .iter()
-        .rev()
-        .find(|r| r.iteration == report.best_iteration)
-        .map_or(f64::NAN, |r| r.loss);
+    let best_loss = report.best_record().map_or(f64::NAN, |r| r.loss);
     let best = if report.best_iteration != iterations {
         format!(" (best at iteration {})", report.best_iteration)
     } else {
