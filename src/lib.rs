@@ -67,8 +67,8 @@ pub use report::{
 };
 pub use transfer::{
     Balance, COARSEST_ITERATIONS, COARSEST_MIN_SIZE, DEFAULT_ITERATIONS, DEFAULT_SIZE,
-    DEFAULT_TEMPORAL_WEIGHT, ImageInput, Init, MAX_SIZE, OptimizerConfig, Progress, Stage,
-    StyleTransfer, Task, TemporalTerm, TermScales, TransferObserver, TransferOutput,
+    DEFAULT_TEMPORAL_WEIGHT, ImageInput, Init, MAX_SIZE, NetworkCache, OptimizerConfig, Progress,
+    Stage, StyleTransfer, Task, TemporalTerm, TermScales, TransferObserver, TransferOutput,
     default_schedule, schedule, temporal_loss,
 };
 pub use video::{

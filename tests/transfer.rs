@@ -7,8 +7,8 @@ use impasto::loss::TotalLossConfig;
 use impasto::optim::{AdamConfig, Control, LbfgsConfig, LineSearch};
 use impasto::vgg::VggLayer;
 use impasto::{
-    ImageInput, ImpastoError, Init, OptimizerConfig, Progress, RunReport, StyleTransfer,
-    WeightsSource,
+    ImageInput, ImpastoError, Init, NetworkCache, OptimizerConfig, Progress, RunReport,
+    StyleTransfer, WeightsSource,
 };
 
 /// A little "photo": a sky gradient, a dark disc and a bright bar, sharp edges.
@@ -248,6 +248,38 @@ fn the_same_seed_gives_the_same_run() {
             .collect::<Vec<_>>()
     );
     assert_ne!(a.image, c.image);
+}
+
+#[test]
+fn a_network_cache_loads_once_and_changes_nothing() {
+    let transfer = |seed, size| {
+        StyleTransfer::new(photo(size, size), vec![painting(32).into()])
+            .with_weights(WeightsSource::Random)
+            .with_size(size)
+            .with_seed(seed)
+            .with_iterations(2)
+    };
+    let mut cache = NetworkCache::new();
+    let mut cached = |seed, size| {
+        transfer(seed, size)
+            .run_cached(&flex(), &mut cache, &mut ())
+            .unwrap()
+    };
+    let (a, b, c) = (cached(5, 32), cached(5, 40), cached(6, 32));
+    // Another size reuses the network; another seed of random weights is another one.
+    assert_eq!(cache.loads(), 2);
+    assert_eq!(
+        a.image,
+        transfer(5, 32).run(&flex(), &mut ()).unwrap().image
+    );
+    assert_eq!(
+        b.image,
+        transfer(5, 40).run(&flex(), &mut ()).unwrap().image
+    );
+    assert_eq!(
+        c.image,
+        transfer(6, 32).run(&flex(), &mut ()).unwrap().image
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod balance;
 mod inputs;
+mod network_cache;
 mod observe;
 pub(crate) mod run;
 mod settings;
@@ -12,6 +13,7 @@ mod temporal;
 
 pub use balance::{Balance, TermScales};
 pub use inputs::{ImageInput, Init};
+pub use network_cache::NetworkCache;
 pub use observe::{Progress, TransferObserver};
 pub use run::TransferOutput;
 pub use settings::OptimizerConfig;
@@ -391,6 +393,21 @@ impl StyleTransfer {
         device: &Device,
         observer: &mut impl TransferObserver,
     ) -> Result<TransferOutput, ImpastoError> {
-        run::run(self, device, observer)
+        run::run(self, device, &mut NetworkCache::new(), observer)
+    }
+
+    /// [`run`](Self::run), with the network taken from `cache` when the last run through
+    /// it used the same one (and kept there for the next run otherwise): for programs
+    /// that run many transfers.
+    ///
+    /// # Errors
+    /// Those of [`run`](Self::run).
+    pub fn run_cached(
+        &self,
+        device: &Device,
+        cache: &mut NetworkCache,
+        observer: &mut impl TransferObserver,
+    ) -> Result<TransferOutput, ImpastoError> {
+        run::run(self, device, cache, observer)
     }
 }

@@ -10,7 +10,7 @@ use impasto_optim::Termination;
 use impasto_vgg::{Vgg, VggConfig, portable_rng};
 
 use super::stage::{self, StageOffsets};
-use super::{ImageInput, Init, StyleTransfer, TransferObserver};
+use super::{ImageInput, Init, NetworkCache, StyleTransfer, TransferObserver};
 use crate::colors::result_image;
 use crate::report::{
     IterationReport, ResolvedConfig, RunParts, RunReport, StageReport, termination_name,
@@ -33,6 +33,7 @@ pub struct TransferOutput {
 pub(super) fn run(
     transfer: &StyleTransfer,
     device: &Device,
+    cache: &mut NetworkCache,
     observer: &mut impl TransferObserver,
 ) -> Result<TransferOutput, ImpastoError> {
     let started = Instant::now();
@@ -49,42 +50,42 @@ pub(super) fn run(
         .map(ImageInput::load)
         .collect::<Result<Vec<_>, ImpastoError>>()?;
 
-    let (vgg, network) = load_network(transfer, device)?;
+    let network = cache.network(transfer, device)?;
     run_with_network(
         transfer,
         (content, styles),
-        (&vgg, &network),
+        network,
         started,
         device,
         observer,
     )
 }
 
-/// The network, to the deepest layer the loss reads, on the autodiff device; its
-/// weights never get gradients. One for every stage (it does not depend on the size),
-/// and one for every frame of a video (whose frames share the loss's settings).
-pub(crate) fn load_network(
-    transfer: &StyleTransfer,
-    device: &Device,
-) -> Result<(Vgg, NetworkChoice), ImpastoError> {
-    let network = transfer.network()?;
+/// What the network of a run is built from.
+pub(crate) struct NetworkPlan {
+    pub config: VggConfig,
+    pub choice: NetworkChoice,
+}
+
+/// The network `transfer` needs: to the deepest layer the loss reads; its weights never
+/// get gradients. One for every stage (it does not depend on the size), and one for
+/// every frame of a video (whose frames share the loss's settings).
+pub(crate) fn network_plan(transfer: &StyleTransfer) -> Result<NetworkPlan, ImpastoError> {
+    let choice = transfer.network()?;
     let layers = transfer
         .loss
         .layers(transfer.has_content_term(), transfer.has_style_term());
-    let vgg_config = VggConfig::new()
-        .with_architecture(network.architecture)
-        .with_input(network.input)
+    let config = VggConfig::new()
+        .with_architecture(choice.architecture)
+        .with_input(choice.input)
         .with_pooling(transfer.pooling)
         .with_last_layer(layers.last().copied())
         .with_seed(transfer.seed);
-    let vgg = transfer
-        .weights
-        .load(&vgg_config, &device.clone().autodiff())?;
-    Ok((vgg, network))
+    Ok(NetworkPlan { config, choice })
 }
 
 /// The stages of a validated `transfer`, on images already loaded and a network already
-/// built by [`load_network`] for the same settings.
+/// built from [`network_plan`] for the same settings.
 pub(crate) fn run_with_network(
     transfer: &StyleTransfer,
     (content, styles): (Option<Rgb32FImage>, Vec<Rgb32FImage>),

@@ -13,7 +13,8 @@ use impasto_optim::Control;
 use super::{
     FrameProgress, FrameRecord, VideoConfigReport, VideoObserver, VideoReport, VideoTransfer,
 };
-use crate::transfer::run::{load_network, run_with_network};
+use crate::transfer::NetworkCache;
+use crate::transfer::run::run_with_network;
 use crate::{
     ImageInput, ImpastoError, Init, Progress, Stage, StyleTransfer, TemporalTerm, TransferOutput,
     fit_longest_side, load_image, resize_longest_side, save_image,
@@ -67,7 +68,7 @@ pub(super) fn run(
 
     // Built when the first frame to compute needs it: a resumed, finished video loads
     // no weights.
-    let mut network = None;
+    let mut cache = NetworkCache::new();
     let mut loaded_size = None;
     let mut previous: Option<Previous> = None;
     let (first, last) = video.written_positions()?;
@@ -116,10 +117,7 @@ pub(super) fn run(
                 result: Stylised::File(output),
             });
         } else {
-            if network.is_none() {
-                network = Some(load_network(template, device)?);
-            }
-            let (vgg, choice) = network.as_ref().expect("built just above");
+            let (vgg, choice) = cache.network(template, device)?;
             let mut transfer = match previous.take() {
                 None => first_transfer.clone(),
                 Some(previous) => {

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Args;
+use impasto::NetworkCache;
 use serde_json::{Value, json};
 
 use self::jobs::{Job, Line, Shard};
@@ -178,6 +179,8 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, CliError> {
     }
 
     let mut outcomes = Vec::with_capacity(mine.len());
+    // The jobs of a shard usually share their network: its weights are read once.
+    let mut networks = NetworkCache::new();
     for line in &mine {
         let outcome = if interrupt::stop_requested() {
             Outcome {
@@ -186,7 +189,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, CliError> {
                 seconds: 0.0,
             }
         } else {
-            run_line(line)
+            run_line(line, &mut networks)
         };
         if !quiet || matches!(outcome.status, Status::Failed(_)) {
             progress::print_line(&report_line(line, &outcome));
@@ -225,11 +228,11 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode, CliError> {
 }
 
 /// Runs one line's job, or reports why it is not one.
-fn run_line(line: &Line) -> Outcome {
+fn run_line(line: &Line, networks: &mut NetworkCache) -> Outcome {
     let started = Instant::now();
     let status = match &line.job {
         Err(reason) => Err(reason.clone()),
-        Ok(Job::Transfer(args)) => run_transfer(args),
+        Ok(Job::Transfer(args)) => run_transfer(args, networks),
         Ok(Job::Video(args)) => run_video(args),
     };
     let (status, detail) = match status {
@@ -243,7 +246,10 @@ fn run_line(line: &Line) -> Outcome {
     }
 }
 
-fn run_transfer(args: &crate::args::TransferArgs) -> Result<(Status, String), String> {
+fn run_transfer(
+    args: &crate::args::TransferArgs,
+    networks: &mut NetworkCache,
+) -> Result<(Status, String), String> {
     let run = &args.run;
     // Written atomically and last of the job's files: if it exists, the job is complete.
     if run.output.is_file() {
@@ -257,7 +263,8 @@ fn run_transfer(args: &crate::args::TransferArgs) -> Result<(Status, String), St
         prepare(file)?;
     }
     let job = config::transfer_job(args).map_err(|e| one_line(&e.to_string()))?;
-    let report = run::execute(job, Mode::InBatch).map_err(|e| one_line(&e.to_string()))?;
+    let report =
+        run::execute(job, Mode::InBatch, networks).map_err(|e| one_line(&e.to_string()))?;
     let iterations = report.records.last().map_or(0, |r| r.iteration);
     let loss = report.best_record().map_or(f64::NAN, |r| r.loss);
     Ok((

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use impasto::optim::Control;
-use impasto::{Progress, RunReport};
+use impasto::{NetworkCache, Progress, RunReport};
 
 use crate::config::{self, Job};
 use crate::outputs::Outputs;
@@ -26,11 +26,16 @@ pub enum Mode {
 
 /// What a finished run prints.
 pub fn run(job: Job<'_>) -> Result<(), CliError> {
-    execute(job, Mode::Alone).map(drop)
+    execute(job, Mode::Alone, &mut NetworkCache::new()).map(drop)
 }
 
-/// Runs `job`, writes its files and returns its report.
-pub fn execute(job: Job<'_>, mode: Mode) -> Result<RunReport, CliError> {
+/// Runs `job` with its network from `networks` (loaded there if the last job's differs),
+/// writes its files and returns its report.
+pub fn execute(
+    job: Job<'_>,
+    mode: Mode,
+    networks: &mut NetworkCache,
+) -> Result<RunReport, CliError> {
     let started = Instant::now();
     let Job {
         transfer,
@@ -126,7 +131,7 @@ pub fn execute(job: Job<'_>, mode: Mode) -> Result<RunReport, CliError> {
             Control::Continue
         }
     };
-    let result = transfer.run(&device, &mut observer);
+    let result = transfer.run_cached(&device, networks, &mut observer);
     let output = match result {
         Ok(output) => output,
         Err(error) => {
