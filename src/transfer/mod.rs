@@ -4,6 +4,7 @@
 mod balance;
 mod inputs;
 mod network_cache;
+mod next_start;
 mod observe;
 pub(crate) mod run;
 mod settings;

@@ -9,6 +9,7 @@ use image::{Rgb32FImage, RgbImage};
 use impasto_optim::Termination;
 use impasto_vgg::{Vgg, VggConfig, portable_rng};
 
+use super::next_start::next_start;
 use super::stage::{self, StageOffsets};
 use super::{ImageInput, Init, NetworkCache, StyleTransfer, TransferObserver};
 use crate::colors::result_image;
@@ -134,7 +135,7 @@ pub(crate) fn run_with_network(
         });
         let x0 = match previous.take() {
             None => initial_image(transfer, content.as_ref(), &styles, (width, height), device)?,
-            Some(x) => stage::upsample(x, (width, height), device),
+            Some(x) => next_start(x, (width, height), content.as_ref(), device),
         };
         let began = *optimisation_started.get_or_insert_with(Instant::now);
         let offsets = StageOffsets {

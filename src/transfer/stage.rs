@@ -4,9 +4,8 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use image::Rgb32FImage;
-use image::imageops::{self, FilterType};
 use impasto_loss::{
     ContentTargets, LossBreakdown, LossError, LossEvaluation, StyleTargets, TotalLoss,
     TotalLossConfig,
@@ -141,32 +140,6 @@ pub(super) fn prepare(
         loss: TotalLoss::new(loss_config, content_targets, style_targets)?,
         scales,
     })
-}
-
-/// The previous stage's result as this stage's start: clamped to `[0, 1]` (as it would be
-/// saved) and resized to `(width, height)` on the host. One read per stage.
-pub(super) fn upsample(x: Tensor<4>, (width, height): (u32, u32), device: &Device) -> Tensor<4> {
-    let [_, _, h, w] = x.dims();
-    let planar: Vec<f32> = x
-        .clamp(0.0, 1.0)
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("a float tensor reads back as f32");
-    let plane = h * w;
-    let image = Rgb32FImage::from_fn(w as u32, h as u32, |x, y| {
-        let i = y as usize * w + x as usize;
-        image::Rgb([planar[i], planar[plane + i], planar[2 * plane + i]])
-    });
-    let resized = imageops::resize(&image, width, height, FilterType::CatmullRom);
-    let (w, h) = (width as usize, height as usize);
-    let mut out = vec![0f32; 3 * h * w];
-    for (i, p) in resized.pixels().enumerate() {
-        for c in 0..3 {
-            out[c * h * w + i] = p.0[c].clamp(0.0, 1.0);
-        }
-    }
-    Tensor::from_data(TensorData::new(out, [1, 3, h, w]), device)
 }
 
 /// Where a stage sits in the run: what its records add to the optimizer's own counts.
