@@ -21,7 +21,8 @@
 //!   exact flow (bilinear), `E_t = mean over pixels and channels of (S_t − warp(S_{t−1}))²`
 //!   over the pixels whose source lies inside frame t−1 (pixels in [0, 1]; a pure camera
 //!   move has no other occlusion). The content frames' error is the floor that
-//!   resampling alone leaves.
+//!   resampling alone leaves. With `VIDEO_PAIRS` set it prints every pair's error too
+//!   (where the seams of a video run in segments are).
 //! - `strip` draws `COUNT` consecutive frames from `FIRST`: a row of content frames, then
 //!   a row per stylised sequence, each ending with the last pair's error map
 //!   `|S_t − warp(S_{t−1})|` (×4).
@@ -281,6 +282,15 @@ fn measure(dir: &Path, stylised: &[String]) -> Result<(), Box<dyn Error>> {
         }
         let mean = errors.iter().sum::<f64>() / errors.len() as f64;
         let worst = errors.iter().copied().fold(0.0, f64::max);
+        if std::env::var_os("VIDEO_PAIRS").is_some() {
+            // Every pair, e.g. to find the seams of a video run in segments.
+            let pairs: Vec<String> = errors
+                .iter()
+                .enumerate()
+                .map(|(t, e)| format!("{}→{}: {:.3}", t + 1, t + 2, e * 1e3))
+                .collect();
+            println!("{} pairs (×10⁻³): {}", seq.display(), pairs.join(", "));
+        }
         println!(
             "| {} | {:.3} | {:.1} | {:.3} |",
             seq.display(),

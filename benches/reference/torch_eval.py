@@ -128,10 +128,13 @@ def main():
     parser.add_argument("--sizes", default="224,512")
     parser.add_argument("--samples", type=int, default=0, help="default: 10, or 3 above 5 s")
     parser.add_argument("--tf32", action="store_true", help="allow TF32 matmuls and convolutions")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's own)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = args.tf32
     torch.backends.cudnn.allow_tf32 = args.tf32
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.child:
         samples = args.samples or (3 if args.child >= 512 and args.device == "cpu" else 10)
         child(args.child, args.device, samples)
@@ -144,6 +147,8 @@ def main():
             command += ["--samples", str(args.samples)]
         if args.tf32:
             command.append("--tf32")
+        if args.threads:
+            command += ["--threads", str(args.threads)]
         sys.stdout.flush()
         subprocess.run(command, check=True)
 

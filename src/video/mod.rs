@@ -157,9 +157,10 @@ impl VideoTransfer {
 
     /// Writes only the frames numbered `first..=last` (frame numbers, as in the file
     /// names): a segment of the sequence, for splitting a long video across machines.
-    /// Default: every frame. Without [`with_lead_in`](Self::with_lead_in) the segment's
-    /// first frame is a first frame (no temporal term), so segments run separately do
-    /// not join seamlessly.
+    /// Default: every frame. Segments run separately do not join seamlessly: each
+    /// starts from its own fresh transfer, which lays the strokes out anew (with or
+    /// without [`with_lead_in`](Self::with_lead_in); the jump at a seam measured in
+    /// docs/batch.md is as large as between independently stylised frames).
     pub fn with_range(mut self, first: u64, last: u64) -> Self {
         self.range = Some((first, last));
         self
@@ -170,7 +171,8 @@ impl VideoTransfer {
     /// and each later one, the range's first included, starts from the previous result
     /// warped by the flow, as in one sequential run. When the range's first output
     /// already exists (a resumed segment), the lead-in is not needed and not run.
-    /// Default 0.
+    /// Default 0. (It gives the range's first frame a warped start and a temporal term;
+    /// it does not make the range continue another segment's strokes.)
     pub fn with_lead_in(mut self, frames: usize) -> Self {
         self.lead_in = frames;
         self

@@ -103,8 +103,9 @@ pub struct VideoArgs {
     #[arg(long, value_name = "N")]
     pub last: Option<u64>,
     /// With --first: stylise up to this many frames before it without writing them, so
-    /// that the segment's first frame starts from the previous result warped by the
-    /// flow, as in one sequential run (not run when --first's output already exists).
+    /// that the segment's first frame starts from a previous result warped by the flow
+    /// (not run when --first's output already exists). The seam still shows as one jump
+    /// in the strokes' layout (docs/batch.md): prefer long segments.
     #[arg(long, value_name = "FRAMES", default_value_t = 0)]
     pub overlap: usize,
     /// Also write a JSON report with one record per frame, rewritten after every frame.
