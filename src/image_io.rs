@@ -123,7 +123,13 @@ pub fn resize_longest_side(image: Rgb32FImage, longest: u32) -> Rgb32FImage {
     if (width, height) == image.dimensions() {
         return image;
     }
-    let resized = image::imageops::resize(&image, width, height, FilterType::CatmullRom);
+    resize_to(&image, width, height)
+}
+
+/// `image` at exactly `(width, height)`: Catmull–Rom, clamped to `[0, 1]` (the resize of
+/// [`resize_longest_side`]).
+pub(crate) fn resize_to(image: &Rgb32FImage, width: u32, height: u32) -> Rgb32FImage {
+    let resized = image::imageops::resize(image, width, height, FilterType::CatmullRom);
     // Catmull–Rom overshoots at edges; pixels stay in [0, 1].
     Rgb32FImage::from_fn(width, height, |x, y| {
         image::Rgb(resized.get_pixel(x, y).0.map(|c| c.clamp(0.0, 1.0)))

@@ -90,14 +90,18 @@ impl NetworkCache {
             },
             device: device.clone(),
         };
-        if self.kept.as_ref().is_none_or(|kept| kept.key != key) {
+        if self.kept.as_ref().is_some_and(|kept| kept.key != key) {
             // Dropped first: two VGG16s need not be alive at once.
             self.kept = None;
-            let vgg = transfer.weights.load(&config, &device.clone().autodiff())?;
-            self.loads += 1;
-            self.kept = Some(Kept { key, vgg, choice });
         }
-        let kept = self.kept.as_ref().expect("kept just above");
+        let kept = match &mut self.kept {
+            Some(kept) => kept,
+            empty @ None => {
+                let vgg = transfer.weights.load(&config, &device.clone().autodiff())?;
+                self.loads += 1;
+                empty.insert(Kept { key, vgg, choice })
+            }
+        };
         Ok((&kept.vgg, &kept.choice))
     }
 }

@@ -1,9 +1,12 @@
 //! Where a stage after the first starts: the previous stage's result at the new size,
 //! with the content photo's detail that the previous size could not hold.
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use image::imageops::{self, FilterType};
 use image::{Rgb, Rgb32FImage};
+
+use crate::image_io::resize_to;
+use crate::image_to_tensor;
 
 /// The previous stage's result `x` as the start of a stage of `(width, height)` pixels,
 /// read once to the host.
@@ -35,15 +38,7 @@ pub(super) fn next_start(
         let i = y as usize * w + x as usize;
         Rgb([planar[i], planar[plane + i], planar[2 * plane + i]])
     });
-    let start = start_image(&previous, (width, height), content);
-    let (w, h) = (width as usize, height as usize);
-    let mut out = vec![0f32; 3 * h * w];
-    for (i, p) in start.pixels().enumerate() {
-        for c in 0..3 {
-            out[c * h * w + i] = p.0[c];
-        }
-    }
-    Tensor::from_data(TensorData::new(out, [1, 3, h, w]), device)
+    image_to_tensor(&start_image(&previous, (width, height), content), device)
 }
 
 /// [`next_start`] on the host: `up(previous) + C − up(down(C))`, clamped to `[0, 1]`.
@@ -54,8 +49,8 @@ fn start_image(
 ) -> Rgb32FImage {
     let mut start = imageops::resize(previous, width, height, FilterType::CatmullRom);
     if let Some(content) = content {
-        let sharp = resized(content, width, height);
-        let coarse = resized(content, previous.width(), previous.height());
+        let sharp = resize_to(content, width, height);
+        let coarse = resize_to(content, previous.width(), previous.height());
         let blurred = imageops::resize(&coarse, width, height, FilterType::CatmullRom);
         for ((s, c), b) in start.pixels_mut().zip(sharp.pixels()).zip(blurred.pixels()) {
             for k in 0..3 {
@@ -67,19 +62,6 @@ fn start_image(
         p.0 = p.0.map(|v| v.clamp(0.0, 1.0));
     }
     start
-}
-
-/// `image` at `(width, height)` as a stage sees it: Catmull–Rom, clamped to `[0, 1]`
-/// (as [`resize_longest_side`](crate::resize_longest_side)).
-fn resized(image: &Rgb32FImage, width: u32, height: u32) -> Rgb32FImage {
-    if image.dimensions() == (width, height) {
-        return image.clone();
-    }
-    let mut out = imageops::resize(image, width, height, FilterType::CatmullRom);
-    for p in out.pixels_mut() {
-        p.0 = p.0.map(|v| v.clamp(0.0, 1.0));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -115,7 +97,7 @@ mod tests {
         let start = start_image(&before, here.dimensions(), Some(&original));
         // Catmull-Rom from the original straight to 64 px is the stage's content; the
         // detail is taken from it, so the start is the content up to float rounding.
-        let sharp = resized(&original, here.width(), here.height());
+        let sharp = resize_to(&original, here.width(), here.height());
         assert!(max_difference(&start, &sharp) < 1e-5);
         assert!(max_difference(&sharp, &here) < 1e-5);
         // Without the detail, the start is the blurred content, far from it.
