@@ -4,7 +4,7 @@
 //! depend on their values), square images, every enabled backend.
 //!
 //! ```text
-//! cargo bench --bench evaluation                                     # flex and wgpu, 224 and 512 px
+//! cargo bench --bench evaluation                                     # flex (and wgpu with --features wgpu), 224 and 512 px
 //! IMPASTO_BENCH_BACKENDS=flex IMPASTO_BENCH_SIZES=224 cargo bench --bench evaluation
 //! cargo bench --bench evaluation --features ndarray                  # add burn-ndarray (224 px: ~1 min per evaluation)
 //! python3 benches/reference/torch_eval.py                            # the same workload in PyTorch

@@ -3,7 +3,7 @@
 //! enabled backend. Random weights and inputs (speed does not depend on the values).
 //!
 //! ```text
-//! cargo bench --bench profile                                        # flex and wgpu, 224 px
+//! cargo bench --bench profile                                        # flex (and wgpu with --features wgpu), 224 px
 //! IMPASTO_BENCH_BACKENDS=flex IMPASTO_BENCH_SIZES=224,512 cargo bench --bench profile
 //! ```
 //!

@@ -22,7 +22,7 @@ pub enum Backend {
     /// than flex on this workload (cargo feature `ndarray`, opt-in).
     NdArray,
     /// A GPU through wgpu with WGSL shaders: Vulkan, Metal or DX12
-    /// (cargo feature `wgpu`, on by default).
+    /// (cargo feature `wgpu`, opt-in: the GPU stack makes a build 2.5 times as long).
     Wgpu,
     /// NVIDIA GPUs through CUDA: named so that asking for it gets a clear answer, but
     /// never enabled. burn 0.22's CUDA backend cannot be built offline, because
@@ -174,9 +174,25 @@ pub(crate) fn gpu_adapter() -> Option<String> {
     None
 }
 
+impl Backend {
+    /// Whether this machine seems to have a GPU that this build cannot use: the build has
+    /// no `wgpu` feature and, on Linux, a GPU device file exists (elsewhere, always, as
+    /// there is no cheap way to tell). The CLI says so when `--backend auto` falls back
+    /// to the CPU, so that a user with a GPU learns to build with `--features wgpu`.
+    ///
+    /// ```
+    /// use impasto::Backend;
+    /// if Backend::Wgpu.is_enabled() {
+    ///     assert!(!Backend::gpu_not_compiled());
+    /// }
+    /// ```
+    pub fn gpu_not_compiled() -> bool {
+        !Backend::Wgpu.is_enabled() && may_have_gpu()
+    }
+}
+
 /// Whether this machine may have a hardware GPU: on Linux, whether any GPU device file
 /// exists (a render node, NVIDIA's devices, WSL's GPU); elsewhere, always.
-#[cfg(feature = "wgpu")]
 fn may_have_gpu() -> bool {
     if !cfg!(target_os = "linux") {
         return true;

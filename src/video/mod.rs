@@ -247,8 +247,10 @@ impl VideoTransfer {
             });
         }
         self.flow.validate()?;
-        self.written_positions()?;
-        let first_output = self.output_path(0);
+        // The first frame this run writes (a segment's, with a range), so that errors
+        // name a file the run would write.
+        let (from, _) = self.written_positions()?;
+        let first_output = self.output_path(from);
         let extension = first_output
             .extension()
             .and_then(|e| e.to_str())
@@ -266,7 +268,7 @@ impl VideoTransfer {
                 )),
             });
         }
-        if same_file(&first_output, &self.frames.path(0)) {
+        if same_file(&first_output, &self.frames.path(from)) {
             return Err(ImpastoError::InvalidSetting {
                 setting: "output",
                 reason: "the output pattern names the input frames; write the result elsewhere"

@@ -276,7 +276,7 @@ pub enum PoolingName {
 /// The backends `--backend` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BackendName {
-    /// A GPU through wgpu if this machine has one, else flex.
+    /// A GPU through wgpu if this build has it and the machine has a GPU, else flex.
     Auto,
     /// burn's fast CPU backend.
     Flex,

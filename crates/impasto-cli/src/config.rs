@@ -264,6 +264,15 @@ fn layers(names: &[String]) -> Result<Vec<VggLayer>, CliError> {
     names.iter().map(|name| layer(name)).collect()
 }
 
+/// What `--backend auto` prints when it runs on the CPU of a machine that seems to have a
+/// GPU this build cannot use (built without the `wgpu` feature); `None` otherwise.
+pub fn cpu_only_note(name: BackendName) -> Option<&'static str> {
+    (name == BackendName::Auto && Backend::gpu_not_compiled()).then_some(
+        "this machine seems to have a GPU, but this build of impasto is CPU-only; running on \
+         the CPU (build with `cargo build --release -p impasto-cli --features wgpu` to use the GPU)",
+    )
+}
+
 /// The backend `--backend` names; `auto` looks for a GPU.
 pub fn backend(name: BackendName) -> Backend {
     match name {
@@ -280,7 +289,7 @@ mod tests {
     use clap::Parser;
     use impasto::{DEFAULT_ITERATIONS, Stage, default_schedule};
 
-    use crate::args::{Cli, Command, Reconstruct};
+    use crate::args::{BackendName, Cli, Command, Reconstruct};
 
     /// The stages of `impasto transfer … EXTRA` (random weights; the images are not read).
     fn transfer_stages(extra: &[&str]) -> Result<Vec<Stage>, String> {
@@ -301,6 +310,18 @@ mod tests {
         super::transfer_job(args)
             .map(|job| job.transfer.stages())
             .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn only_auto_notes_a_gpu_the_build_cannot_use() {
+        use BackendName::*;
+        for chosen in [Flex, Ndarray, Wgpu, Cuda] {
+            assert_eq!(super::cpu_only_note(chosen), None, "{chosen:?}");
+        }
+        assert_eq!(
+            super::cpu_only_note(Auto).is_some(),
+            impasto::Backend::gpu_not_compiled()
+        );
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub fn execute(
 
     let backend = config::backend(run.backend);
     let device = backend.device()?;
+    if let Some(note) = config::cpu_only_note(run.backend) {
+        display.note(note);
+    }
     if matches!(run.weights.as_deref(), Some("random")) {
         display.warn(
             "--weights random: the network is untrained (random weights), so this is a demo of \

@@ -127,8 +127,10 @@ pub fn execute(args: &VideoArgs, mode: Mode) -> Result<VideoReport, CliError> {
     let started = Instant::now();
     let video = video(args)?;
     video.validate()?;
+    // The first frame this run writes: with --first, not the sequence's first.
+    let (from, to) = video.written_positions()?;
     if let Some(report) = &args.report {
-        if same_file(report, &video.output_path(0)) {
+        if same_file(report, &video.output_path(from)) {
             return Err(CliError::new(format!(
                 "{} is given for the report and the frames; give the report its own file",
                 report.display()
@@ -136,10 +138,13 @@ pub fn execute(args: &VideoArgs, mode: Mode) -> Result<VideoReport, CliError> {
         }
         probe(report)?;
     }
-    probe(&video.output_path(0))?;
+    probe(&video.output_path(from))?;
     video.check_frames()?;
     let device = config::backend(args.backend).device()?;
     let mut lines = Lines::new(args.quiet);
+    if let Some(note) = config::cpu_only_note(args.backend) {
+        lines.note(note);
+    }
     if matches!(args.weights.as_deref(), Some("random")) {
         lines.note(
             "warning: --weights random: the network is untrained (random weights), so this is a \
@@ -160,7 +165,6 @@ pub fn execute(args: &VideoArgs, mode: Mode) -> Result<VideoReport, CliError> {
         .map(|s| format!("{} iterations at {} px", s.iterations, s.size))
         .collect::<Vec<_>>()
         .join(" + ");
-    let (from, to) = video.written_positions()?;
     let lead_in = if from > 0 && args.overlap > 0 {
         format!(", after {} lead-in frames", args.overlap.min(from))
     } else {

@@ -481,6 +481,17 @@ fn video_bad_inputs_are_one_sentence() {
     );
     run("in/0001.png", "no %d placeholder");
     run("empty/%04d.png", "no frames match");
+    // A segment (--first 2) whose output folder is missing names its own first frame.
+    let mut args = video_args(&dir, &style);
+    args[6] = dir.join("missing/%04d.png").into();
+    args.extend(["--first", "2"].map(Into::into));
+    let output = impasto(&args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("0002.png") && !err.contains("0001.png"),
+        "{err}"
+    );
     std::fs::remove_file(dir.join("in/0003.png")).unwrap();
     run("in/%04d.png", "0003.png is missing from the sequence");
     assert!(files(&dir.join("out")).is_empty(), "nothing written");
