@@ -1,8 +1,9 @@
 //! The same VGG forward and input gradient on every backend this build enables.
 //!
 //! flex is the reference; ndarray runs with `--features ndarray`; wgpu (`--features
-//! wgpu`, which the README's test command turns on) runs wherever a Vulkan, Metal or DX12 adapter exists: in CI that is Mesa's software Vulkan (lavapipe,
-//! package `mesa-vulkan-drivers`, with `XDG_RUNTIME_DIR` set). Set `IMPASTO_SKIP_WGPU=1`
+//! wgpu`, which the README's test command turns on) runs wherever a Vulkan, Metal or
+//! DX12 adapter exists: in CI that is Mesa's software Vulkan (lavapipe, package
+//! `mesa-vulkan-drivers`, with `XDG_RUNTIME_DIR` set). Set `IMPASTO_SKIP_WGPU=1`
 //! to skip wgpu on a machine without any adapter. Inputs are tiny because a software
 //! driver compiles every shader on first use.
 

@@ -20,7 +20,7 @@ CONTENT=$(realpath "${CONTENT:-$ASSETS/content.png}")
 STYLE=$(realpath "${STYLE:-$ASSETS/style.png}")
 [ "$WEIGHTS" = random ] || WEIGHTS=$(realpath "$WEIGHTS")
 W=$(mktemp -d)
-job() { # output, iterations
+job() { # output, iterations (empty: the default schedule), seed
     local its=""
     [ -z "$2" ] || its=", \"iterations\": $2"
     echo "{\"content\": \"$CONTENT\", \"style\": [\"$STYLE\"], \"output\": \"$1\", \"size\": $SIZE$its, \"seed\": $3, \"weights\": \"$WEIGHTS\", \"backend\": \"flex\"}"

@@ -140,7 +140,9 @@ pub fn execute(args: &VideoArgs, mode: Mode) -> Result<VideoReport, CliError> {
     }
     probe(&video.output_path(from))?;
     video.check_frames()?;
-    let device = config::backend(args.backend).device()?;
+    // Resolved once: `auto` lists the GPU adapters.
+    let backend = config::backend(args.backend);
+    let device = backend.device()?;
     let mut lines = Lines::new(args.quiet);
     if let Some(note) = config::cpu_only_note(args.backend) {
         lines.note(note);
@@ -179,7 +181,7 @@ pub fn execute(args: &VideoArgs, mode: Mode) -> Result<VideoReport, CliError> {
         frames.path(to).display(),
         args.output,
         args.iterations,
-        config::backend(args.backend),
+        backend,
     ));
 
     let quiet = args.quiet;
