@@ -32,12 +32,15 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use image::imageops::{self, FilterType};
-use image::{GrayImage, RgbImage};
 use impasto::optim::Control;
 use impasto::{
     Init, Progress, Stage, StyleTransfer, WeightsSource, loss::TotalLossConfig, save_image,
 };
+
+#[path = "common/quality.rs"]
+mod quality;
+
+use quality::{structure, to_rgb8};
 
 const PAIRS: [(&str, &str); 3] = [
     ("tubingen.jpg", "starry_night.jpg"),
@@ -150,7 +153,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
             let content = impasto::load_image(&photo_path)?;
             let content = impasto::resize_longest_side(content, size);
-            let content = small(&imageops::colorops::grayscale(&to_rgb8(&content)));
+            let content = to_rgb8(&content);
             let c = &report.config;
             for (iteration, evaluations, seconds, image, [lc, ls, ltv]) in kept {
                 let name = format!(
@@ -165,7 +168,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                     },
                 );
                 save_image(&image, out.join(&name))?;
-                let structure = ssim(&content, &small(&imageops::colorops::grayscale(&image)));
+                let structure = structure(&content, &image);
                 println!(
                     "| {} × {} | {size}{} | {structure:.3} | {:.4} | {:.3e} | {:.3e} | {:.3e} | {evaluations} | {seconds:.0} s |",
                     stem(photo),
@@ -188,55 +191,4 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 fn stem(file: &str) -> &str {
     file.split('.').next().unwrap_or(file)
-}
-
-fn to_rgb8(image: &image::Rgb32FImage) -> RgbImage {
-    RgbImage::from_fn(image.width(), image.height(), |x, y| {
-        let p = image.get_pixel(x, y).0;
-        image::Rgb(p.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8))
-    })
-}
-
-/// Averaged down to 64 px on the longest side.
-fn small(image: &GrayImage) -> GrayImage {
-    let (w, h) = image.dimensions();
-    let (w, h) = impasto::fit_longest_side(w, h, 64);
-    imageops::resize(image, w, h, FilterType::Triangle)
-}
-
-/// Mean SSIM (Wang et al. 2004) over 7 × 7 windows, data range 1, K₁ = 0.01, K₂ = 0.03.
-fn ssim(a: &GrayImage, b: &GrayImage) -> f64 {
-    const R: u32 = 3;
-    let (c1, c2) = (0.01f64.powi(2), 0.03f64.powi(2));
-    let (w, h) = a.dimensions().min(b.dimensions());
-    let px = |img: &GrayImage, x: u32, y: u32| f64::from(img.get_pixel(x, y).0[0]) / 255.0;
-    let (mut total, mut count) = (0.0, 0.0);
-    for y in R..h.saturating_sub(R) {
-        for x in R..w.saturating_sub(R) {
-            let (mut sa, mut sb, mut saa, mut sbb, mut sab, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-            for v in y - R..=y + R {
-                for u in x - R..=x + R {
-                    let (p, q) = (px(a, u, v), px(b, u, v));
-                    sa += p;
-                    sb += q;
-                    saa += p * p;
-                    sbb += q * q;
-                    sab += p * q;
-                    n += 1.0;
-                }
-            }
-            let (ma, mb) = (sa / n, sb / n);
-            // Sample (co)variances, as skimage's default.
-            let k = n / (n - 1.0);
-            let (va, vb, cov) = (
-                k * (saa / n - ma * ma),
-                k * (sbb / n - mb * mb),
-                k * (sab / n - ma * mb),
-            );
-            total += ((2.0 * ma * mb + c1) * (2.0 * cov + c2))
-                / ((ma * ma + mb * mb + c1) * (va + vb + c2));
-            count += 1.0;
-        }
-    }
-    total / count
 }

@@ -314,8 +314,8 @@ pub struct RunArgs {
     /// The number of optimizer iterations; 0 only evaluates the starting image. Without
     /// --scales, one number makes a single-scale run at --size. With --scales: one number
     /// for every scale, or one per scale (e.g. 300,200,100). [default: 150 at the first
-    /// scale, then in inverse proportion to the side (256,512,1024: 150,75,38); 500 for
-    /// reconstructions]
+    /// scale, at the last in inverse proportion to its side, half that in between
+    /// (256,512: 150,75; 256,512,1024: 150,38,38); 500 for reconstructions]
     #[arg(long, value_name = "N[,N...]", value_delimiter = ',')]
     pub iterations: Vec<usize>,
     /// Where the optimisation starts: `noise` (the paper's choice), `content`, `style`, or

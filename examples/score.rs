@@ -1,0 +1,74 @@
+//! The quality figures of results already made (by `impasto transfer`, say), as
+//! `examples/balance.rs` prints them for its own runs:
+//!
+//! ```text
+//! cargo run --release --example score -- WEIGHTS PHOTO PAINTING RESULT.png...
+//! ```
+//!
+//! For each result, at its own size (its longest side; the painting at that size, as a
+//! transfer with the default style scale uses it):
+//! - `structure`: SSIM of the luminance of result and photo, both averaged down to 64 px
+//!   on the longest side (1 = the photo's structure exactly);
+//! - `style left`: `L_s(result) / L_s(photo)`, the style loss left as a fraction of the
+//!   photo's own (0 = the painting's Gram matrices exactly).
+//!
+//! Both are figures of the picture as saved: 8 bits per channel, clamped to `[0, 1]`. The
+//! run report's terms are those of the optimised float image, which can differ: paint
+//! thinner than a quantisation step does not survive the save (docs/benchmarks.md,
+//! "Multi-scale runs", has a single-scale run whose style left is 0.0066 in its report
+//! and 0.027 as saved).
+//!
+//! `WEIGHTS` is a trained VGG16 file (docs/weights.md); with random weights the figures
+//! mean nothing. Two evaluations per size, one per result.
+
+use std::error::Error;
+use std::path::PathBuf;
+
+use burn::tensor::Device;
+use impasto::{Init, StyleTransfer, WeightsSource};
+
+#[path = "common/quality.rs"]
+mod quality;
+
+use quality::{structure, to_rgb8};
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    let [weights, photo, painting, results @ ..] = args.as_slice() else {
+        return Err("usage: score WEIGHTS PHOTO PAINTING RESULT.png...".into());
+    };
+    if results.is_empty() {
+        return Err("give at least one result image".into());
+    }
+    let device = Device::flex();
+    // The style loss of `init` at `size`: one evaluation, no iteration.
+    let style_loss = |size: u32, init: Init| -> Result<f64, Box<dyn Error>> {
+        let output = StyleTransfer::new(photo.as_path(), vec![painting.as_path().into()])
+            .with_weights(WeightsSource::Path(weights.clone()))
+            .with_size(size)
+            .with_iterations(0)
+            .with_init(init)
+            .run(&device, &mut ())?;
+        Ok(output.report.records[0].style)
+    };
+    let mut photo_style = Vec::<(u32, f64)>::new();
+    println!("| result | size | structure (SSIM at 64 px) | style left |");
+    println!("|---|---|---|---|");
+    for result in results {
+        let image = image::open(result)?.to_rgb8();
+        let size = image.width().max(image.height());
+        let own = match photo_style.iter().find(|(s, _)| *s == size) {
+            Some(&(_, own)) => own,
+            None => {
+                let own = style_loss(size, Init::Content)?;
+                photo_style.push((size, own));
+                own
+            }
+        };
+        let left = style_loss(size, Init::Image(result.as_path().into()))? / own;
+        let content = impasto::resize_longest_side(impasto::load_image(photo)?, size);
+        let kept = structure(&to_rgb8(&content), &image);
+        println!("| {} | {size} | {kept:.3} | {left:.4} |", result.display());
+    }
+    Ok(())
+}
