@@ -151,6 +151,16 @@ pub fn image_to_tensor(image: &Rgb32FImage, device: &Device) -> Tensor<4> {
 /// The first image of a `[N, 3, H, W]` tensor as 8-bit RGB (values clamped to `[0, 1]`).
 /// Reads the tensor back to the host.
 pub fn tensor_to_image(tensor: Tensor<4>) -> RgbImage {
+    let image = tensor_to_float_image(tensor);
+    RgbImage::from_fn(image.width(), image.height(), |x, y| {
+        let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+        image::Rgb(image.get_pixel(x, y).0.map(byte))
+    })
+}
+
+/// The first image of a `[N, 3, H, W]` tensor as float RGB, as it is: not clamped, so
+/// values may lie outside `[0, 1]`. Reads the tensor back to the host.
+pub fn tensor_to_float_image(tensor: Tensor<4>) -> Rgb32FImage {
     let [_, _, h, w] = tensor.dims();
     let first = tensor.narrow(0, 0, 1);
     let planar: Vec<f32> = first
@@ -158,10 +168,10 @@ pub fn tensor_to_image(tensor: Tensor<4>) -> RgbImage {
         .convert::<f32>()
         .try_into_vec::<f32>()
         .expect("a float tensor reads back as f32");
-    RgbImage::from_fn(w as u32, h as u32, |x, y| {
+    let plane = h * w;
+    Rgb32FImage::from_fn(w as u32, h as u32, |x, y| {
         let i = y as usize * w + x as usize;
-        let byte = |c: usize| (planar[c * h * w + i].clamp(0.0, 1.0) * 255.0).round() as u8;
-        image::Rgb([byte(0), byte(1), byte(2)])
+        image::Rgb([planar[i], planar[plane + i], planar[2 * plane + i]])
     })
 }
 

@@ -59,7 +59,7 @@ pub use backend::Backend;
 pub use error::ImpastoError;
 pub use image_io::{
     MAX_IMAGE_SIDE, fit_longest_side, image_to_tensor, load_image, partial_file_path,
-    resize_longest_side, save_image, tensor_to_image, write_atomically,
+    resize_longest_side, save_image, tensor_to_float_image, tensor_to_image, write_atomically,
 };
 pub use report::{
     BalanceReport, IterationReport, OptimizerReport, ResolvedConfig, RunReport, StageReport,

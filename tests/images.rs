@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use image::{ImageBuffer, Luma, Rgb, RgbImage, Rgba};
 use impasto::{
     ImpastoError, fit_longest_side, image_to_tensor, load_image, resize_longest_side, save_image,
-    tensor_to_image,
+    tensor_to_float_image, tensor_to_image,
 };
 
 fn temp_dir(test: &str) -> PathBuf {
@@ -127,6 +127,22 @@ fn tensors_round_trip() {
     let tensor = image_to_tensor(&load_image_from(image.clone()), &Device::flex());
     assert_eq!(tensor.dims(), [1, 3, 3, 5]);
     assert_eq!(tensor_to_image(tensor), image);
+}
+
+#[test]
+fn float_images_keep_values_outside_the_unit_range() {
+    // An optimiser's iterate can leave [0, 1]; the float read keeps it, the 8-bit one clamps.
+    let image = image::Rgb32FImage::from_fn(4, 3, |x, y| {
+        let v = x as f32 * 0.5 - 0.4 + y as f32 * 0.01;
+        Rgb([v, 1.0 - v, 0.25])
+    });
+    let tensor = image_to_tensor(&image, &Device::flex());
+    let read = tensor_to_float_image(tensor.clone());
+    assert_eq!(read, image);
+    assert!(read.as_raw().iter().any(|&v| v < 0.0) && read.as_raw().iter().any(|&v| v > 1.0));
+    let bytes = tensor_to_image(tensor);
+    assert_eq!(bytes.get_pixel(0, 0).0, [0, 255, 64]);
+    assert_eq!(bytes.get_pixel(3, 0).0, [255, 0, 64]);
 }
 
 fn assert_error(

@@ -54,6 +54,14 @@ fn each_stage_runs_at_its_size_and_the_report_says_so() {
     let mut seen = Vec::new();
     let mut observer = |p: &Progress<'_>| {
         seen.push((p.record().stage, p.record().iteration, p.max_iterations()));
+        if p.record().iteration == 8 {
+            // The saved image is the optimizer's float image, clamped and quantised.
+            let (float, saved) = (p.pixels(), p.image());
+            assert_eq!(float.dimensions(), (64, 48));
+            for (f, s) in float.pixels().zip(saved.pixels()) {
+                assert_eq!(s.0, f.0.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8));
+            }
+        }
         Control::Continue
     };
     let output = transfer.run(&Device::flex(), &mut observer).unwrap();

@@ -2,11 +2,11 @@
 //! with the content photo's detail that the previous size could not hold.
 
 use burn::tensor::{Device, Tensor};
+use image::Rgb32FImage;
 use image::imageops::{self, FilterType};
-use image::{Rgb, Rgb32FImage};
 
 use crate::image_io::resize_to;
-use crate::image_to_tensor;
+use crate::{image_to_tensor, tensor_to_float_image};
 
 /// The previous stage's result `x` as the start of a stage of `(width, height)` pixels,
 /// read once to the host.
@@ -26,18 +26,7 @@ pub(super) fn next_start(
     content: Option<&Rgb32FImage>,
     device: &Device,
 ) -> Tensor<4> {
-    let [_, _, h, w] = x.dims();
-    let planar: Vec<f32> = x
-        .clamp(0.0, 1.0)
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("a float tensor reads back as f32");
-    let plane = h * w;
-    let previous = Rgb32FImage::from_fn(w as u32, h as u32, |x, y| {
-        let i = y as usize * w + x as usize;
-        Rgb([planar[i], planar[plane + i], planar[2 * plane + i]])
-    });
+    let previous = tensor_to_float_image(x.clamp(0.0, 1.0));
     image_to_tensor(&start_image(&previous, (width, height), content), device)
 }
 
@@ -68,6 +57,7 @@ fn start_image(
 mod tests {
     use super::*;
     use crate::resize_longest_side;
+    use image::Rgb;
 
     /// A photo with edges and fine texture, so that resizing loses something.
     fn photo(width: u32, height: u32) -> Rgb32FImage {

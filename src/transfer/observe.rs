@@ -2,11 +2,12 @@
 //! to stop.
 
 use burn::tensor::Tensor;
-use image::RgbImage;
+use image::{Rgb32FImage, RgbImage};
 use impasto_optim::Control;
 
 use crate::colors::result_image;
 use crate::report::IterationReport;
+use crate::tensor_to_float_image;
 
 /// One iteration of a run, as a [`TransferObserver`] sees it.
 pub struct Progress<'a> {
@@ -33,6 +34,14 @@ impl Progress<'_> {
     /// it only for the iterations you keep.
     pub fn image(&self) -> RgbImage {
         result_image(self.iterate.clone(), self.original_colors)
+    }
+
+    /// The image at this iteration as the optimizer holds it: float RGB, not clamped
+    /// (L-BFGS's iterates can leave `[0, 1]`) and without original colours. What
+    /// [`image`](Self::image) clamps to save (`examples/range.rs` measures what that
+    /// costs). Reads the image back from the device.
+    pub fn pixels(&self) -> Rgb32FImage {
+        tensor_to_float_image(self.iterate.clone())
     }
 }
 
