@@ -40,7 +40,7 @@ use impasto::{
 #[path = "common/quality.rs"]
 mod quality;
 
-use quality::{structure, to_rgb8};
+use quality::{evaluate, structure, to_rgb8};
 
 const PAIRS: [(&str, &str); 3] = [
     ("tubingen.jpg", "starry_night.jpg"),
@@ -117,8 +117,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 t
             };
             // The photo's own style loss: one evaluation at the photo.
-            let own = transfer(0, Init::Content).run(&device, &mut ())?;
-            let photo_style = own.report.records[0].style;
+            let photo_style = evaluate(&transfer(0, Init::Content), Init::Content, &device)?.style;
             // Each checkpoint's iteration, evaluations, seconds, image and three terms.
             let mut kept = Vec::new();
             let mut observer = |p: &Progress<'_>| {

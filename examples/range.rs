@@ -20,6 +20,13 @@ use image::Rgb32FImage;
 use impasto::optim::Control;
 use impasto::{Init, Progress, StyleTransfer, WeightsSource};
 
+// Only `evaluate` is used here; the structure figure is the other examples'.
+#[allow(dead_code)]
+#[path = "common/quality.rs"]
+mod quality;
+
+use quality::evaluate;
+
 /// What is done to each value of the image before it is evaluated again.
 type PixelMap = fn(f32) -> f32;
 
@@ -91,12 +98,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let mut image: Rgb32FImage = pixels.clone();
         image.pixels_mut().for_each(|p| p.0 = p.0.map(map));
         // The last stage's objective at the result's size: one evaluation of the image.
-        let again = transfer
-            .clone()
-            .with_iterations(0)
-            .with_init(Init::Image(image.into()))
-            .run(&device, &mut ())?;
-        let r = &again.report.records[0];
+        let r = evaluate(&transfer, Init::Image(image.into()), &device)?;
         row(name, r.loss, r.content, r.style, r.tv);
     }
     Ok(())

@@ -30,7 +30,7 @@ use impasto::{Init, StyleTransfer, WeightsSource};
 #[path = "common/quality.rs"]
 mod quality;
 
-use quality::{structure, to_rgb8};
+use quality::{evaluate, structure, to_rgb8};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
@@ -43,13 +43,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let device = Device::flex();
     // The style loss of `init` at `size`: one evaluation, no iteration.
     let style_loss = |size: u32, init: Init| -> Result<f64, Box<dyn Error>> {
-        let output = StyleTransfer::new(photo.as_path(), vec![painting.as_path().into()])
+        let transfer = StyleTransfer::new(photo.as_path(), vec![painting.as_path().into()])
             .with_weights(WeightsSource::Path(weights.clone()))
-            .with_size(size)
-            .with_iterations(0)
-            .with_init(init)
-            .run(&device, &mut ())?;
-        Ok(output.report.records[0].style)
+            .with_size(size);
+        Ok(evaluate(&transfer, init, &device)?.style)
     };
     let mut photo_style = Vec::<(u32, f64)>::new();
     println!("| result | size | structure (SSIM at 64 px) | style left |");

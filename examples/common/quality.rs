@@ -1,8 +1,26 @@
 //! The quality figures of a result, shared by the examples that print them
-//! (`balance`, `score`): how much of the photo's structure it keeps.
+//! (`balance`, `score`, `range`): how much of the photo's structure it keeps, and one
+//! image's terms under a transfer's objective.
 
+use burn::tensor::Device;
 use image::imageops::{self, FilterType};
 use image::{GrayImage, RgbImage};
+use impasto::{ImpastoError, Init, IterationReport, StyleTransfer};
+
+/// The terms of the image `init` under `transfer`'s objective at its size (its targets and
+/// balance): one evaluation, no iteration.
+pub fn evaluate(
+    transfer: &StyleTransfer,
+    init: Init,
+    device: &Device,
+) -> Result<IterationReport, ImpastoError> {
+    let output = transfer
+        .clone()
+        .with_iterations(0)
+        .with_init(init)
+        .run(device, &mut ())?;
+    Ok(output.report.records[0].clone())
+}
 
 pub fn to_rgb8(image: &image::Rgb32FImage) -> RgbImage {
     RgbImage::from_fn(image.width(), image.height(), |x, y| {
