@@ -17,7 +17,7 @@ use burn::backend::tensor::FloatTensor;
 
 use crate::conv3x3::Conv3x3Shape;
 use crate::flex::f32_slice;
-use crate::winograd::{Filters, transform_filters};
+use crate::winograd::{Filters, Tile, WinogradFilters, transform_filters};
 
 /// One weight tensor's transform for one use.
 struct Entry {
@@ -25,20 +25,22 @@ struct Entry {
     weight: FloatTensor<Flex>,
     filters: Filters,
     shape: (usize, usize),
-    transformed: Arc<Vec<f32>>,
+    transformed: Arc<WinogradFilters>,
 }
 
 impl Entry {
-    fn matches(&self, values: &[f32], filters: Filters, shape: (usize, usize)) -> bool {
+    fn matches(&self, values: &[f32], filters: Filters, shape: (usize, usize), tile: Tile) -> bool {
         let held = f32_slice(&self.weight);
         std::ptr::eq(held.as_ptr(), values.as_ptr())
             && held.len() == values.len()
             && self.filters == filters
             && self.shape == shape
+            && self.transformed.tile == tile
     }
 }
 
-/// More than VGG16's 13 convolutions × 2 uses; past it the oldest entry goes.
+/// More than VGG16's 13 convolutions × 2 uses (× 2 tiles, where a multi-scale run's sizes
+/// take both); past it the oldest entry goes.
 const CAPACITY: usize = 64;
 
 static CACHE: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
@@ -52,28 +54,29 @@ fn cache() -> MutexGuard<'static, Vec<Entry>> {
 }
 
 /// [`transform_filters`] of `weight` (a contiguous `f32` flex tensor) for the convolution
-/// of `shape`, from the cache or computed and kept.
+/// of `shape` by `tile`, from the cache or computed and kept.
 pub(crate) fn transformed_filters(
     weight: &FloatTensor<Flex>,
     shape: Conv3x3Shape,
     filters: Filters,
-) -> Arc<Vec<f32>> {
+    tile: Tile,
+) -> Arc<WinogradFilters> {
     let values = f32_slice(weight);
     let key = (shape.channels_out, shape.channels_in);
     if let Some(entry) = cache()
         .iter()
-        .find(|entry| entry.matches(values, filters, key))
+        .find(|entry| entry.matches(values, filters, key, tile))
     {
         return Arc::clone(&entry.transformed);
     }
     // Computed outside the lock: it runs on every thread, and other convolutions may look
     // up their own filters meanwhile.
-    let transformed = Arc::new(transform_filters(values, shape, filters));
+    let transformed = Arc::new(transform_filters(values, shape, filters, tile));
     let mut cache = cache();
     cache.retain(|entry| !entry.weight.is_unique());
     if let Some(entry) = cache
         .iter()
-        .find(|entry| entry.matches(values, filters, key))
+        .find(|entry| entry.matches(values, filters, key, tile))
     {
         return Arc::clone(&entry.transformed);
     }
@@ -111,21 +114,21 @@ mod tests {
         let values = f32_slice(weight);
         cache()
             .iter()
-            .any(|entry| entry.matches(values, Filters::Forward, (4, 3)))
+            .any(|entry| entry.matches(values, Filters::Forward, (4, 3), Tile::F2))
     }
 
     #[test]
     fn a_weight_tensor_is_transformed_once_and_matches_a_fresh_transform() {
         let weight = weight(1);
-        let first = transformed_filters(&weight, SHAPE, Filters::Forward);
-        let again = transformed_filters(&weight.clone(), SHAPE, Filters::Forward);
+        let first = transformed_filters(&weight, SHAPE, Filters::Forward, Tile::F2);
+        let again = transformed_filters(&weight.clone(), SHAPE, Filters::Forward, Tile::F2);
         assert!(
             Arc::ptr_eq(&first, &again),
             "the second call hits the cache"
         );
         assert_eq!(
             *first,
-            transform_filters(f32_slice(&weight), SHAPE, Filters::Forward)
+            transform_filters(f32_slice(&weight), SHAPE, Filters::Forward, Tile::F2)
         );
         // Another use of the same weights is another transform.
         let backward = Conv3x3Shape {
@@ -133,23 +136,23 @@ mod tests {
             channels_out: 3,
             ..SHAPE
         };
-        let gradient = transformed_filters(&weight, backward, Filters::InputGradient);
+        let gradient = transformed_filters(&weight, backward, Filters::InputGradient, Tile::F2);
         assert_ne!(*gradient, *first);
     }
 
     #[test]
     fn changed_weights_are_transformed_again_and_dropped_weights_leave() {
         let a = weight(2);
-        let from_a = transformed_filters(&a, SHAPE, Filters::Forward);
+        let from_a = transformed_filters(&a, SHAPE, Filters::Forward, Tile::F2);
         assert!(cached(&a));
         // A write into `a` copies its buffer (the cache holds the old one), so the cache
         // cannot serve the new values from the old entry.
         let mut a = a;
         a.storage_mut::<f32>()[0] += 1.0;
-        let updated = transformed_filters(&a, SHAPE, Filters::Forward);
+        let updated = transformed_filters(&a, SHAPE, Filters::Forward, Tile::F2);
         assert_eq!(
             *updated,
-            transform_filters(f32_slice(&a), SHAPE, Filters::Forward)
+            transform_filters(f32_slice(&a), SHAPE, Filters::Forward, Tile::F2)
         );
         assert_ne!(*updated, *from_a);
         // Weights of a shape no other test uses, dropped: only the cache holds them, so
@@ -160,11 +163,11 @@ mod tests {
             channels_out: 7,
             ..SHAPE
         };
-        transformed_filters(&b, b_shape, Filters::Forward);
+        transformed_filters(&b, b_shape, Filters::Forward, Tile::F2);
         let held = || cache().iter().any(|entry| entry.shape == (7, 5));
         assert!(held());
         drop(b);
-        transformed_filters(&weight(4), SHAPE, Filters::Forward);
+        transformed_filters(&weight(4), SHAPE, Filters::Forward, Tile::F2);
         assert!(!held(), "the entry of a dropped weight tensor is gone");
     }
 }

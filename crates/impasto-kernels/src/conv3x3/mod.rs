@@ -9,7 +9,7 @@
 //! its row stride, so no intermediate result exists. Measured in docs/benchmarks.md.
 //!
 //! Most of VGG16's layers take [`crate::winograd`] instead (fewer multiplications; the
-//! extension chooses by [`crate::winograd::winograd_pays`]); this path keeps the
+//! extension chooses by [`crate::winograd::winograd_tile`]); this path keeps the
 //! 3-channel layers and tiny images.
 
 mod tiles;

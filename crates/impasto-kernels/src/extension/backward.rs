@@ -15,7 +15,7 @@ use crate::filter_cache::transformed_filters;
 use crate::flex::{dims4, f32_slice, flex_tensor};
 use crate::gram::gram_input_gradient;
 use crate::max_pool::max_pool2x2_backward;
-use crate::winograd::{Filters, conv3x3_winograd, winograd_pays};
+use crate::winograd::{Filters, conv3x3_winograd, winograd_tile};
 
 /// The backward of an op with one differentiated input: `∂L/∂input` from the state the
 /// forward kept and `∂L/∂output`.
@@ -195,8 +195,9 @@ fn conv_input_gradient(
     };
     let gradient_shape = shape.transposed();
     let input_gradient = |output_gradient: &[f32]| {
-        if winograd_pays(gradient_shape) {
-            let filters = transformed_filters(&weight, gradient_shape, Filters::InputGradient);
+        if let Some(tile) = winograd_tile(gradient_shape) {
+            let filters =
+                transformed_filters(&weight, gradient_shape, Filters::InputGradient, tile);
             conv3x3_winograd(output_gradient, &filters, None, gradient_shape, false)
         } else {
             conv3x3_same_input_gradient(output_gradient, f32_slice(&weight), shape)

@@ -10,7 +10,7 @@ use crate::filter_cache::transformed_filters;
 use crate::flex::{dims4, f32_slice, flex_tensor};
 use crate::gram::gram;
 use crate::max_pool::max_pool2x2;
-use crate::winograd::{Filters, conv3x3_winograd, winograd_pays};
+use crate::winograd::{Filters, conv3x3_winograd, winograd_tile};
 
 impl FlexKernels for Flex {
     fn conv3x3_same(
@@ -31,8 +31,8 @@ impl FlexKernels for Flex {
             bias.to_contiguous(),
         );
         let (input_values, bias) = (f32_slice(&input), Some(f32_slice(&bias)));
-        let output = if winograd_pays(shape) {
-            let filters = transformed_filters(&weight, shape, Filters::Forward);
+        let output = if let Some(tile) = winograd_tile(shape) {
+            let filters = transformed_filters(&weight, shape, Filters::Forward, tile);
             conv3x3_winograd(input_values, &filters, bias, shape, relu)
         } else {
             conv3x3_same(input_values, f32_slice(&weight), bias, shape, relu)

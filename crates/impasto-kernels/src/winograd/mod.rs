@@ -1,28 +1,30 @@
-//! The 3×3, stride 1, padding 1 convolution by Winograd's minimal filtering F(2×2, 3×3)
-//! (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
+//! The 3×3, stride 1, padding 1 convolution by Winograd's minimal filtering F(m×m, 3×3)
+//! (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), with output
+//! tiles of m = 2 or 4 ([`Tile`]).
 //!
-//! Each 2×2 block of outputs is `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A`, with `d` the 4×4 input patch
-//! under it and `g` the 3×3 filter: 16 multiplications where the definition takes 36. Summed
-//! over input channels, the 16 element-wise products become 16 matrix products
-//! `M[ξ] = U[ξ] · V[ξ]` (`U[ξ]`: `[channels_out, channels_in]`, the transformed filters;
-//! `V[ξ]`: `[channels_in, tiles]`, the transformed input), so the multiply-adds fall 2.25×
-//! and run in `gemm` as before; the transforms are additions and halvings only. `U`, `V`
-//! and `M` are stored channel-major (`[channel, 16, …]`) and the products read them with a
-//! row stride, so each thread transforms whole channels in place.
+//! Each m×m block of outputs is `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A`, with `d` the (m+2)×(m+2)
+//! input patch under it and `g` the 3×3 filter: (m+2)² multiplications where the definition
+//! takes 9m² (16 for 36 with m = 2; 36 for 144 with m = 4). Summed over input channels, the
+//! (m+2)² element-wise products become as many matrix products `M[ξ] = U[ξ] · V[ξ]`
+//! (`U[ξ]`: `[channels_out, channels_in]`, the transformed filters; `V[ξ]`: `[channels_in,
+//! tiles]`, the transformed input), so the multiply-adds fall 2.25× (m = 2) or 4× (m = 4)
+//! and run in `gemm` as before; the transforms are additions and small multiples only.
+//! `U`, `V` and `M` are stored channel-major (`[channel, ξ, …]`) and the products read them
+//! with a row stride, so each thread transforms whole channels in place.
 //!
-//! Why F(2×2, 3×3) and not a larger tile: its transforms hold only 0, ±1 and ±½, so the
-//! rounding it adds is small (the tests hold it within 4× of the im2col path's error,
-//! both against the definition summed in f64, and to 2·10⁻⁶ of the largest output);
-//! F(4×4, 3×3) saves more multiplications but its transforms multiply by up to 8 and its
-//! error grows by about an order of magnitude, which the contract's float64 comparison
-//! would see.
+//! Accuracy: F(2×2, 3×3)'s transforms hold only 0, ±1 and ±½, and its rounding stays within
+//! 4× of the im2col path's (both against the definition summed in f64). F(4×4, 3×3)'s
+//! multiply by up to 8 and its error is about 20× the im2col path's, near 10⁻⁵ of the
+//! largest output (the tests hold both; the conformance tests against float64 PyTorch hold
+//! the whole network to 10⁻⁴); its filters are transformed in f64.
 //!
 //! The image is cut into bands of tile rows; each band is transformed, multiplied and
 //! transformed back by one thread while its `V` and `M` stay in cache. Images with too few
 //! tiles for that (the deep layers) are one band whose phases the threads share.
 
 mod filters;
-mod transforms;
+mod tile2;
+mod tile4;
 
 use std::mem::MaybeUninit;
 
@@ -31,16 +33,38 @@ use rayon::prelude::*;
 use crate::conv3x3::Conv3x3Shape;
 use crate::matrix::{Accum, Layout, MatMut, MatRef, gemm};
 use crate::scratch::with_scratch;
-pub(crate) use filters::{Filters, transform_filters};
-use transforms::{InputRows, OutputColumns};
+pub(crate) use filters::{Filters, WinogradFilters, transform_filters};
 
-/// Tile rows (of 2×2 tiles) per band: about [`BAND_BYTES`] of `V` and `M` together and at
+/// The output tile of a Winograd convolution: F(2×2, 3×3) or F(4×4, 3×3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tile {
+    F2,
+    F4,
+}
+
+impl Tile {
+    /// Side of an output tile, `m`.
+    pub(crate) const fn side(self) -> usize {
+        match self {
+            Tile::F2 => 2,
+            Tile::F4 => 4,
+        }
+    }
+
+    /// Points of the transformed tile, `(m + 2)²`: the products per tile.
+    pub(crate) const fn points(self) -> usize {
+        (self.side() + 2) * (self.side() + 2)
+    }
+}
+
+/// Tile rows per band: about [`BAND_BYTES`] of `V` and `M` together and at
 /// least [`MIN_BAND_TILES`] tiles, the band count rounded up to a multiple of the threads
 /// so none idles at the end. Where that leaves fewer bands than threads, whole images:
 /// their phases are then split across the threads instead (see [`conv3x3_winograd`]).
-fn band_rows(shape: Conv3x3Shape, threads: usize) -> usize {
-    let (tiles_h, tiles_w) = (shape.height.div_ceil(2), shape.width.div_ceil(2));
-    let bytes_per_tile = 16 * (shape.channels_in + shape.channels_out) * 4;
+fn band_rows(shape: Conv3x3Shape, tile: Tile, threads: usize) -> usize {
+    let side = tile.side();
+    let (tiles_h, tiles_w) = (shape.height.div_ceil(side), shape.width.div_ceil(side));
+    let bytes_per_tile = tile.points() * (shape.channels_in + shape.channels_out) * 4;
     let per_band = (BAND_BYTES / bytes_per_tile).max(MIN_BAND_TILES);
     let bands = (tiles_h * tiles_w).div_ceil(per_band);
     if bands * shape.batch < threads {
@@ -50,7 +74,7 @@ fn band_rows(shape: Conv3x3Shape, threads: usize) -> usize {
     tiles_h.div_ceil(bands.clamp(1, tiles_h))
 }
 
-/// Fewest tiles in a band: every band packs all of `U` (`16 · channels_out ·
+/// Fewest tiles in a band: every band packs all of `U` (`(m + 2)² · channels_out ·
 /// channels_in`) for its products, so a band needs enough tiles to amortise that.
 const MIN_BAND_TILES: usize = 256;
 
@@ -58,30 +82,98 @@ const MIN_BAND_TILES: usize = 256;
 /// and beyond a few MB the time was flat (docs/benchmarks.md).
 const BAND_BYTES: usize = 4 << 20;
 
-/// Whether Winograd beats im2col for the convolution of `shape`, from the per-layer
-/// measurements on the 2-core VM (docs/benchmarks.md): on every VGG16 layer at 224 px
-/// with 64 channels or more it does, by 1.2–1.9× (forward and input gradient), and
-/// loses where a side has a few channels (the 3-channel layer: products too thin for
-/// `gemm` to run at speed; its transforms then cost as much as the products). Images under
-/// 8 × 8 stay with im2col, whose products there are as small as Winograd's.
-pub(crate) fn winograd_pays(shape: Conv3x3Shape) -> bool {
-    shape.channels_in.min(shape.channels_out) >= 16 && shape.height >= 8 && shape.width >= 8
+/// The Winograd tile for the convolution of `shape`, or `None` where im2col is faster.
+///
+/// From the per-layer measurements on the 2-core VM (docs/benchmarks.md): Winograd beats
+/// im2col on every VGG16 layer at 224 px with 64 channels or more, by 1.2–1.9× (forward and
+/// input gradient), and loses where a side has a few channels (the 3-channel layer:
+/// products too thin for `gemm` to run at speed; its transforms then cost as much as the
+/// products). Images under 8 × 8 stay with im2col, whose products there are as small as
+/// Winograd's. F(4×4, 3×3) beats F(2×2, 3×3) by 1.2–1.6× where the image has
+/// [`MIN_F4_TILES`] of its tiles or more; below that its products are too thin for the
+/// larger `U` they pack (at 14 × 14 with 512 channels the two tie, at 7 × 7 F(2×2, 3×3)
+/// takes half the time).
+pub(crate) fn winograd_tile(shape: Conv3x3Shape) -> Option<Tile> {
+    let pays =
+        shape.channels_in.min(shape.channels_out) >= 16 && shape.height >= 8 && shape.width >= 8;
+    if !pays {
+        return None;
+    }
+    let f4_tiles = shape.height.div_ceil(4) * shape.width.div_ceil(4);
+    Some(if f4_tiles >= MIN_F4_TILES {
+        Tile::F4
+    } else {
+        Tile::F2
+    })
 }
 
-/// A band of 2×2 tile rows of one image.
+/// Fewest 4×4 tiles for F(4×4, 3×3): 6 × 6 tiles, a 24 × 24 image (VGG16's 28 × 28
+/// layers take it, where it measured 1.1–1.3× faster; the 14 × 14 ones do not).
+const MIN_F4_TILES: usize = 36;
+
+/// A band of tile rows of one image.
 #[derive(Debug, Clone, Copy)]
 struct Band {
+    tile: Tile,
     image: usize,
-    /// First tile row (output row `2 · tile_row`).
+    /// First tile row (output row `m · tile_row`).
     tile_row: usize,
     tile_rows: usize,
 }
 
 impl Band {
-    /// Output rows of the band: two per tile row, the last tile row cut short by an odd
-    /// height.
+    /// Output rows of the band: `m` per tile row, the last tile row cut short where the
+    /// height is not a multiple of `m`.
     fn output_rows(&self, height: usize) -> usize {
-        (2 * self.tile_rows).min(height - 2 * self.tile_row)
+        let side = self.tile.side();
+        (side * self.tile_rows).min(height - side * self.tile_row)
+    }
+}
+
+/// The input transform of one band, channel by channel.
+enum InputRows {
+    F2(tile2::InputRows),
+    F4(tile4::InputRows),
+}
+
+impl InputRows {
+    fn new(shape: Conv3x3Shape, band: Band) -> Self {
+        match band.tile {
+            Tile::F2 => InputRows::F2(tile2::InputRows::new(shape, band)),
+            Tile::F4 => InputRows::F4(tile4::InputRows::new(shape, band)),
+        }
+    }
+
+    /// Fills `v` (`[(m + 2)², tiles]`) from one channel's plane.
+    fn transform(&mut self, v: &mut [f32], source: &[f32]) {
+        match self {
+            InputRows::F2(rows) => rows.transform(v, source),
+            InputRows::F4(rows) => rows.transform(v, source),
+        }
+    }
+}
+
+/// The output transform of one band, channel by channel.
+enum OutputColumns {
+    F2(tile2::OutputColumns),
+    F4(tile4::OutputColumns),
+}
+
+impl OutputColumns {
+    fn new(shape: Conv3x3Shape, band: Band) -> Self {
+        match band.tile {
+            Tile::F2 => OutputColumns::F2(tile2::OutputColumns::new(shape, band)),
+            Tile::F4 => OutputColumns::F4(tile4::OutputColumns::new(shape, band)),
+        }
+    }
+
+    /// Writes every element of `out` (the band's rows of one output channel) from that
+    /// channel's `m` (`[(m + 2)², tiles]`), plus `bias`, then the ReLU if asked.
+    fn transform(&mut self, out: &mut [MaybeUninit<f32>], m: &[f32], bias: f32, relu: bool) {
+        match self {
+            OutputColumns::F2(columns) => columns.transform(out, m, bias, relu),
+            OutputColumns::F4(columns) => columns.transform(out, m, bias, relu),
+        }
     }
 }
 
@@ -90,25 +182,28 @@ impl Band {
 type BandOutput<'a> = Vec<&'a mut [MaybeUninit<f32>]>;
 
 /// `out[n, o] = bias[o] + Σ_c g[o, c] ⋆ input[n, c]` (3×3, zero padding), where `filters`
-/// is `g` transformed by [`transform_filters`]; optionally followed by a ReLU.
+/// is `g` transformed by [`transform_filters`] (whose tile this convolution takes);
+/// optionally followed by a ReLU.
 ///
 /// # Shapes
 /// - input: `[batch, channels_in, height, width]` of `shape`
-/// - filters: `[channels_out, 16, channels_in]`, from [`transform_filters`] for `shape`
+/// - filters: `[channels_out, (m + 2)², channels_in]`, from [`transform_filters`] for `shape`
 /// - bias: `[channels_out]`
 /// - output: `[batch, channels_out, height, width]`
 #[allow(unsafe_code)]
 pub(crate) fn conv3x3_winograd(
     input: &[f32],
-    filters: &[f32],
+    filters: &WinogradFilters,
     bias: Option<&[f32]>,
     shape: Conv3x3Shape,
     relu: bool,
 ) -> Vec<f32> {
     let (ins, outs) = (shape.channels_in, shape.channels_out);
+    let (tile, points) = (filters.tile, filters.tile.points());
+    let filters = &filters.values[..];
     let plane = shape.plane();
     assert_eq!(input.len(), shape.batch * ins * plane);
-    assert_eq!(filters.len(), outs * 16 * ins);
+    assert_eq!(filters.len(), outs * points * ins);
     if let Some(bias) = bias {
         assert_eq!(bias.len(), outs);
     }
@@ -118,11 +213,12 @@ pub(crate) fn conv3x3_winograd(
     if len == 0 {
         return output;
     }
-    let band_rows = band_rows(shape, rayon::current_num_threads());
-    let tiles_h = shape.height.div_ceil(2);
+    let band_rows = band_rows(shape, tile, rayon::current_num_threads());
+    let tiles_h = shape.height.div_ceil(tile.side());
     let bands: Vec<Band> = (0..shape.batch)
         .flat_map(|image| {
             (0..tiles_h).step_by(band_rows).map(move |tile_row| Band {
+                tile,
                 image,
                 tile_row,
                 tile_rows: band_rows.min(tiles_h - tile_row),
@@ -130,7 +226,7 @@ pub(crate) fn conv3x3_winograd(
         })
         .collect();
     let band_outputs = split_output(&mut output.spare_capacity_mut()[..len], &bands, shape);
-    let tiles_w = shape.width.div_ceil(2);
+    let tiles_w = shape.width.div_ceil(tile.side());
     // Enough bands for the threads: each band on one thread, start to end, its `V` and
     // `M` in that thread's cache. Fewer (deep layers of small images): the bands in turn,
     // each phase (input transform by channels, products by ξ, output transform by
@@ -138,34 +234,34 @@ pub(crate) fn conv3x3_winograd(
     let split_phases = bands.len() < rayon::current_num_threads();
     let run_band = |(band, band_output): (Band, BandOutput<'_>)| {
         let tiles = band.tile_rows * tiles_w;
-        with_scratch(16 * (ins + outs) * tiles, |scratch| {
-            let (transformed_input, products) = scratch.split_at_mut(16 * ins * tiles);
+        with_scratch(points * (ins + outs) * tiles, |scratch| {
+            let (transformed_input, products) = scratch.split_at_mut(points * ins * tiles);
             let source = &input[band.image * ins * plane..][..ins * plane];
             let input_channel = |rows: &mut InputRows, (c, v): (usize, &mut [f32])| {
                 rows.transform(v, &source[c * plane..][..plane]);
             };
             if split_phases {
                 transformed_input
-                    .par_chunks_mut(16 * tiles)
+                    .par_chunks_mut(points * tiles)
                     .enumerate()
                     .for_each_init(|| InputRows::new(shape, band), input_channel);
             } else {
                 let mut rows = InputRows::new(shape, band);
                 transformed_input
-                    .chunks_exact_mut(16 * tiles)
+                    .chunks_exact_mut(points * tiles)
                     .enumerate()
                     .for_each(|channel| input_channel(&mut rows, channel));
             }
             let transformed_input = &*transformed_input;
-            // M[ξ] = U[ξ] · V[ξ]: `M` is `[outs, 16, tiles]`, `U` `[outs, 16, ins]`, `V`
-            // `[ins, 16, tiles]`, so each is column block ξ of its `[rows, 16 · columns]`
-            // matrix; the 16 blocks of `M` are disjoint views, written in parallel.
+            // M[ξ] = U[ξ] · V[ξ]: `M` is `[outs, points, tiles]`, `U` `[outs, points, ins]`,
+            // `V` `[ins, points, tiles]`, so each is column block ξ of its `[rows, points ·
+            // columns]` matrix; the blocks of `M` are disjoint views, written in parallel.
             let product = |(xi, m): (usize, MatMut<'_>)| {
-                let u = MatRef::new(filters, strided_block(xi, outs, ins));
-                let v = MatRef::new(transformed_input, strided_block(xi, ins, tiles));
+                let u = MatRef::new(filters, strided_block(xi, points, outs, ins));
+                let v = MatRef::new(transformed_input, strided_block(xi, points, ins, tiles));
                 gemm(m, Accum::Replace, u, v, gemm::Parallelism::None);
             };
-            let blocks = column_blocks(products, outs, tiles);
+            let blocks = column_blocks(products, points, outs, tiles);
             if split_phases {
                 blocks.into_par_iter().enumerate().for_each(product);
             } else {
@@ -177,7 +273,7 @@ pub(crate) fn conv3x3_winograd(
                 |columns: &mut OutputColumns, (o, out): (usize, &mut [MaybeUninit<f32>])| {
                     columns.transform(
                         out,
-                        &products[o * 16 * tiles..][..16 * tiles],
+                        &products[o * points * tiles..][..points * tiles],
                         bias.map_or(0.0, |bias| bias[o]),
                         relu,
                     );
@@ -210,23 +306,23 @@ pub(crate) fn conv3x3_winograd(
     output
 }
 
-/// Column block `xi` of the `[rows, 16 · cols]` row-major matrix: `[rows, cols]` with row
-/// stride `16 · cols`.
-fn strided_block(xi: usize, rows: usize, cols: usize) -> Layout {
+/// Column block `xi` of the `[rows, points · cols]` row-major matrix: `[rows, cols]` with
+/// row stride `points · cols`.
+fn strided_block(xi: usize, points: usize, rows: usize, cols: usize) -> Layout {
     Layout {
         start: xi * cols,
         rows,
         cols,
-        row_stride: 16 * cols,
+        row_stride: points * cols,
         col_stride: 1,
     }
 }
 
-/// `m` (`[rows, 16, cols]`) as its 16 column blocks `M[ξ]`, each `[rows, cols]`.
-fn column_blocks(m: &mut [f32], rows: usize, cols: usize) -> Vec<MatMut<'_>> {
-    let mut rest = MatMut::new(m, Layout::row_major(0, rows, 16 * cols));
-    let mut blocks = Vec::with_capacity(16);
-    for _ in 0..16 {
+/// `m` (`[rows, points, cols]`) as its column blocks `M[ξ]`, each `[rows, cols]`.
+fn column_blocks(m: &mut [f32], points: usize, rows: usize, cols: usize) -> Vec<MatMut<'_>> {
+    let mut rest = MatMut::new(m, Layout::row_major(0, rows, points * cols));
+    let mut blocks = Vec::with_capacity(points);
+    for _ in 0..points {
         let (block, after) = rest.split_at_col(cols);
         blocks.push(block);
         rest = after;

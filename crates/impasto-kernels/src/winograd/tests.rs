@@ -13,8 +13,19 @@ const SHAPES: [Dims; 8] = {
     [a, b, c, d, (1, 3, 2, 2, 1), e, f, (2, 48, 40, 61, 50)]
 };
 
-fn forward(weights: &[f32], s: Conv3x3Shape) -> Vec<f32> {
-    transform_filters(weights, s, Filters::Forward)
+const TILES: [Tile; 2] = [Tile::F2, Tile::F4];
+
+fn forward(weights: &[f32], s: Conv3x3Shape, tile: Tile) -> WinogradFilters {
+    transform_filters(weights, s, Filters::Forward, tile)
+}
+
+/// The largest error each tile is held to, relative to the largest output: F(4×4, 3×3)'s
+/// transforms multiply by up to 8 (see the module's note on accuracy).
+fn tolerance(tile: Tile) -> f32 {
+    match tile {
+        Tile::F2 => 2e-6,
+        Tile::F4 => 2e-5,
+    }
 }
 
 /// Largest difference relative to the reference's largest magnitude: Winograd's rounding
@@ -26,30 +37,54 @@ fn relative_error(fast: &[f32], reference: &[f32]) -> f32 {
 
 #[test]
 fn forward_matches_the_definition() {
-    for (s, [input, weights, bias]) in cases(&SHAPES, 11) {
-        for bias in [Some(&bias[..]), None] {
-            poison_scratch();
-            let fast = conv3x3_winograd(&input, &forward(&weights, s), bias, s, false);
-            let error = relative_error(&fast, &direct(&input, &weights, bias, s));
-            assert!(
-                error < 2e-6,
-                "shape {s:?}, bias {}: relative error {error}",
-                bias.is_some()
-            );
+    for tile in TILES {
+        for (s, [input, weights, bias]) in cases(&SHAPES, 11) {
+            for bias in [Some(&bias[..]), None] {
+                poison_scratch();
+                let fast = conv3x3_winograd(&input, &forward(&weights, s, tile), bias, s, false);
+                let error = relative_error(&fast, &direct(&input, &weights, bias, s));
+                assert!(
+                    error < tolerance(tile),
+                    "{tile:?}, shape {s:?}, bias {}: relative error {error}",
+                    bias.is_some()
+                );
+            }
+        }
+    }
+}
+
+/// Heights and widths around multiples of four, where F(4×4, 3×3)'s last tiles are cut
+/// short (and the row phases run out) in every way.
+#[test]
+fn every_cut_of_the_last_tile_matches_the_definition() {
+    for height in 1..=9 {
+        for width in [1, 2, 3, 4, 5, 6, 7, 8, 9, 13] {
+            let s = shape((1, 3, 2, height, width));
+            let input = values(s.channels_in * s.plane(), height as u64);
+            let weights = values(s.channels_out * s.channels_in * 9, width as u64);
+            for tile in TILES {
+                poison_scratch();
+                let fast = conv3x3_winograd(&input, &forward(&weights, s, tile), None, s, false);
+                let error = relative_error(&fast, &direct(&input, &weights, None, s));
+                assert!(error < tolerance(tile), "{tile:?}, {s:?}: {error}");
+            }
         }
     }
 }
 
 #[test]
 fn fused_relu_is_the_relu_of_the_forward() {
-    for (s, [input, weights, bias]) in cases(&SHAPES, 13) {
-        let plain = conv3x3_winograd(&input, &forward(&weights, s), Some(&bias), s, false);
-        poison_scratch();
-        let fused = conv3x3_winograd(&input, &forward(&weights, s), Some(&bias), s, true);
-        let rectified: Vec<f32> = plain.iter().map(|&v| v.max(0.0)).collect();
-        assert_eq!(fused, rectified, "shape {s:?}");
-        if fused.len() >= 20 {
-            assert!(fused.contains(&0.0) && fused.iter().any(|&v| v > 0.0));
+    for tile in TILES {
+        for (s, [input, weights, bias]) in cases(&SHAPES, 13) {
+            let filters = forward(&weights, s, tile);
+            let plain = conv3x3_winograd(&input, &filters, Some(&bias), s, false);
+            poison_scratch();
+            let fused = conv3x3_winograd(&input, &filters, Some(&bias), s, true);
+            let rectified: Vec<f32> = plain.iter().map(|&v| v.max(0.0)).collect();
+            assert_eq!(fused, rectified, "{tile:?}, shape {s:?}");
+            if fused.len() >= 20 {
+                assert!(fused.contains(&0.0) && fused.iter().any(|&v| v > 0.0));
+            }
         }
     }
 }
@@ -73,39 +108,48 @@ fn input_gradient_filters_give_the_input_gradient() {
             channels_out: forward.channels_in,
             ..forward
         };
-        poison_scratch();
-        let fast = conv3x3_winograd(
-            &grad_out,
-            &transform_filters(&weights, backward, Filters::InputGradient),
-            None,
-            backward,
-            false,
-        );
-        let error = relative_error(&fast, &direct_input_gradient(&grad_out, &weights, forward));
-        assert!(error < 2e-6, "shape {forward:?}: relative error {error}");
+        let reference = direct_input_gradient(&grad_out, &weights, forward);
+        for tile in TILES {
+            poison_scratch();
+            let fast = conv3x3_winograd(
+                &grad_out,
+                &transform_filters(&weights, backward, Filters::InputGradient, tile),
+                None,
+                backward,
+                false,
+            );
+            let error = relative_error(&fast, &reference);
+            assert!(
+                error < tolerance(tile),
+                "{tile:?}, shape {forward:?}: relative error {error}"
+            );
+        }
     }
 }
 
-/// VGG-sized channel counts, where the sums are long: the error stays at the im2col
-/// path's level (both measured against f64).
+/// VGG-sized channel counts, where the sums are long: F(2×2, 3×3)'s error stays at the
+/// im2col path's level, F(4×4, 3×3)'s within 16× of it (8× measured; all against f64).
 #[test]
 fn long_sums_stay_accurate() {
     let s = shape((1, 256, 32, 12, 10));
     let input = values(s.batch * s.channels_in * s.height * s.width, 5);
     let weights = values(s.channels_out * s.channels_in * 9, 6);
     let reference = direct(&input, &weights, None, s);
-    let winograd = relative_error(
-        &conv3x3_winograd(&input, &forward(&weights, s), None, s, false),
-        &reference,
-    );
     let im2col = relative_error(
         &crate::conv3x3::conv3x3_same(&input, &weights, None, s, false),
         &reference,
     );
-    assert!(
-        winograd < 4.0 * im2col.max(1e-7),
-        "winograd {winograd}, im2col {im2col}"
-    );
+    for (tile, factor) in [(Tile::F2, 4.0), (Tile::F4, 16.0)] {
+        let winograd = relative_error(
+            &conv3x3_winograd(&input, &forward(&weights, s, tile), None, s, false),
+            &reference,
+        );
+        eprintln!("{tile:?}: winograd {winograd}, im2col {im2col}");
+        assert!(
+            winograd < factor * im2col.max(1e-7),
+            "{tile:?}: winograd {winograd}, im2col {im2col}"
+        );
+    }
 }
 
 #[test]
@@ -118,16 +162,18 @@ fn bands_are_even_across_threads() {
         width: side,
     };
     // 112 × 112 tiles of 8 KB: 512 a band → 25 bands → 26 → 5 tile rows each.
-    assert_eq!(band_rows(vgg(64, 224), 2), 5);
+    assert_eq!(band_rows(vgg(64, 224), Tile::F2, 2), 5);
+    // 56 × 56 tiles of 18 KB: 227 a band, but at least 256 → 13 bands → 14 → 4 tile rows.
+    assert_eq!(band_rows(vgg(64, 224), Tile::F4, 2), 4);
     // 28 × 28 tiles of 32 KB: 128 a band, but at least 256 → 4 bands → 7 tile rows each.
-    assert_eq!(band_rows(vgg(256, 56), 2), 7);
+    assert_eq!(band_rows(vgg(256, 56), Tile::F2, 2), 7);
     // 7 × 7 tiles of 64 KB: one band of 49, fewer than the threads: the whole image.
-    assert_eq!(band_rows(vgg(512, 14), 2), 7);
-    assert_eq!(band_rows(vgg(4, 1), 16), 1);
+    assert_eq!(band_rows(vgg(512, 14), Tile::F2, 2), 7);
+    assert_eq!(band_rows(vgg(4, 1), Tile::F2, 16), 1);
 }
 
-/// The layers it takes: all of VGG16's at 224 px but the 3-channel ones, and none
-/// smaller than 8 × 8.
+/// The layers it takes and with which tile: all of VGG16's at 224 px but the 3-channel
+/// ones, F(4×4, 3×3) down to 28 × 28, and none smaller than 8 × 8.
 #[test]
 fn winograd_takes_the_layers_where_it_pays() {
     let layer = |channels_in: usize, channels_out: usize, side: usize| Conv3x3Shape {
@@ -137,14 +183,16 @@ fn winograd_takes_the_layers_where_it_pays() {
         height: side,
         width: side,
     };
-    assert!(!winograd_pays(layer(3, 64, 224)));
-    assert!(!winograd_pays(layer(64, 3, 224)));
-    assert!(winograd_pays(layer(64, 64, 224)));
-    assert!(winograd_pays(layer(128, 256, 56)));
-    assert!(winograd_pays(layer(256, 256, 56)));
-    assert!(winograd_pays(layer(256, 512, 28)));
-    assert!(winograd_pays(layer(512, 512, 14)));
-    assert!(!winograd_pays(layer(512, 512, 6)));
-    assert!(winograd_pays(layer(16, 16, 8)));
-    assert!(!winograd_pays(layer(8, 16, 8)));
+    assert_eq!(winograd_tile(layer(3, 64, 224)), None);
+    assert_eq!(winograd_tile(layer(64, 3, 224)), None);
+    assert_eq!(winograd_tile(layer(64, 64, 224)), Some(Tile::F4));
+    assert_eq!(winograd_tile(layer(128, 256, 56)), Some(Tile::F4));
+    assert_eq!(winograd_tile(layer(256, 256, 56)), Some(Tile::F4));
+    assert_eq!(winograd_tile(layer(256, 512, 28)), Some(Tile::F4));
+    assert_eq!(winograd_tile(layer(512, 512, 24)), Some(Tile::F4));
+    assert_eq!(winograd_tile(layer(512, 512, 20)), Some(Tile::F2));
+    assert_eq!(winograd_tile(layer(512, 512, 14)), Some(Tile::F2));
+    assert_eq!(winograd_tile(layer(512, 512, 6)), None);
+    assert_eq!(winograd_tile(layer(16, 16, 8)), Some(Tile::F2));
+    assert_eq!(winograd_tile(layer(8, 16, 8)), None);
 }

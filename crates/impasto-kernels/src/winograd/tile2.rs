@@ -1,5 +1,5 @@
-//! Winograd's input transform `V = Bᵀ d B` and output transform `Aᵀ M A`, one band and one
-//! channel at a time.
+//! F(2×2, 3×3)'s input transform `V = Bᵀ d B` and output transform `Aᵀ M A`, one band and
+//! one channel at a time.
 
 use std::mem::MaybeUninit;
 
