@@ -10,6 +10,10 @@
 //! python3 benches/reference/torch_eval.py                            # the same workload in PyTorch
 //! ```
 //!
+//! The children keep freed memory for reuse, as the `impasto` command does
+//! (`impasto::reuse_freed_memory`); `IMPASTO_BENCH_MALLOC=system` leaves the C allocator as
+//! it comes, as in a program that uses impasto without that call. The table says which.
+//!
 //! Each (backend, size) runs in a child process of this bench, so that its peak resident
 //! memory (Linux `VmHWM`) is its own. The first evaluation (kernel compilation and
 //! autotuning on a GPU) is timed apart from the samples; the device is synchronised
@@ -26,6 +30,12 @@ use impasto::loss::{TotalLoss, TotalLossConfig};
 use impasto::vgg::{Vgg, VggConfig, VggLayer, portable_rng};
 
 const CHILD: &str = "IMPASTO_BENCH_CHILD";
+
+/// Whether the children leave the C allocator as it comes (`IMPASTO_BENCH_MALLOC=system`)
+/// instead of keeping freed memory as the command does.
+fn system_malloc() -> bool {
+    std::env::var("IMPASTO_BENCH_MALLOC").is_ok_and(|v| v == "system")
+}
 
 fn env_list<T: std::str::FromStr>(name: &str) -> Option<Vec<T>>
 where
@@ -48,6 +58,10 @@ fn main() {
     if let Ok(job) = std::env::var(CHILD) {
         let (backend, size) = job.split_once(':').expect("backend:size");
         let backend: Backend = backend.parse().expect("a backend name");
+        #[cfg(feature = "flex")]
+        if !system_malloc() {
+            impasto::reuse_freed_memory();
+        }
         child(backend, size.parse().expect("a size in pixels"));
         return;
     }
@@ -56,9 +70,15 @@ fn main() {
         .into_iter()
         .filter(|b| b.is_enabled());
     let sizes = env_list::<usize>("IMPASTO_BENCH_SIZES").unwrap_or(vec![224, 512]);
-    let mut table = String::from(
-        "| backend | size | first evaluation | ms / evaluation, median [min, max] | samples | peak RSS |\n\
+    let mut table = format!(
+        "C allocator: {}\n\n\
+         | backend | size | first evaluation | ms / evaluation, median [min, max] | samples | peak RSS |\n\
          |---|---|---|---|---|---|\n",
+        if system_malloc() {
+            "as it comes (IMPASTO_BENCH_MALLOC=system)"
+        } else {
+            "freed memory kept for reuse, as the impasto command runs"
+        }
     );
     println!("{}", table.trim_end());
     for backend in backends {

@@ -82,6 +82,14 @@ pub use weights::{
     WeightsDownload, WeightsSource, default_weights_path, weights_cache_dir,
 };
 
+/// Keeps freed memory for reuse instead of returning it to the system (glibc on Linux):
+/// one call at a binary's start makes evaluations on the CPU about a fifth faster at 512
+/// px, where every buffer was page-faulted in again (docs/benchmarks.md). The `impasto`
+/// command calls it. Process-wide, so a library leaves it to its binary; see
+/// [`impasto_kernels::reuse_freed_memory`].
+#[cfg(feature = "flex")]
+pub use impasto_kernels::reuse_freed_memory;
+
 pub use impasto_flow as flow;
 pub use impasto_loss as loss;
 pub use impasto_optim as optim;

@@ -69,6 +69,10 @@ impl<E: std::error::Error> From<E> for CliError {
 }
 
 fn main() -> ExitCode {
+    // Freed activations and gradients are kept for the next evaluation instead of being
+    // page-faulted in again: about a fifth of an evaluation at 512 px (docs/benchmarks.md).
+    #[cfg(feature = "flex")]
+    impasto::reuse_freed_memory();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),

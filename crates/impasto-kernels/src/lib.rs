@@ -27,15 +27,17 @@
 //! | `gram` | `F·Fᵀ` with the sum split over threads; backward `(dG + dGᵀ)·F` |
 //! | `extension` | the backend extension: forwards on flex, input-only backwards on autodiff |
 //! | `matrix` | strided matrix views over slices and the one safe wrapper of `gemm::gemm` |
+//! | `memory` | [`reuse_freed_memory`]: glibc's allocator told to keep freed buffers, for binaries |
 //!
 //! # Unsafe code
 //!
-//! Denied in the workspace and allowed here on four items, each unsafe block with its
+//! Denied in the workspace and allowed here on five items, each unsafe block with its
 //! `// SAFETY:` reasoning: `matrix::gemm`, the one call of gemm's raw-pointer entry point
 //! (behind views whose bounds and strides were checked when they were made); the matrix
 //! view that lets threads write disjoint blocks of one output (`MatMut`'s `Send` and its
-//! `row_mut`); and `winograd::conv3x3_winograd`, whose output is written once into
-//! uninitialised capacity and then given its length.
+//! `row_mut`); `winograd::conv3x3_winograd`, whose output is written once into
+//! uninitialised capacity and then given its length; and `memory::reuse_freed_memory`,
+//! the call of glibc's `mallopt`.
 
 mod api;
 mod conv3x3;
@@ -45,9 +47,11 @@ mod flex;
 mod gram;
 mod matrix;
 mod max_pool;
+mod memory;
 mod scratch;
 #[cfg(test)]
 mod test_support;
 mod winograd;
 
 pub use api::{conv_forward, conv_relu_forward, gram, max_pool2x2};
+pub use memory::reuse_freed_memory;
