@@ -204,8 +204,6 @@ pub(super) struct OutputColumns {
     band: Band,
     /// `Aᵀ M` (4×6 per tile): `[i][b][k]`.
     columns: Vec<f32>,
-    /// One output row.
-    line: Vec<f32>,
 }
 
 impl OutputColumns {
@@ -215,7 +213,6 @@ impl OutputColumns {
             shape,
             band,
             columns: vec![0.0; 24 * tiles_w],
-            line: vec![0.0; 4 * tiles_w],
         }
     }
 
@@ -246,19 +243,27 @@ impl OutputColumns {
             for (i, row) in rows.chunks_exact_mut(width).enumerate() {
                 let u: [&[f32]; 6] =
                     std::array::from_fn(|b| &self.columns[(i * 6 + b) * tiles_w..][..tiles_w]);
-                for (k, quad) in self.line.chunks_exact_mut(4).enumerate() {
+                // Straight into the row: four outputs per tile, the last tile cut short
+                // where the width is not a multiple of four. The ReLU is a select, so the
+                // loop vectorises (see the im2col path's ReLU).
+                let finish = |t: f32| {
+                    let value = bias + t;
+                    if relu & (value <= 0.0) { 0.0 } else { value }
+                };
+                let mut quads = row.chunks_exact_mut(4);
+                for (k, quad) in (&mut quads).enumerate() {
                     let t = output_6(std::array::from_fn(|b| u[b][k]));
-                    for (value, t) in quad.iter_mut().zip(t) {
-                        *value = bias + t;
+                    for (out, t) in quad.iter_mut().zip(t) {
+                        out.write(finish(t));
                     }
                 }
-                if relu {
-                    // A select, so it vectorises (see the im2col path's ReLU).
-                    for value in &mut self.line {
-                        *value = if *value <= 0.0 { 0.0 } else { *value };
+                let rest = quads.into_remainder();
+                if !rest.is_empty() {
+                    let t = output_6(std::array::from_fn(|b| u[b][width / 4]));
+                    for (out, t) in rest.iter_mut().zip(t) {
+                        out.write(finish(t));
                     }
                 }
-                row.write_copy_of_slice(&self.line[..width]);
             }
         }
     }
