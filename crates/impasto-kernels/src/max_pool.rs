@@ -106,21 +106,63 @@ pub(crate) fn max_pool2x2_backward(
             for ((grad_rows, rows), out_grad_row) in rows {
                 let (grad_top, grad_bottom) = grad_rows.split_at_mut(width);
                 let (top, bottom) = rows.split_at(width);
-                let windows = grad_top
-                    .chunks_exact_mut(2)
-                    .zip(grad_bottom.chunks_exact_mut(2))
-                    .zip(top.chunks_exact(2).zip(bottom.chunks_exact(2)));
-                for (((gt, gb), (t, b)), &g) in windows.zip(out_grad_row) {
-                    let pick = first_maximum([t[0], t[1], b[0], b[1]]);
-                    let share = |picked: bool| if picked { g } else { 0.0 };
-                    gt[0] = share(pick[0]);
-                    gt[1] = share(pick[1]);
-                    gb[0] = share(pick[2]);
-                    gb[1] = share(pick[3]);
-                }
+                route_row_pair([top, bottom], out_grad_row, [grad_top, grad_bottom]);
             }
         });
     gradient
+}
+
+/// Windows per block of [`route_row_pair`].
+const WINDOWS: usize = 8;
+
+/// One row pair of [`max_pool2x2_backward`]: each window's output gradient to its
+/// maximum, zero to the other three. The windows go in blocks of [`WINDOWS`] held in
+/// fixed-size arrays, so the compiler turns each block into vector instructions (one
+/// window at a time, it did not); the last few one at a time. A last odd column is left
+/// as it is (zero).
+#[inline]
+fn route_row_pair(
+    [top, bottom]: [&[f32]; 2],
+    out_grad: &[f32],
+    [grad_top, grad_bottom]: [&mut [f32]; 2],
+) {
+    let windows = out_grad.len();
+    let route = |t: [f32; 2], b: [f32; 2], g: f32| {
+        let pick = first_maximum([t[0], t[1], b[0], b[1]]);
+        let share = |picked: bool| if picked { g } else { 0.0 };
+        (
+            [share(pick[0]), share(pick[1])],
+            [share(pick[2]), share(pick[3])],
+        )
+    };
+    let blocks = windows / WINDOWS * WINDOWS;
+    for start in (0..blocks).step_by(WINDOWS) {
+        let span = 2 * start..2 * (start + WINDOWS);
+        let t: [f32; 2 * WINDOWS] = top[span.clone()].try_into().expect("a block");
+        let b: [f32; 2 * WINDOWS] = bottom[span.clone()].try_into().expect("a block");
+        let g: [f32; WINDOWS] = out_grad[start..start + WINDOWS]
+            .try_into()
+            .expect("a block");
+        let mut gt = [0.0f32; 2 * WINDOWS];
+        let mut gb = [0.0f32; 2 * WINDOWS];
+        for k in 0..WINDOWS {
+            let (to_top, to_bottom) =
+                route([t[2 * k], t[2 * k + 1]], [b[2 * k], b[2 * k + 1]], g[k]);
+            gt[2 * k..2 * k + 2].copy_from_slice(&to_top);
+            gb[2 * k..2 * k + 2].copy_from_slice(&to_bottom);
+        }
+        grad_top[span.clone()].copy_from_slice(&gt);
+        grad_bottom[span].copy_from_slice(&gb);
+    }
+    for k in blocks..windows {
+        let (to_top, to_bottom) = route(
+            [top[2 * k], top[2 * k + 1]],
+            [bottom[2 * k], bottom[2 * k + 1]],
+            out_grad[k],
+        );
+        grad_top[2 * k..2 * k + 2].copy_from_slice(&to_top);
+        grad_bottom[2 * k..2 * k + 2].copy_from_slice(&to_bottom);
+    }
 }
 
 #[cfg(test)]
@@ -163,6 +205,41 @@ mod tests {
         let pooled = max_pool2x2(&input, 2, 2, 4);
         assert_eq!(pooled[..3], [5.0, 7.0, 2.0]);
         assert!(pooled[3].is_nan(), "NaN propagates");
+    }
+
+    /// Rows of many windows, so most go through the blocks of `route_row_pair` and the
+    /// rest one at a time: values on a coarse grid (so windows tie), a NaN, an odd width
+    /// and height; against each window routed on its own.
+    #[test]
+    fn long_rows_route_like_single_windows() {
+        let (planes, height, width) = (3, 7, 2 * (2 * WINDOWS + 3) + 1);
+        let mut input: Vec<f32> = crate::test_support::values(planes * height * width, 7)
+            .into_iter()
+            .map(|v| (v * 4.0).round())
+            .collect();
+        input[width + 2 * 5] = f32::NAN;
+        let (out_h, out_w) = (height / 2, width / 2);
+        let output_gradient: Vec<f32> = (0..planes * out_h * out_w)
+            .map(|i| 1.0 + i as f32)
+            .collect();
+        let mut expected = vec![0.0f32; input.len()];
+        for p in 0..planes {
+            for y in 0..out_h {
+                for x in 0..out_w {
+                    let at = |dy: usize, dx: usize| (p * height + 2 * y + dy) * width + 2 * x + dx;
+                    let cells = [at(0, 0), at(0, 1), at(1, 0), at(1, 1)];
+                    let pick = first_maximum(cells.map(|i| input[i]));
+                    let picked = pick.iter().position(|&p| p).expect("one is picked");
+                    expected[cells[picked]] = output_gradient[(p * out_h + y) * out_w + x];
+                }
+            }
+        }
+        let gradient = max_pool2x2_backward(&input, &output_gradient, planes, height, width);
+        assert_eq!(gradient, expected);
+        assert!(
+            expected[width + 2 * 5] > 0.0,
+            "the NaN takes its window's gradient"
+        );
     }
 
     #[test]
