@@ -145,7 +145,7 @@ impl InputRows {
     }
 
     /// Fills `v` (`[(m + 2)², tiles]`) from one channel's plane.
-    fn transform(&mut self, v: &mut [f32], source: &[f32]) {
+    fn transform(&mut self, v: &mut [f32], source: Plane<'_>) {
         match self {
             InputRows::F2(rows) => rows.transform(v, source),
             InputRows::F4(rows) => rows.transform(v, source),
@@ -177,6 +177,38 @@ impl OutputColumns {
     }
 }
 
+/// One input channel's plane, and, for an input gradient through a ReLU, that ReLU's output
+/// plane: the transform then reads the input where the ReLU's output is positive and zero
+/// elsewhere (the ReLU's backward) row by row, so no masked copy of the whole gradient is
+/// made (autodiff seldom hands the gradient over unshared, so masking it in place meant a
+/// copy first).
+#[derive(Debug, Clone, Copy)]
+struct Plane<'a> {
+    values: &'a [f32],
+    relu_output: Option<&'a [f32]>,
+}
+
+impl<'a> Plane<'a> {
+    /// Row `y` of the plane (`width` long), masked into `scratch` if there is a ReLU.
+    #[inline]
+    fn row<'s>(&self, y: usize, width: usize, scratch: &'s mut [f32]) -> &'s [f32]
+    where
+        'a: 's,
+    {
+        let values = &self.values[y * width..][..width];
+        let Some(relu_output) = self.relu_output else {
+            return values;
+        };
+        let relu_output = &relu_output[y * width..][..width];
+        let masked = &mut scratch[..width];
+        for ((masked, &value), &output) in masked.iter_mut().zip(values).zip(relu_output) {
+            // A select, so it vectorises.
+            *masked = if output > 0.0 { value } else { 0.0 };
+        }
+        masked
+    }
+}
+
 /// One band's share of the output: for each output channel, the band's rows of that
 /// channel's plane (not yet written).
 type BandOutput<'a> = Vec<&'a mut [MaybeUninit<f32>]>;
@@ -190,9 +222,37 @@ type BandOutput<'a> = Vec<&'a mut [MaybeUninit<f32>]>;
 /// - filters: `[channels_out, (m + 2)², channels_in]`, from [`transform_filters`] for `shape`
 /// - bias: `[channels_out]`
 /// - output: `[batch, channels_out, height, width]`
-#[allow(unsafe_code)]
 pub(crate) fn conv3x3_winograd(
     input: &[f32],
+    filters: &WinogradFilters,
+    bias: Option<&[f32]>,
+    shape: Conv3x3Shape,
+    relu: bool,
+) -> Vec<f32> {
+    convolve(input, None, filters, bias, shape, relu)
+}
+
+/// [`conv3x3_winograd`] (no bias, no ReLU after) of `input` where `relu_output` is
+/// positive and zero elsewhere: the input gradient of a convolution whose output went
+/// through a ReLU, from the gradient of the ReLU's output, without a masked copy.
+///
+/// # Shapes
+/// - input, relu_output: `[batch, channels_in, height, width]` of `shape`
+/// - filters, output: as for [`conv3x3_winograd`]
+pub(crate) fn conv3x3_winograd_through_relu(
+    input: &[f32],
+    relu_output: &[f32],
+    filters: &WinogradFilters,
+    shape: Conv3x3Shape,
+) -> Vec<f32> {
+    assert_eq!(relu_output.len(), input.len());
+    convolve(input, Some(relu_output), filters, None, shape, false)
+}
+
+#[allow(unsafe_code)]
+fn convolve(
+    input: &[f32],
+    input_relu_output: Option<&[f32]>,
     filters: &WinogradFilters,
     bias: Option<&[f32]>,
     shape: Conv3x3Shape,
@@ -236,9 +296,16 @@ pub(crate) fn conv3x3_winograd(
         let tiles = band.tile_rows * tiles_w;
         with_scratch(points * (ins + outs) * tiles, |scratch| {
             let (transformed_input, products) = scratch.split_at_mut(points * ins * tiles);
-            let source = &input[band.image * ins * plane..][..ins * plane];
+            let image = band.image * ins * plane..(band.image + 1) * ins * plane;
+            let source = &input[image.clone()];
+            let relu_output = input_relu_output.map(|output| &output[image]);
             let input_channel = |rows: &mut InputRows, (c, v): (usize, &mut [f32])| {
-                rows.transform(v, &source[c * plane..][..plane]);
+                let channel = c * plane..(c + 1) * plane;
+                let plane = Plane {
+                    values: &source[channel.clone()],
+                    relu_output: relu_output.map(|output| &output[channel]),
+                };
+                rows.transform(v, plane);
             };
             if split_phases {
                 transformed_input

@@ -196,3 +196,34 @@ fn winograd_takes_the_layers_where_it_pays() {
     assert_eq!(winograd_tile(layer(16, 16, 8)), Some(Tile::F2));
     assert_eq!(winograd_tile(layer(8, 16, 8)), None);
 }
+
+/// Through a ReLU: the same arithmetic as the convolution of the masked input, so the
+/// same result to the bit, for every shape and both tiles (several images, so each band
+/// reads its own image's ReLU output).
+#[test]
+fn through_relu_is_the_convolution_of_the_masked_input() {
+    for tile in TILES {
+        for (s, [input, weights, _]) in cases(&SHAPES, 19) {
+            let relu_output: Vec<f32> = values(input.len(), 23)
+                .into_iter()
+                .map(|v| v.max(0.0))
+                .collect();
+            let masked: Vec<f32> = input
+                .iter()
+                .zip(&relu_output)
+                .map(|(&g, &y)| if y > 0.0 { g } else { 0.0 })
+                .collect();
+            let filters = forward(&weights, s, tile);
+            poison_scratch();
+            let fused = conv3x3_winograd_through_relu(&input, &relu_output, &filters, s);
+            assert_eq!(
+                fused,
+                conv3x3_winograd(&masked, &filters, None, s, false),
+                "{tile:?}, shape {s:?}"
+            );
+            if masked.len() >= 20 {
+                assert!(masked.contains(&0.0) && fused.iter().any(|&v| v != 0.0));
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::Band;
+use super::{Band, Plane};
 use crate::conv3x3::Conv3x3Shape;
 
 /// The input transform of one band, channel by channel, with its row buffers.
@@ -22,6 +22,8 @@ pub(super) struct InputRows {
     odd: Vec<f32>,
     /// `d B` of the band's input rows (row `2 · tile_row − 1` first): `[row][b][k]`.
     rows: Vec<f32>,
+    /// One input row masked by the ReLU's output (see [`Plane`]).
+    masked: Vec<f32>,
 }
 
 impl InputRows {
@@ -33,11 +35,12 @@ impl InputRows {
             even: vec![0.0; tiles_w + 1],
             odd: vec![0.0; tiles_w + 1],
             rows: vec![0.0; (2 * band.tile_rows + 2) * 4 * tiles_w],
+            masked: vec![0.0; shape.width],
         }
     }
 
     /// Fills `v` (`[16, tiles]`) from one channel's plane.
-    pub(super) fn transform(&mut self, v: &mut [f32], source: &[f32]) {
+    pub(super) fn transform(&mut self, v: &mut [f32], source: Plane<'_>) {
         let (height, width) = (self.shape.height, self.shape.width);
         let tiles_w = width.div_ceil(2);
         let tiles = self.band.tile_rows * tiles_w;
@@ -50,7 +53,7 @@ impl InputRows {
                 row.fill(0.0);
                 continue;
             };
-            split_even_odd(&source[y * width..][..width], even, odd);
+            split_even_odd(source.row(y, width, &mut self.masked), even, odd);
             let (b0, rest) = row.split_at_mut(tiles_w);
             let (b1, rest) = rest.split_at_mut(tiles_w);
             let (b2, b3) = rest.split_at_mut(tiles_w);

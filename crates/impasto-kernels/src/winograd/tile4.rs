@@ -22,7 +22,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::Band;
+use super::{Band, Plane};
 use crate::conv3x3::Conv3x3Shape;
 
 /// `Bᵀ x` of six values (one row or column of a 6×6 input patch).
@@ -67,6 +67,8 @@ pub(super) struct InputRows {
     phases: Vec<f32>,
     /// `d B` of the band's input rows (row `4 · tile_row − 1` first): `[row][b][k]`.
     rows: Vec<f32>,
+    /// One input row masked by the ReLU's output (see [`Plane`]).
+    masked: Vec<f32>,
 }
 
 impl InputRows {
@@ -77,11 +79,12 @@ impl InputRows {
             band,
             phases: vec![0.0; 4 * (tiles_w + 1)],
             rows: vec![0.0; (4 * band.tile_rows + 2) * 6 * tiles_w],
+            masked: vec![0.0; shape.width],
         }
     }
 
     /// Fills `v` (`[36, tiles]`) from one channel's plane.
-    pub(super) fn transform(&mut self, v: &mut [f32], source: &[f32]) {
+    pub(super) fn transform(&mut self, v: &mut [f32], source: Plane<'_>) {
         let (height, width) = (self.shape.height, self.shape.width);
         let tiles_w = width.div_ceil(4);
         let tiles = self.band.tile_rows * tiles_w;
@@ -95,7 +98,11 @@ impl InputRows {
                 row.fill(0.0);
                 continue;
             };
-            split_phases(&source[y * width..][..width], &mut self.phases, phase_len);
+            split_phases(
+                source.row(y, width, &mut self.masked),
+                &mut self.phases,
+                phase_len,
+            );
             let p = |j: usize, from: usize| &self.phases[j * phase_len + from..][..tiles_w];
             let (p0, p1, p2, p3, q0, q1) = (p(0, 0), p(1, 0), p(2, 0), p(3, 0), p(0, 1), p(1, 1));
             let (b0, rest) = row.split_at_mut(tiles_w);
