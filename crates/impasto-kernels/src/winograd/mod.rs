@@ -128,6 +128,14 @@ impl Band {
         let side = self.tile.side();
         (side * self.tile_rows).min(height - side * self.tile_row)
     }
+
+    /// The image row under the band's input row `r` (row 0 is one above the band's first
+    /// output row), or `None` where that falls in the zero padding.
+    fn input_row(&self, r: usize, height: usize) -> Option<usize> {
+        (self.tile.side() * self.tile_row + r)
+            .checked_sub(1)
+            .filter(|&y| y < height)
+    }
 }
 
 /// The input transform of one band, channel by channel.

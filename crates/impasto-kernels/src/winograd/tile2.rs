@@ -46,10 +46,7 @@ impl InputRows {
         let tiles = self.band.tile_rows * tiles_w;
         let (even, odd) = (&mut self.even, &mut self.odd);
         for (r, row) in self.rows.chunks_exact_mut(4 * tiles_w).enumerate() {
-            let Some(y) = (2 * self.band.tile_row + r)
-                .checked_sub(1)
-                .filter(|&y| y < height)
-            else {
+            let Some(y) = self.band.input_row(r, height) else {
                 row.fill(0.0);
                 continue;
             };
@@ -121,8 +118,6 @@ pub(super) struct OutputColumns {
     band: Band,
     /// `Aᵀ M` (2×4 per tile): `[i][b][k]`.
     columns: Vec<f32>,
-    /// One output row.
-    line: Vec<f32>,
 }
 
 impl OutputColumns {
@@ -132,7 +127,6 @@ impl OutputColumns {
             shape,
             band,
             columns: vec![0.0; 8 * tiles_w],
-            line: vec![0.0; 2 * tiles_w],
         }
     }
 
@@ -167,17 +161,23 @@ impl OutputColumns {
             for (i, row) in rows.chunks_exact_mut(width).enumerate() {
                 let u = |b: usize| &self.columns[(i * 4 + b) * tiles_w..][..tiles_w];
                 let (u0, u1, u2, u3) = (u(0), u(1), u(2), u(3));
-                for (k, pair) in self.line.chunks_exact_mut(2).enumerate() {
-                    pair[0] = bias + u0[k] + u1[k] + u2[k];
-                    pair[1] = bias + u1[k] - u2[k] - u3[k];
+                // Straight into the row, as F(4×4, 3×3) does: two outputs per tile, the
+                // last cut short by an odd width. The ReLU is a select, so the loop
+                // vectorises (see the im2col path's ReLU).
+                let finish = |value: f32| {
+                    let value = bias + value;
+                    if relu & (value <= 0.0) { 0.0 } else { value }
+                };
+                let pair = |k: usize| [u0[k] + u1[k] + u2[k], u1[k] - u2[k] - u3[k]];
+                let mut pairs = row.chunks_exact_mut(2);
+                for (k, out) in (&mut pairs).enumerate() {
+                    let [left, right] = pair(k);
+                    out[0].write(finish(left));
+                    out[1].write(finish(right));
                 }
-                if relu {
-                    // A select, so it vectorises (see the im2col path's ReLU).
-                    for value in &mut self.line {
-                        *value = if *value <= 0.0 { 0.0 } else { *value };
-                    }
+                if let [last] = pairs.into_remainder() {
+                    last.write(finish(pair(width / 2)[0]));
                 }
-                row.write_copy_of_slice(&self.line[..width]);
             }
         }
     }

@@ -91,10 +91,7 @@ impl InputRows {
         assert_eq!(v.len(), 36 * tiles);
         let phase_len = tiles_w + 1;
         for (r, row) in self.rows.chunks_exact_mut(6 * tiles_w).enumerate() {
-            let Some(y) = (4 * self.band.tile_row + r)
-                .checked_sub(1)
-                .filter(|&y| y < height)
-            else {
+            let Some(y) = self.band.input_row(r, height) else {
                 row.fill(0.0);
                 continue;
             };
