@@ -53,5 +53,5 @@ mod scratch;
 mod test_support;
 mod winograd;
 
-pub use api::{conv_forward, conv_relu_forward, gram, max_pool2x2};
+pub use api::{conv_forward, conv_relu_forward, conv_relu_max_pool_forward, gram, max_pool2x2};
 pub use memory::reuse_freed_memory;

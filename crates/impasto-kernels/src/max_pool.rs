@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 /// The larger of `a` and `b`, NaN if either is (PyTorch's pooling propagates NaN).
-#[inline]
+#[inline(always)]
 fn nan_max(a: f32, b: f32) -> f32 {
     // `|`, not `||`: a select without a branch (a mispredicted branch per element made
     // the first version's forward a visible share of an evaluation).
@@ -17,7 +17,7 @@ fn nan_max(a: f32, b: f32) -> f32 {
 }
 
 /// The maximum of a 2×2 window `[top-left, top-right, bottom-left, bottom-right]`.
-#[inline]
+#[inline(always)]
 fn max4([a, b, c, d]: [f32; 4]) -> f32 {
     nan_max(nan_max(a, b), nan_max(c, d))
 }
@@ -25,15 +25,17 @@ fn max4([a, b, c, d]: [f32; 4]) -> f32 {
 /// Which element of the window gets the gradient: the first (in the order above) equal to
 /// the maximum, or the first NaN. That is PyTorch's and burn's rule, so ties go to the
 /// same element; as a mask so the four writes need no branch on an index.
-#[inline]
+#[inline(always)]
 fn first_maximum(window: [f32; 4]) -> [bool; 4] {
     let maximum = max4(window);
-    let is_max = window.map(|v| v == maximum || (v.is_nan() && maximum.is_nan()));
+    // `|` and `&`, not `||` and `&&`: selects without branches, so blocks of windows
+    // vectorise.
+    let is_max = window.map(|v| (v == maximum) | (v.is_nan() & maximum.is_nan()));
     [
         is_max[0],
-        is_max[1] && !is_max[0],
-        is_max[2] && !is_max[0] && !is_max[1],
-        is_max[3] && !is_max[0] && !is_max[1] && !is_max[2],
+        is_max[1] & !is_max[0],
+        is_max[2] & !(is_max[0] | is_max[1]),
+        is_max[3] & !(is_max[0] | is_max[1] | is_max[2]),
     ]
 }
 
@@ -120,8 +122,8 @@ const WINDOWS: usize = 8;
 /// fixed-size arrays, so the compiler turns each block into vector instructions (one
 /// window at a time, it did not); the last few one at a time. A last odd column is left
 /// as it is (zero).
-#[inline]
-fn route_row_pair(
+#[inline(always)]
+pub(crate) fn route_row_pair(
     [top, bottom]: [&[f32]; 2],
     out_grad: &[f32],
     [grad_top, grad_bottom]: [&mut [f32]; 2],

@@ -50,6 +50,15 @@ pub(crate) fn conv_relu_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     burn::tensor::activation::relu(conv.forward(x))
 }
 
+/// `max_pool2x2(relu(conv.forward(x)))` as one operation on flex: its backward routes the
+/// pooled gradient to each window's maximum as the convolution's input gradient reads it.
+pub(crate) fn conv_relu_max_pool_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    return impasto_kernels::conv_relu_max_pool_forward(conv, x);
+    #[cfg(not(feature = "flex"))]
+    max_pool2x2(conv_relu_forward(conv, x))
+}
+
 /// The 2×2, stride 2 max-pool as [`Vgg::features`](crate::Vgg::features) runs it
 /// ([`Pooling::Max`](crate::Pooling::Max)): on a flex device in `f32`, impasto's own kernel
 /// (its backward finds each window's maximum again from the input instead of keeping

@@ -145,15 +145,23 @@ impl Vgg {
         let mut x = normalize(input, self.input);
         let mut convs = self.convs.iter();
         // A convolution whose own output nobody asked for runs with the ReLU after it in
-        // one pass (on flex: one pass over the output less, forward and backward).
-        let mut relu_done = false;
+        // one pass (on flex: one pass over the output less, forward and backward), and
+        // with the max-pool after that too if nobody asked for the ReLU's output either
+        // (on flex: the pool's input gradient is never written out).
+        let (mut relu_done, mut pool_done) = (false, false);
         for (index, &layer) in self.layers.iter().enumerate() {
             x = match layer.kind() {
                 LayerKind::Conv => {
                     let conv = convs.next().expect("one convolution per conv layer");
-                    let next = self.layers.get(index + 1).map(|next| next.kind());
-                    relu_done = !wanted.contains(&layer) && next == Some(LayerKind::Relu);
-                    if relu_done {
+                    let kind = |offset: usize| self.layers.get(index + offset).map(|l| l.kind());
+                    relu_done = !wanted.contains(&layer) && kind(1) == Some(LayerKind::Relu);
+                    pool_done = relu_done
+                        && !wanted.contains(&self.layers[index + 1])
+                        && kind(2) == Some(LayerKind::Pool)
+                        && self.pooling == Pooling::Max;
+                    if pool_done {
+                        crate::kernels::conv_relu_max_pool_forward(conv, x)
+                    } else if relu_done {
                         crate::kernels::conv_relu_forward(conv, x)
                     } else {
                         crate::kernels::conv_forward(conv, x)
@@ -161,6 +169,7 @@ impl Vgg {
                 }
                 LayerKind::Relu if relu_done => x,
                 LayerKind::Relu => relu(x),
+                LayerKind::Pool if pool_done => x,
                 LayerKind::Pool => self.pool(x),
             };
             if wanted.contains(&layer) {

@@ -50,18 +50,50 @@ pub fn conv_relu_forward(conv: &Conv2d, input: Tensor<4>) -> Tensor<4> {
     conv_maybe_relu(conv, input, true)
 }
 
+/// `max_pool2x2(relu(conv.forward(input)))`. Where [`conv_forward`]'s kernel applies, one
+/// operation: on an autodiff device its backward routes the pooled gradient to each
+/// window's maximum as the convolution's input gradient reads it, so the pool's input
+/// gradient (four times the pooled gradient's size) is never written out. Otherwise
+/// [`conv_relu_forward`], then [`max_pool2x2`]. Both give the same result to float
+/// rounding, and the fused backward equals the two ops' backwards to the bit.
+///
+/// # Shapes
+/// - input: `[N, C_in, H, W]`
+/// - output: `[N, C_out, ⌊H / 2⌋, ⌊W / 2⌋]` (for VGG's convolutions)
+pub fn conv_relu_max_pool_forward(conv: &Conv2d, input: Tensor<4>) -> Tensor<4> {
+    let Some((weight, bias)) = vgg_conv_on_flex(conv, &input) else {
+        return max_pool2x2(conv_relu_forward(conv, input));
+    };
+    let output = <Dispatch as FlexKernels>::conv3x3_relu_max_pool(
+        input.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+    );
+    Tensor::from_dispatch(output)
+}
+
 fn conv_maybe_relu(conv: &Conv2d, input: Tensor<4>, relu: bool) -> Tensor<4> {
-    let burns = |conv: &Conv2d, input| {
+    let Some((weight, bias)) = vgg_conv_on_flex(conv, &input) else {
         let output = conv.forward(input);
-        if relu {
+        return if relu {
             burn::tensor::activation::relu(output)
         } else {
             output
-        }
+        };
     };
-    let Some(bias) = &conv.bias else {
-        return burns(conv, input);
-    };
+    let output = <Dispatch as FlexKernels>::conv3x3_same(
+        input.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        relu,
+    );
+    Tensor::from_dispatch(output)
+}
+
+/// The weight and bias of `conv` if the kernel takes it with this input: VGG's
+/// configuration (3×3, stride 1, padding 1, one group, a bias) on a flex device in `f32`.
+fn vgg_conv_on_flex(conv: &Conv2d, input: &Tensor<4>) -> Option<(Tensor<4>, Tensor<1>)> {
+    let bias = conv.bias.as_ref()?;
     let weight = conv.weight.val();
     let is_vgg_conv = conv.kernel_size == [3, 3]
         && conv.stride == [1, 1]
@@ -72,16 +104,7 @@ fn conv_maybe_relu(conv: &Conv2d, input: Tensor<4>, relu: bool) -> Tensor<4> {
             PaddingConfig2d::Explicit(1, 1, 1, 1) | PaddingConfig2d::Same
         )
         && weight.dims()[1..] == [input.dims()[1], 3, 3];
-    if !(is_vgg_conv && on_flex_f32(&input)) {
-        return burns(conv, input);
-    }
-    let output = <Dispatch as FlexKernels>::conv3x3_same(
-        input.into_dispatch(),
-        weight.into_dispatch(),
-        bias.val().into_dispatch(),
-        relu,
-    );
-    Tensor::from_dispatch(output)
+    (is_vgg_conv && on_flex_f32(input)).then(|| (weight, bias.val()))
 }
 
 /// `max_pool2d(input, 2×2, stride 2)`, through impasto's kernel on a flex device in `f32`

@@ -121,6 +121,45 @@ fn fused_relu_matches_burns_convolution_then_relu() {
     }
 }
 
+/// The convolution, ReLU and max-pool as one op: forward and input gradient the same to
+/// the bit as the fast ops in turn, and as burn's ops to rounding. im2col (3 channels in),
+/// F(2×2, 3×3) and F(4×4, 3×3); odd sides, whose last row or column the pool drops.
+#[test]
+fn fused_pool_is_the_ops_in_turn() {
+    let device = Device::flex().autodiff();
+    for (c_in, c_out, h, w) in [(3, 8, 9, 11), (16, 24, 12, 10), (16, 24, 27, 25)] {
+        let conv = conv(c_out, c_in, 81, &device);
+        let x = random([2, c_in, h, w], 83, &device);
+        let upstream = random([2, c_out, h / 2, w / 2], 85, &device);
+        let run = |op: &dyn Fn(Tensor<4>) -> Tensor<4>| {
+            let x = x.clone().require_grad();
+            let y = op(x.clone());
+            let grads = (y.clone() * upstream.clone()).sum().backward();
+            (y, x.grad(&grads).expect("the input is tracked"))
+        };
+        let (fused, fused_gradient) = run(&|x| conv_relu_max_pool_forward(&conv, x));
+        let (in_turn, in_turn_gradient) = run(&|x| max_pool2x2(conv_relu_forward(&conv, x)));
+        let (burns, burns_gradient) =
+            run(&|x| max_pool2d(relu(conv.forward(x)), MaxPoolOptions::new([2, 2])));
+        let shape = format!("{c_in} → {c_out} at {h} × {w}");
+        assert_eq!(max_difference(fused.clone(), in_turn), 0.0, "{shape}");
+        assert_eq!(
+            max_difference(fused_gradient.clone(), in_turn_gradient),
+            0.0,
+            "{shape}"
+        );
+        assert!(max_difference(fused, burns) < 1e-4, "{shape}");
+        assert!(
+            max_difference(fused_gradient.clone(), burns_gradient) < 1e-4,
+            "{shape}"
+        );
+        assert!(
+            fused_gradient.abs().max().into_scalar::<f32>() > 0.1,
+            "{shape}"
+        );
+    }
+}
+
 /// A network on the plain flex device fed a tracked input on the autodiff one: the
 /// weights act as constants, as they do for burn's own convolution.
 #[test]

@@ -53,6 +53,14 @@ impl FlexKernels for Flex {
         flex_tensor(output, [batch, channels, height / 2, width / 2])
     }
 
+    fn conv3x3_relu_max_pool(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        Flex::max_pool2x2(Flex::conv3x3_same(input, weight, bias, true))
+    }
+
     fn gram_f32(features: FloatTensor<Self>) -> FloatTensor<Self> {
         let shape = features.shape();
         let (batch, channels, positions) = (shape[0], shape[1], shape[2]);

@@ -35,6 +35,20 @@ pub(crate) trait FlexKernels: Backend {
     /// - output: `[batch, channels, height / 2, width / 2]`
     fn max_pool2x2(input: FloatTensor<Self>) -> FloatTensor<Self>;
 
+    /// `max_pool2x2(relu(conv2d(input, weight, bias)))`: [`FlexKernels::conv3x3_same`] with
+    /// its ReLU, then [`FlexKernels::max_pool2x2`]. On autodiff one node, whose backward
+    /// routes the pooled gradient to each window's maximum as the convolution's input
+    /// gradient reads it, instead of writing the pool's input gradient out first.
+    ///
+    /// # Shapes
+    /// - input, weight, bias: as for [`FlexKernels::conv3x3_same`]
+    /// - output: `[batch, channels_out, height / 2, width / 2]`
+    fn conv3x3_relu_max_pool(
+        input: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+
     /// `G = F·Fᵀ` per batch item.
     ///
     /// # Shapes

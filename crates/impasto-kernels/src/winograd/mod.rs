@@ -32,6 +32,7 @@ use rayon::prelude::*;
 
 use crate::conv3x3::Conv3x3Shape;
 use crate::matrix::{Accum, Layout, MatMut, MatRef, gemm};
+use crate::max_pool::route_row_pair;
 use crate::scratch::with_scratch;
 pub(crate) use filters::{Filters, WinogradFilters, transform_filters};
 
@@ -65,7 +66,15 @@ fn band_rows(shape: Conv3x3Shape, tile: Tile, threads: usize) -> usize {
     let side = tile.side();
     let (tiles_h, tiles_w) = (shape.height.div_ceil(side), shape.width.div_ceil(side));
     let bytes_per_tile = tile.points() * (shape.channels_in + shape.channels_out) * 4;
-    let per_band = (BAND_BYTES / bytes_per_tile).max(MIN_BAND_TILES);
+    let bb: usize = std::env::var("BB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(BAND_BYTES);
+    let mt: usize = std::env::var("MT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(MIN_BAND_TILES);
+    let per_band = (bb / bytes_per_tile).max(mt);
     let bands = (tiles_h * tiles_w).div_ceil(per_band);
     if bands * shape.batch < threads {
         return tiles_h.max(1);
@@ -185,35 +194,106 @@ impl OutputColumns {
     }
 }
 
-/// One input channel's plane, and, for an input gradient through a ReLU, that ReLU's output
-/// plane: the transform then reads the input where the ReLU's output is positive and zero
-/// elsewhere (the ReLU's backward) row by row, so no masked copy of the whole gradient is
-/// made (autodiff seldom hands the gradient over unshared, so masking it in place meant a
-/// copy first).
+/// One input channel's plane as the input transform reads it, row by row.
+///
+/// For an input gradient through a ReLU, the transform reads the gradient where the ReLU's
+/// output is positive and zero elsewhere (the ReLU's backward), and for one through a
+/// ReLU and then a 2×2 max-pool, each pooled gradient routed to its window's maximum
+/// first (the pool's backward): both row by row, so no masked or unpooled copy of the
+/// whole gradient is made (autodiff seldom hands the gradient over unshared, so masking it
+/// in place meant a copy first; unpooling meant writing, then reading, a plane four times
+/// the pooled gradient's size).
 #[derive(Debug, Clone, Copy)]
 struct Plane<'a> {
+    /// The plane (`[height, width]`), or with [`Plane::pooled`] the pooled gradient
+    /// (`[height / 2, width / 2]`).
     values: &'a [f32],
+    /// The ReLU's output (`[height, width]`), whose positive elements pass the gradient.
     relu_output: Option<&'a [f32]>,
+    /// Whether `values` is the gradient of a 2×2 max-pool of `relu_output`.
+    pooled: bool,
 }
 
 impl<'a> Plane<'a> {
-    /// Row `y` of the plane (`width` long), masked into `scratch` if there is a ReLU.
+    /// Row `y` of the plane (`width` long), masked (and unpooled) into `scratch` if there
+    /// is a ReLU.
     #[inline]
-    fn row<'s>(&self, y: usize, width: usize, scratch: &'s mut [f32]) -> &'s [f32]
+    fn row<'s>(&self, y: usize, width: usize, scratch: &'s mut RowScratch) -> &'s [f32]
     where
         'a: 's,
     {
-        let values = &self.values[y * width..][..width];
         let Some(relu_output) = self.relu_output else {
-            return values;
+            return &self.values[y * width..][..width];
+        };
+        let RowScratch {
+            pair,
+            masked,
+            unpooled,
+        } = scratch;
+        let values: &[f32] = if self.pooled {
+            // Both rows of a window pair are routed at once; the transform reads them in
+            // turn, so the second comes from the first's call.
+            let key = (self.values.as_ptr() as usize, y / 2);
+            if *unpooled != Some(key) {
+                unpool_pair(self.values, relu_output, y / 2, width, pair);
+                *unpooled = Some(key);
+            }
+            &pair[(y % 2) * width..][..width]
+        } else {
+            &self.values[y * width..][..width]
         };
         let relu_output = &relu_output[y * width..][..width];
-        let masked = &mut scratch[..width];
+        let masked = &mut masked[..width];
         for ((masked, &value), &output) in masked.iter_mut().zip(values).zip(relu_output) {
             // A select, so it vectorises.
             *masked = if output > 0.0 { value } else { 0.0 };
         }
         masked
+    }
+}
+
+/// Room for one row of a [`Plane`] masked, and for the window pair it was unpooled from.
+struct RowScratch {
+    /// `2 · width`: the two rows of a window pair, unpooled.
+    pair: Vec<f32>,
+    /// `width`: one row, masked.
+    masked: Vec<f32>,
+    /// Which pooled plane (its address) and window row `pair` holds.
+    unpooled: Option<(usize, usize)>,
+}
+
+impl RowScratch {
+    fn new(width: usize) -> Self {
+        RowScratch {
+            pair: vec![0.0; 2 * width],
+            masked: vec![0.0; width],
+            unpooled: None,
+        }
+    }
+}
+
+/// Rows `2 · row` and `2 · row + 1` of the max-pool's input gradient, from its output
+/// gradient `pooled` (`[height / 2, width / 2]`) and its input `input` (`[height, width]`),
+/// into `pair` (`2 · width`): each window's gradient to its maximum, zero elsewhere and in
+/// a dropped odd row or column (as `max_pool2x2_backward` writes them).
+fn unpool_pair(pooled: &[f32], input: &[f32], row: usize, width: usize, pair: &mut [f32]) {
+    let height = input.len() / width;
+    let (top, bottom) = pair.split_at_mut(width);
+    if row >= height / 2 {
+        top.fill(0.0);
+        bottom.fill(0.0);
+        return;
+    }
+    let windows = width / 2;
+    let rows = &input[2 * row * width..][..2 * width];
+    route_row_pair(
+        [&rows[..width], &rows[width..]],
+        &pooled[row * windows..][..windows],
+        [&mut *top, &mut *bottom],
+    );
+    if width % 2 == 1 {
+        top[width - 1] = 0.0;
+        bottom[width - 1] = 0.0;
     }
 }
 
@@ -254,13 +334,50 @@ pub(crate) fn conv3x3_winograd_through_relu(
     shape: Conv3x3Shape,
 ) -> Vec<f32> {
     assert_eq!(relu_output.len(), input.len());
-    convolve(input, Some(relu_output), filters, None, shape, false)
+    convolve(
+        input,
+        Some((relu_output, false)),
+        filters,
+        None,
+        shape,
+        false,
+    )
+}
+
+/// [`conv3x3_winograd_through_relu`] of the 2×2 max-pool's input gradient: `input` is the
+/// gradient of the max-pool of `relu_output` (the pooled gradient), which each input row
+/// routes to its window's maximum as it reads it; the gradient at full size is never
+/// written. The result equals that convolution of `max_pool2x2_backward(relu_output,
+/// input)` to the bit.
+///
+/// # Shapes
+/// - input: `[batch, channels_in, height / 2, width / 2]` of `shape`
+/// - relu_output: `[batch, channels_in, height, width]`
+/// - filters, output: as for [`conv3x3_winograd`]
+pub(crate) fn conv3x3_winograd_through_relu_pool(
+    input: &[f32],
+    relu_output: &[f32],
+    filters: &WinogradFilters,
+    shape: Conv3x3Shape,
+) -> Vec<f32> {
+    assert_eq!(
+        relu_output.len(),
+        shape.batch * shape.channels_in * shape.plane()
+    );
+    convolve(
+        input,
+        Some((relu_output, true)),
+        filters,
+        None,
+        shape,
+        false,
+    )
 }
 
 #[allow(unsafe_code)]
 fn convolve(
     input: &[f32],
-    input_relu_output: Option<&[f32]>,
+    input_relu_output: Option<(&[f32], bool)>,
     filters: &WinogradFilters,
     bias: Option<&[f32]>,
     shape: Conv3x3Shape,
@@ -270,7 +387,14 @@ fn convolve(
     let (tile, points) = (filters.tile, filters.tile.points());
     let filters = &filters.values[..];
     let plane = shape.plane();
-    assert_eq!(input.len(), shape.batch * ins * plane);
+    // The input's own plane: the pooled gradient's is a quarter of the output's.
+    let pooled = input_relu_output.is_some_and(|(_, pooled)| pooled);
+    let input_plane = if pooled {
+        (shape.height / 2) * (shape.width / 2)
+    } else {
+        plane
+    };
+    assert_eq!(input.len(), shape.batch * ins * input_plane);
     assert_eq!(filters.len(), outs * points * ins);
     if let Some(bias) = bias {
         assert_eq!(bias.len(), outs);
@@ -304,14 +428,14 @@ fn convolve(
         let tiles = band.tile_rows * tiles_w;
         with_scratch(points * (ins + outs) * tiles, |scratch| {
             let (transformed_input, products) = scratch.split_at_mut(points * ins * tiles);
-            let image = band.image * ins * plane..(band.image + 1) * ins * plane;
-            let source = &input[image.clone()];
-            let relu_output = input_relu_output.map(|output| &output[image]);
+            let source = &input[band.image * ins * input_plane..][..ins * input_plane];
+            let relu_output = input_relu_output
+                .map(|(output, _)| &output[band.image * ins * plane..][..ins * plane]);
             let input_channel = |rows: &mut InputRows, (c, v): (usize, &mut [f32])| {
-                let channel = c * plane..(c + 1) * plane;
                 let plane = Plane {
-                    values: &source[channel.clone()],
-                    relu_output: relu_output.map(|output| &output[channel]),
+                    values: &source[c * input_plane..][..input_plane],
+                    relu_output: relu_output.map(|output| &output[c * plane..][..plane]),
+                    pooled,
                 };
                 rows.transform(v, plane);
             };

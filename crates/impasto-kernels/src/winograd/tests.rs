@@ -227,3 +227,38 @@ fn through_relu_is_the_convolution_of_the_masked_input() {
         }
     }
 }
+
+/// Through a ReLU and a 2×2 max-pool, the pooled gradient unpooled row by row: the same,
+/// to the bit, as the convolution through the ReLU of the max-pool's backward written out
+/// in full (odd sides, whose last row or column the pool drops, and ties, which go to the
+/// first maximum, included).
+#[test]
+fn through_relu_pool_is_the_convolution_of_the_unpooled_gradient() {
+    for tile in TILES {
+        for (s, [_, weights, _]) in cases(&SHAPES, 29) {
+            let planes = s.batch * s.channels_in;
+            // Rounded to tenths, and half of them zero: ties within windows, some of them
+            // at zero (where the ReLU then stops the gradient).
+            let relu_output: Vec<f32> = values(planes * s.plane(), 31)
+                .into_iter()
+                .map(|v| (v * 10.0).round().max(0.0) / 10.0)
+                .collect();
+            let pooled = values(planes * (s.height / 2) * (s.width / 2), 37);
+            let unpooled = crate::max_pool::max_pool2x2_backward(
+                &relu_output,
+                &pooled,
+                planes,
+                s.height,
+                s.width,
+            );
+            let filters = forward(&weights, s, tile);
+            poison_scratch();
+            let fused = conv3x3_winograd_through_relu_pool(&pooled, &relu_output, &filters, s);
+            let reference = conv3x3_winograd_through_relu(&unpooled, &relu_output, &filters, s);
+            assert_eq!(fused, reference, "{tile:?}, shape {s:?}");
+            if pooled.len() >= 20 {
+                assert!(fused.iter().any(|&v| v != 0.0), "{tile:?}, shape {s:?}");
+            }
+        }
+    }
+}

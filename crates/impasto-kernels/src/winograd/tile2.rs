@@ -3,7 +3,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::{Band, Plane};
+use super::{Band, Plane, RowScratch};
 use crate::conv3x3::Conv3x3Shape;
 
 /// The input transform of one band, channel by channel, with its row buffers.
@@ -22,8 +22,8 @@ pub(super) struct InputRows {
     odd: Vec<f32>,
     /// `d B` of the band's input rows (row `2 · tile_row − 1` first): `[row][b][k]`.
     rows: Vec<f32>,
-    /// One input row masked by the ReLU's output (see [`Plane`]).
-    masked: Vec<f32>,
+    /// Room for one input row masked (and unpooled) by [`Plane::row`].
+    masked: RowScratch,
 }
 
 impl InputRows {
@@ -35,7 +35,7 @@ impl InputRows {
             even: vec![0.0; tiles_w + 1],
             odd: vec![0.0; tiles_w + 1],
             rows: vec![0.0; (2 * band.tile_rows + 2) * 4 * tiles_w],
-            masked: vec![0.0; shape.width],
+            masked: RowScratch::new(shape.width),
         }
     }
 

@@ -22,7 +22,7 @@
 
 use std::mem::MaybeUninit;
 
-use super::{Band, Plane};
+use super::{Band, Plane, RowScratch};
 use crate::conv3x3::Conv3x3Shape;
 
 /// `Bᵀ x` of six values (one row or column of a 6×6 input patch).
@@ -67,8 +67,8 @@ pub(super) struct InputRows {
     phases: Vec<f32>,
     /// `d B` of the band's input rows (row `4 · tile_row − 1` first): `[row][b][k]`.
     rows: Vec<f32>,
-    /// One input row masked by the ReLU's output (see [`Plane`]).
-    masked: Vec<f32>,
+    /// Room for one input row masked (and unpooled) by [`Plane::row`].
+    masked: RowScratch,
 }
 
 impl InputRows {
@@ -79,7 +79,7 @@ impl InputRows {
             band,
             phases: vec![0.0; 4 * (tiles_w + 1)],
             rows: vec![0.0; (4 * band.tile_rows + 2) * 6 * tiles_w],
-            masked: vec![0.0; shape.width],
+            masked: RowScratch::new(shape.width),
         }
     }
 
