@@ -21,7 +21,7 @@
 //! | module | what |
 //! |---|---|
 //! | `conv3x3` | im2col by tiles of output rows, one gemm per tile straight into the output; forward and input gradient |
-//! | `winograd` | Winograd F(4×4, 3×3) and F(2×2, 3×3): 36 or 16 gemm products over transformed tiles, 4× or 2.25× fewer multiply-adds; for 16+ channels a side and 8+ pixels, the larger tile from 24 × 24 |
+//! | `winograd` | Winograd F(4×4, 3×3) and F(2×2, 3×3): 36 or 16 gemm products over transformed tiles, 4× or 2.25× fewer multiply-adds; for 16+ input channels and 8+ pixels, the larger tile from 24 × 24 |
 //! | `filter_cache` | Winograd's transformed filters, kept while their weight tensor lives |
 //! | `max_pool` | 2×2 max-pool; backward from the input, no indices |
 //! | `gram` | `F·Fᵀ` with the sum split over threads; backward `(dG + dGᵀ)·F` |

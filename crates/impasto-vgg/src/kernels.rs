@@ -12,8 +12,9 @@ use burn::tensor::Tensor;
 /// `conv.forward(input)` as [`Vgg::features`](crate::Vgg::features) runs it: on a flex
 /// device (with or without autodiff), in `f32`, for a 3×3, stride 1, padding 1 convolution
 /// with a bias, impasto's own kernel (Winograd's F(4×4, 3×3), or F(2×2, 3×3) below 24 × 24
-/// pixels, where both sides have 16+ channels and the image 8+ pixels a side, as in all of
-/// VGG16's layers but the 3-channel ones; im2col by tiles of rows and one matrix product per tile elsewhere; with an
+/// pixels, where the input has 16+ channels and the image 8+ pixels a side, as in all of
+/// VGG16's layers but the first one's forward; im2col by tiles of rows and one matrix
+/// product per tile elsewhere; with an
 /// input-only backward when the weights take no gradients); burn's `Conv2d::forward`
 /// otherwise. Both give the same result to float rounding.
 ///

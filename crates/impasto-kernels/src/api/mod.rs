@@ -17,8 +17,10 @@ use crate::flex::on_flex_f32;
 /// group, a bias); burn's `Conv2d::forward` otherwise. Both give the same result to float
 /// rounding.
 ///
-/// The kernel is Winograd's F(4×4, 3×3) (F(2×2, 3×3) below 24 × 24 pixels) where both sides
-/// have 16+ channels and the image 8+ pixels a side, im2col + gemm elsewhere. On an autodiff device its backward computes
+/// The kernel is Winograd's F(4×4, 3×3) (F(2×2, 3×3) below 24 × 24 pixels) where the
+/// input has 16+ channels and the image 8+ pixels a side, im2col + gemm elsewhere (so a
+/// 3-channel image's forward takes im2col, its input gradient Winograd). On an autodiff
+/// device its backward computes
 /// the input gradient only; weights or a bias that are tracked take burn's convolution,
 /// so they get their gradients.
 ///

@@ -75,13 +75,15 @@ fn input_gradient_matches_burns() {
         let (fast, ran) = fast_path_ran(|| gradient(true));
         assert!(ran, "the fast kernel runs on autodiff flex");
         let again = gradient(true);
-        let error = max_difference(fast.clone(), gradient(false));
-        assert!(error < 1e-4, "{channels} channels: max difference {error}");
+        let burns = gradient(false);
+        // Relative to the largest element: Winograd's rounding grows with the sums (the
+        // 3-channel input gradient sums 32 channels through F(4×4, 3×3) on the large image).
+        let scale: f32 = burns.clone().abs().max().into_scalar();
+        let error = max_difference(fast.clone(), burns) / scale;
+        eprintln!("{channels} channels: relative error {error}");
+        assert!(error < 1e-5, "{channels} channels: relative error {error}");
         assert_eq!(max_difference(fast, again.clone()), 0.0, "the cached run");
-        assert!(
-            again.abs().max().into_scalar::<f32>() > 0.1,
-            "a gradient to compare"
-        );
+        assert!(scale > 0.1, "a gradient to compare");
     }
 }
 

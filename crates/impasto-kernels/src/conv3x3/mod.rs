@@ -10,7 +10,7 @@
 //!
 //! Most of VGG16's layers take [`crate::winograd`] instead (fewer multiplications; the
 //! extension chooses by [`crate::winograd::winograd_tile`]); this path keeps the
-//! 3-channel layers and tiny images.
+//! forward of 3-channel inputs and tiny images.
 
 mod tiles;
 

@@ -172,8 +172,9 @@ fn bands_are_even_across_threads() {
     assert_eq!(band_rows(vgg(4, 1), Tile::F2, 16), 1);
 }
 
-/// The layers it takes and with which tile: all of VGG16's at 224 px but the 3-channel
-/// ones, F(4×4, 3×3) down to 28 × 28, and none smaller than 8 × 8.
+/// The layers it takes and with which tile: all of VGG16's at 224 px but the forward of the
+/// 3-channel one (its input gradient, 64 channels to 3, it takes), F(4×4, 3×3) down to 28
+/// × 28, and none smaller than 8 × 8.
 #[test]
 fn winograd_takes_the_layers_where_it_pays() {
     let layer = |channels_in: usize, channels_out: usize, side: usize| Conv3x3Shape {
@@ -184,7 +185,7 @@ fn winograd_takes_the_layers_where_it_pays() {
         width: side,
     };
     assert_eq!(winograd_tile(layer(3, 64, 224)), None);
-    assert_eq!(winograd_tile(layer(64, 3, 224)), None);
+    assert_eq!(winograd_tile(layer(64, 3, 224)), Some(Tile::F4));
     assert_eq!(winograd_tile(layer(64, 64, 224)), Some(Tile::F4));
     assert_eq!(winograd_tile(layer(128, 256, 56)), Some(Tile::F4));
     assert_eq!(winograd_tile(layer(256, 256, 56)), Some(Tile::F4));
@@ -195,6 +196,7 @@ fn winograd_takes_the_layers_where_it_pays() {
     assert_eq!(winograd_tile(layer(512, 512, 6)), None);
     assert_eq!(winograd_tile(layer(16, 16, 8)), Some(Tile::F2));
     assert_eq!(winograd_tile(layer(8, 16, 8)), None);
+    assert_eq!(winograd_tile(layer(16, 1, 8)), Some(Tile::F2));
 }
 
 /// Through a ReLU: the same arithmetic as the convolution of the masked input, so the
