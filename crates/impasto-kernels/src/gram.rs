@@ -11,6 +11,7 @@
 use rayon::prelude::*;
 
 use crate::matrix::{Accum, Layout, MatMut, MatRef, gemm};
+use crate::memory::zeros;
 
 /// `G[b] = F[b]·F[b]ᵀ` for `features` `[batch, channels, positions]`, row-major.
 ///
@@ -124,7 +125,7 @@ pub(crate) fn gram_input_gradient(
 ) -> Vec<f32> {
     assert_eq!(features.len(), batch * channels * positions);
     assert_eq!(gram_gradient.len(), batch * channels * channels);
-    let mut output = vec![0.0f32; features.len()];
+    let mut output = zeros(features.len());
     if output.is_empty() {
         return output;
     }

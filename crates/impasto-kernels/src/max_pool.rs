@@ -8,6 +8,8 @@
 
 use rayon::prelude::*;
 
+use crate::memory::zeros;
+
 /// The larger of `a` and `b`, NaN if either is (PyTorch's pooling propagates NaN).
 #[inline(always)]
 fn nan_max(a: f32, b: f32) -> f32 {
@@ -48,7 +50,7 @@ fn first_maximum(window: [f32; 4]) -> [bool; 4] {
 pub(crate) fn max_pool2x2(input: &[f32], planes: usize, height: usize, width: usize) -> Vec<f32> {
     assert_eq!(input.len(), planes * height * width);
     let (out_h, out_w) = (height / 2, width / 2);
-    let mut output = vec![0.0f32; planes * out_h * out_w];
+    let mut output = zeros(planes * out_h * out_w);
     if output.is_empty() {
         return output;
     }
@@ -92,7 +94,7 @@ pub(crate) fn max_pool2x2_backward(
     let (out_h, out_w) = (height / 2, width / 2);
     assert_eq!(input.len(), planes * height * width);
     assert_eq!(output_gradient.len(), planes * out_h * out_w);
-    let mut gradient = vec![0.0f32; input.len()];
+    let mut gradient = zeros(input.len());
     if out_h == 0 || out_w == 0 {
         return gradient;
     }

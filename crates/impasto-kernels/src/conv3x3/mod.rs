@@ -17,6 +17,7 @@ mod tiles;
 use rayon::prelude::*;
 
 use crate::matrix::{Accum, Layout, MatRef, gemm};
+use crate::memory::zeros;
 use tiles::for_each_tile;
 
 /// The shapes of one call.
@@ -82,16 +83,24 @@ pub(crate) fn conv3x3_same(
         assert_eq!(bias.len(), shape.channels_out);
     }
     let len = shape.batch * shape.channels_out * plane;
-    let mut output = Vec::with_capacity(len);
-    // The product accumulates onto the output, so it starts as the bias (one write pass,
-    // which the allocation's first touch would cost anyway).
-    for _ in 0..shape.batch {
-        for o in 0..shape.channels_out {
-            let value = bias.map_or(0.0, |bias| bias[o]);
-            output.extend(std::iter::repeat_n(value, plane));
-        }
-    }
+    // Zeroed by all the threads (a fill on this thread alone was the serial part), then
+    // replaced by each tile's product; the bias goes in with the ReLU's pass.
+    let mut output = zeros(len);
+    let finish = |value: f32, bias: f32| {
+        let value = value + bias;
+        // A select, stored unconditionally, so it vectorises: a conditional store was a
+        // scalar loop with a mispredicted branch per element (6 % of an evaluation in
+        // `perf`).
+        if relu & (value <= 0.0) { 0.0 } else { value }
+    };
     if len == 0 || shape.channels_in == 0 {
+        // The empty sum: the bias alone.
+        for (i, values) in output.chunks_exact_mut(plane.max(1)).enumerate() {
+            let bias = bias.map_or(0.0, |bias| bias[i % shape.channels_out]);
+            values
+                .iter_mut()
+                .for_each(|value| *value = finish(0.0, bias));
+        }
         return output;
     }
     let weights = MatRef::new(
@@ -104,22 +113,20 @@ pub(crate) fn conv3x3_same(
         input,
         &mut output,
         |tile, columns, mut destination, parallelism| {
-            // [channels_out, patch] · [patch, pixels], added to the bias already there.
+            // [channels_out, patch] · [patch, pixels].
             let columns = MatRef::new(columns, Layout::row_major(0, shape.patch(), tile.pixels));
             gemm(
                 destination.rb_mut(),
-                Accum::Add,
+                Accum::Replace,
                 weights,
                 columns,
                 parallelism,
             );
-            if relu {
+            if bias.is_some() || relu {
                 for o in 0..destination.rows() {
-                    // A select, stored unconditionally, so it vectorises: a conditional
-                    // store was a scalar loop with a mispredicted branch per element
-                    // (6 % of an evaluation in `perf`).
+                    let bias = bias.map_or(0.0, |bias| bias[o]);
                     for value in destination.row_mut(o) {
-                        *value = if *value <= 0.0 { 0.0 } else { *value };
+                        *value = finish(*value, bias);
                     }
                 }
             }
