@@ -54,6 +54,17 @@ pub fn reuse_freed_memory() -> bool {
     }
 }
 
+/// `len` zeros, written by all of rayon's threads: `vec![0.0; len]` is `calloc`, which
+/// zeroes reused heap memory (see [`reuse_freed_memory`]) on the calling thread alone while
+/// the others wait; for the outputs of an evaluation at 224 px that serial `memset` was 1 %
+/// of the samples in `perf`, all on the thread that runs autodiff.
+pub(crate) fn zeros(len: usize) -> Vec<f32> {
+    use rayon::prelude::*;
+    let mut values = Vec::with_capacity(len);
+    values.par_extend(rayon::iter::repeat_n(0.0f32, len));
+    values
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -64,15 +75,4 @@ mod tests {
         let buffer = vec![1.0f32; 16 << 20];
         assert_eq!(buffer.iter().sum::<f32>(), (16 << 20) as f32);
     }
-}
-
-/// `len` zeros, written by all of rayon's threads: `vec![0.0; len]` is `calloc`, which
-/// zeroes reused heap memory (see [`reuse_freed_memory`]) on the calling thread alone while
-/// the others wait; for the outputs of an evaluation at 224 px that serial `memset` was 1 %
-/// of the samples in `perf`, all on the thread that runs autodiff.
-pub(crate) fn zeros(len: usize) -> Vec<f32> {
-    use rayon::prelude::*;
-    let mut values = Vec::with_capacity(len);
-    values.par_extend(rayon::iter::repeat_n(0.0f32, len));
-    values
 }
