@@ -1,6 +1,9 @@
 //! Where one evaluation's time goes, op by op: every operation that VGG16 to relu5_1 and
 //! the style loss run forward and backward, timed alone at its real shape, on each
 //! enabled backend. Random weights and inputs (speed does not depend on the values).
+//! The network runs each pooled layer's convolution, ReLU and max-pool as one op on flex
+//! (its backward unpools the gradient inside the convolution's input gradient); here
+//! they are timed apart, as the ops that op is made of.
 //!
 //! ```text
 //! cargo bench --bench profile                                        # flex (and wgpu with --features wgpu), 224 px
