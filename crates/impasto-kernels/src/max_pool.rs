@@ -103,17 +103,45 @@ pub(crate) fn max_pool2x2_backward(
         .zip(input.par_chunks(height * width))
         .zip(output_gradient.par_chunks(out_h * out_w))
         .for_each(|((grad_plane, plane), out_grad)| {
-            let rows = grad_plane
-                .chunks_exact_mut(2 * width)
-                .zip(plane.chunks_exact(2 * width))
-                .zip(out_grad.chunks_exact(out_w));
-            for ((grad_rows, rows), out_grad_row) in rows {
-                let (grad_top, grad_bottom) = grad_rows.split_at_mut(width);
-                let (top, bottom) = rows.split_at(width);
-                route_row_pair([top, bottom], out_grad_row, [grad_top, grad_bottom]);
+            // A dropped odd last row stays as it is (zero).
+            for (row, pair) in grad_plane.chunks_exact_mut(2 * width).enumerate() {
+                input_gradient_pair(out_grad, plane, row, width, pair);
             }
         });
     gradient
+}
+
+/// Rows `2 · row` and `2 · row + 1` of one plane of [`max_pool2x2_backward`], from that
+/// plane's output gradient `pooled` (`[height / 2, width / 2]`) and input `input`
+/// (`[height, width]`), into `pair` (`2 · width`): each window's gradient to its maximum,
+/// zero elsewhere and in a dropped odd column; zero throughout for the dropped odd last
+/// row (`row = height / 2`). Winograd's input gradient through a max-pool takes the rows
+/// from here as it reads them.
+pub(crate) fn input_gradient_pair(
+    pooled: &[f32],
+    input: &[f32],
+    row: usize,
+    width: usize,
+    pair: &mut [f32],
+) {
+    let height = input.len() / width;
+    let (top, bottom) = pair.split_at_mut(width);
+    if row >= height / 2 {
+        top.fill(0.0);
+        bottom.fill(0.0);
+        return;
+    }
+    let windows = width / 2;
+    let rows = &input[2 * row * width..][..2 * width];
+    route_row_pair(
+        [&rows[..width], &rows[width..]],
+        &pooled[row * windows..][..windows],
+        [&mut *top, &mut *bottom],
+    );
+    if width % 2 == 1 {
+        top[width - 1] = 0.0;
+        bottom[width - 1] = 0.0;
+    }
 }
 
 /// Windows per block of [`route_row_pair`].
@@ -123,9 +151,9 @@ const WINDOWS: usize = 8;
 /// maximum, zero to the other three. The windows go in blocks of [`WINDOWS`] held in
 /// fixed-size arrays, so the compiler turns each block into vector instructions (one
 /// window at a time, it did not); the last few one at a time. A last odd column is left
-/// as it is (zero).
+/// as it is.
 #[inline(always)]
-pub(crate) fn route_row_pair(
+fn route_row_pair(
     [top, bottom]: [&[f32]; 2],
     out_grad: &[f32],
     [grad_top, grad_bottom]: [&mut [f32]; 2],

@@ -32,7 +32,7 @@ use rayon::prelude::*;
 
 use crate::conv3x3::Conv3x3Shape;
 use crate::matrix::{Accum, Layout, MatMut, MatRef, gemm};
-use crate::max_pool::route_row_pair;
+use crate::max_pool::input_gradient_pair;
 use crate::scratch::with_scratch;
 pub(crate) use filters::{Filters, WinogradFilters, transform_filters};
 
@@ -236,7 +236,7 @@ impl<'a> Plane<'a> {
             // turn, so the second comes from the first's call.
             let key = (self.values.as_ptr() as usize, y / 2);
             if *unpooled != Some(key) {
-                unpool_pair(self.values, relu_output, y / 2, width, pair);
+                input_gradient_pair(self.values, relu_output, y / 2, width, pair);
                 *unpooled = Some(key);
             }
             &pair[(y % 2) * width..][..width]
@@ -270,31 +270,6 @@ impl RowScratch {
             masked: vec![0.0; width],
             unpooled: None,
         }
-    }
-}
-
-/// Rows `2 · row` and `2 · row + 1` of the max-pool's input gradient, from its output
-/// gradient `pooled` (`[height / 2, width / 2]`) and its input `input` (`[height, width]`),
-/// into `pair` (`2 · width`): each window's gradient to its maximum, zero elsewhere and in
-/// a dropped odd row or column (as `max_pool2x2_backward` writes them).
-fn unpool_pair(pooled: &[f32], input: &[f32], row: usize, width: usize, pair: &mut [f32]) {
-    let height = input.len() / width;
-    let (top, bottom) = pair.split_at_mut(width);
-    if row >= height / 2 {
-        top.fill(0.0);
-        bottom.fill(0.0);
-        return;
-    }
-    let windows = width / 2;
-    let rows = &input[2 * row * width..][..2 * width];
-    route_row_pair(
-        [&rows[..width], &rows[width..]],
-        &pooled[row * windows..][..windows],
-        [&mut *top, &mut *bottom],
-    );
-    if width % 2 == 1 {
-        top[width - 1] = 0.0;
-        bottom[width - 1] = 0.0;
     }
 }
 
