@@ -22,7 +22,9 @@
 //! transformed back by one thread while its `V` and `M` stay in cache. Images with too few
 //! tiles for that (the deep layers) are one band whose phases the threads share.
 
+mod band;
 mod filters;
+mod plane;
 mod tile2;
 mod tile4;
 
@@ -32,9 +34,10 @@ use rayon::prelude::*;
 
 use crate::conv3x3::Conv3x3Shape;
 use crate::matrix::{Accum, Layout, MatMut, MatRef, gemm};
-use crate::max_pool::input_gradient_pair;
 use crate::scratch::with_scratch;
+use band::{Band, BandOutput, band_rows, split_output};
 pub(crate) use filters::{Filters, WinogradFilters, transform_filters};
+use plane::{Plane, RowScratch};
 
 /// The output tile of a Winograd convolution: F(2×2, 3×3) or F(4×4, 3×3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,39 +61,6 @@ impl Tile {
     }
 }
 
-/// Tile rows per band: about [`BAND_BYTES`] of `V` and `M` together and at
-/// least [`MIN_BAND_TILES`] tiles, the band count rounded up to a multiple of the threads
-/// so none idles at the end. Where that leaves fewer bands than threads, whole images:
-/// their phases are then split across the threads instead (see [`conv3x3_winograd`]).
-fn band_rows(shape: Conv3x3Shape, tile: Tile, threads: usize) -> usize {
-    let side = tile.side();
-    let (tiles_h, tiles_w) = (shape.height.div_ceil(side), shape.width.div_ceil(side));
-    let bytes_per_tile = tile.points() * (shape.channels_in + shape.channels_out) * 4;
-    let bb: usize = std::env::var("BB")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(BAND_BYTES);
-    let mt: usize = std::env::var("MT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(MIN_BAND_TILES);
-    let per_band = (bb / bytes_per_tile).max(mt);
-    let bands = (tiles_h * tiles_w).div_ceil(per_band);
-    if bands * shape.batch < threads {
-        return tiles_h.max(1);
-    }
-    let bands = bands.next_multiple_of(threads.max(1));
-    tiles_h.div_ceil(bands.clamp(1, tiles_h))
-}
-
-/// Fewest tiles in a band: every band packs all of `U` (`(m + 2)² · channels_out ·
-/// channels_in`) for its products, so a band needs enough tiles to amortise that.
-const MIN_BAND_TILES: usize = 256;
-
-/// `V` and `M` of one band: small bands pack each `U[ξ]` once per band for little work,
-/// and beyond a few MB the time was flat (docs/benchmarks.md).
-const BAND_BYTES: usize = 4 << 20;
-
 /// The Winograd tile for the convolution of `shape`, or `None` where im2col is faster.
 ///
 /// From the per-layer measurements on the 2-core VM (docs/benchmarks.md): Winograd beats
@@ -99,8 +69,8 @@ const BAND_BYTES: usize = 4 << 20;
 /// forward: products too thin for `gemm` to run at speed; its transforms then cost as much
 /// as the products). Few output channels it takes: the same layer's input gradient (64
 /// channels in, 3 out) made the whole evaluation at 224 px 3–4 ms faster than im2col,
-/// whose 64 · 9 rows the thin product then had to read. Images under 8 × 8 stay with im2col, whose products there are as small as
-/// Winograd's. F(4×4, 3×3) beats F(2×2, 3×3) by 1.2–1.6× where the image has
+/// whose 64 · 9 rows the thin product then had to read. Images under 8 × 8 stay with
+/// im2col, whose products there are as small as Winograd's. F(4×4, 3×3) beats F(2×2, 3×3) by 1.2–1.6× where the image has
 /// [`MIN_F4_TILES`] of its tiles or more; below that its products are too thin for the
 /// larger `U` they pack (at 14 × 14 with 512 channels the two tie, at 7 × 7 F(2×2, 3×3)
 /// takes half the time).
@@ -120,33 +90,6 @@ pub(crate) fn winograd_tile(shape: Conv3x3Shape) -> Option<Tile> {
 /// Fewest 4×4 tiles for F(4×4, 3×3): 6 × 6 tiles, a 24 × 24 image (VGG16's 28 × 28
 /// layers take it, where it measured 1.1–1.3× faster; the 14 × 14 ones do not).
 const MIN_F4_TILES: usize = 36;
-
-/// A band of tile rows of one image.
-#[derive(Debug, Clone, Copy)]
-struct Band {
-    tile: Tile,
-    image: usize,
-    /// First tile row (output row `m · tile_row`).
-    tile_row: usize,
-    tile_rows: usize,
-}
-
-impl Band {
-    /// Output rows of the band: `m` per tile row, the last tile row cut short where the
-    /// height is not a multiple of `m`.
-    fn output_rows(&self, height: usize) -> usize {
-        let side = self.tile.side();
-        (side * self.tile_rows).min(height - side * self.tile_row)
-    }
-
-    /// The image row under the band's input row `r` (row 0 is one above the band's first
-    /// output row), or `None` where that falls in the zero padding.
-    fn input_row(&self, r: usize, height: usize) -> Option<usize> {
-        (self.tile.side() * self.tile_row + r)
-            .checked_sub(1)
-            .filter(|&y| y < height)
-    }
-}
 
 /// The input transform of one band, channel by channel.
 enum InputRows {
@@ -194,88 +137,6 @@ impl OutputColumns {
         }
     }
 }
-
-/// One input channel's plane as the input transform reads it, row by row.
-///
-/// For an input gradient through a ReLU, the transform reads the gradient where the ReLU's
-/// output is positive and zero elsewhere (the ReLU's backward), and for one through a
-/// ReLU and then a 2×2 max-pool, each pooled gradient routed to its window's maximum
-/// first (the pool's backward): both row by row, so no masked or unpooled copy of the
-/// whole gradient is made (autodiff seldom hands the gradient over unshared, so masking it
-/// in place meant a copy first; unpooling meant writing, then reading, a plane four times
-/// the pooled gradient's size).
-#[derive(Debug, Clone, Copy)]
-struct Plane<'a> {
-    /// The plane (`[height, width]`), or with [`Plane::pooled`] the pooled gradient
-    /// (`[height / 2, width / 2]`).
-    values: &'a [f32],
-    /// The ReLU's output (`[height, width]`), whose positive elements pass the gradient.
-    relu_output: Option<&'a [f32]>,
-    /// Whether `values` is the gradient of a 2×2 max-pool of `relu_output`.
-    pooled: bool,
-}
-
-impl<'a> Plane<'a> {
-    /// Row `y` of the plane (`width` long), masked (and unpooled) into `scratch` if there
-    /// is a ReLU.
-    #[inline]
-    fn row<'s>(&self, y: usize, width: usize, scratch: &'s mut RowScratch) -> &'s [f32]
-    where
-        'a: 's,
-    {
-        let Some(relu_output) = self.relu_output else {
-            return &self.values[y * width..][..width];
-        };
-        let RowScratch {
-            pair,
-            masked,
-            unpooled,
-        } = scratch;
-        let values: &[f32] = if self.pooled {
-            // Both rows of a window pair are routed at once; the transform reads them in
-            // turn, so the second comes from the first's call.
-            let key = (self.values.as_ptr() as usize, y / 2);
-            if *unpooled != Some(key) {
-                input_gradient_pair(self.values, relu_output, y / 2, width, pair);
-                *unpooled = Some(key);
-            }
-            &pair[(y % 2) * width..][..width]
-        } else {
-            &self.values[y * width..][..width]
-        };
-        let relu_output = &relu_output[y * width..][..width];
-        let masked = &mut masked[..width];
-        for ((masked, &value), &output) in masked.iter_mut().zip(values).zip(relu_output) {
-            // A select, so it vectorises.
-            *masked = if output > 0.0 { value } else { 0.0 };
-        }
-        masked
-    }
-}
-
-/// Room for one row of a [`Plane`] masked, and for the window pair it was unpooled from.
-struct RowScratch {
-    /// `2 · width`: the two rows of a window pair, unpooled.
-    pair: Vec<f32>,
-    /// `width`: one row, masked.
-    masked: Vec<f32>,
-    /// Which pooled plane (its address) and window row `pair` holds.
-    unpooled: Option<(usize, usize)>,
-}
-
-impl RowScratch {
-    fn new(width: usize) -> Self {
-        RowScratch {
-            pair: vec![0.0; 2 * width],
-            masked: vec![0.0; width],
-            unpooled: None,
-        }
-    }
-}
-
-/// One band's share of the output: for each output channel, the band's rows of that
-/// channel's plane (not yet written).
-type BandOutput<'a> = Vec<&'a mut [MaybeUninit<f32>]>;
 
 /// `out[n, o] = bias[o] + Σ_c g[o, c] ⋆ input[n, c]` (3×3, zero padding), where `filters`
 /// is `g` transformed by [`transform_filters`] (whose tile this convolution takes);
@@ -503,46 +364,6 @@ fn column_blocks(m: &mut [f32], points: usize, rows: usize, cols: usize) -> Vec<
         rest = after;
     }
     blocks
-}
-
-/// The output (`[batch, channels_out, height, width]`, not yet written) cut into each
-/// band's rows of each output channel: disjoint slices that together cover it all.
-fn split_output<'a>(
-    output: &'a mut [MaybeUninit<f32>],
-    bands: &[Band],
-    shape: Conv3x3Shape,
-) -> Vec<BandOutput<'a>> {
-    let plane = shape.plane();
-    let mut per_band: Vec<BandOutput<'a>> = bands
-        .iter()
-        .map(|_| Vec::with_capacity(shape.channels_out))
-        .collect();
-    // The bands come image by image, each image's from the top.
-    let mut first = 0;
-    for (image, image_output) in output
-        .chunks_exact_mut(shape.channels_out * plane)
-        .enumerate()
-    {
-        let count = bands[first..]
-            .iter()
-            .take_while(|band| band.image == image)
-            .count();
-        let image_bands = &bands[first..][..count];
-        let image_pieces = &mut per_band[first..][..count];
-        first += count;
-        for channel in image_output.chunks_exact_mut(plane) {
-            let mut rest = channel;
-            for (band, pieces) in image_bands.iter().zip(image_pieces.iter_mut()) {
-                let rows = band.output_rows(shape.height);
-                let (piece, after) = std::mem::take(&mut rest).split_at_mut(rows * shape.width);
-                pieces.push(piece);
-                rest = after;
-            }
-            assert!(rest.is_empty(), "the bands cover every row");
-        }
-    }
-    assert_eq!(first, bands.len(), "every band has its rows");
-    per_band
 }
 
 #[cfg(test)]
