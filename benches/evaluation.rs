@@ -8,6 +8,7 @@
 //! IMPASTO_BENCH_BACKENDS=flex IMPASTO_BENCH_SIZES=224 cargo bench --bench evaluation
 //! cargo bench --bench evaluation --features ndarray                  # add burn-ndarray (224 px: ~1 min per evaluation)
 //! python3 benches/reference/torch_eval.py                            # the same workload in PyTorch
+//! python3 benches/reference/alternate.py                             # the two in turn, 8 pairs at 224 px: the ratios
 //! ```
 //!
 //! The children keep freed memory for reuse, as the `impasto` command does
