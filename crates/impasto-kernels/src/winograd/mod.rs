@@ -24,6 +24,8 @@
 
 mod band;
 mod filters;
+mod lanes;
+mod output;
 mod plane;
 mod tile2;
 mod tile4;
@@ -63,17 +65,18 @@ impl Tile {
 
 /// The Winograd tile for the convolution of `shape`, or `None` where im2col is faster.
 ///
-/// From the per-layer measurements on the 2-core VM (docs/benchmarks.md): Winograd beats
-/// im2col on every VGG16 layer at 224 px with 64 channels or more, by 1.2–1.9× (forward and
-/// input gradient), and loses where the input has a few channels (the 3-channel layer's
-/// forward: products too thin for `gemm` to run at speed; its transforms then cost as much
-/// as the products). Few output channels it takes: the same layer's input gradient (64
-/// channels in, 3 out) made the whole evaluation at 224 px 3–4 ms faster than im2col,
-/// whose 64 · 9 rows the thin product then had to read. Images under 8 × 8 stay with
-/// im2col, whose products there are as small as Winograd's. F(4×4, 3×3) beats F(2×2, 3×3) by 1.2–1.6× where the image has
+/// Why these bounds (the per-layer measurements are in docs/benchmarks.md): Winograd's
+/// fewer multiply-adds win wherever the input has enough channels for its products to be
+/// wide, which every VGG16 layer with 64 input channels or more has, forward and input
+/// gradient. Where the input has a few channels (the 3-channel layer's forward) the
+/// products are too thin for `gemm` to run at speed and the transforms cost as much as the
+/// products, so im2col stays. Few *output* channels do not matter: the same layer's input
+/// gradient (64 channels in, 3 out) is faster by Winograd, as im2col would build 64 · 9
+/// rows for a product only 3 rows tall. Images under 8 × 8 stay with im2col, whose
+/// products there are as small as Winograd's. F(4×4, 3×3) does a quarter of the
+/// definition's multiply-adds where F(2×2, 3×3) does 4/9, and wins where the image has
 /// [`MIN_F4_TILES`] of its tiles or more; below that its products are too thin for the
-/// larger `U` they pack (at 14 × 14 with 512 channels the two tie, at 7 × 7 F(2×2, 3×3)
-/// takes half the time).
+/// larger `U` they pack, and F(2×2, 3×3) ties it or wins.
 pub(crate) fn winograd_tile(shape: Conv3x3Shape) -> Option<Tile> {
     let pays = shape.channels_in >= 16 && shape.height >= 8 && shape.width >= 8;
     if !pays {
@@ -88,7 +91,7 @@ pub(crate) fn winograd_tile(shape: Conv3x3Shape) -> Option<Tile> {
 }
 
 /// Fewest 4×4 tiles for F(4×4, 3×3): 6 × 6 tiles, a 24 × 24 image (VGG16's 28 × 28
-/// layers take it, where it measured 1.1–1.3× faster; the 14 × 14 ones do not).
+/// layers take it, where it measured faster; the 14 × 14 ones, where the two tie, do not).
 const MIN_F4_TILES: usize = 36;
 
 /// The input transform of one band, channel by channel.
@@ -116,15 +119,15 @@ impl InputRows {
 
 /// The output transform of one band, channel by channel.
 enum OutputColumns {
-    F2(tile2::OutputColumns),
-    F4(tile4::OutputColumns),
+    F2(output::OutputColumns<2, 4>),
+    F4(output::OutputColumns<4, 6>),
 }
 
 impl OutputColumns {
     fn new(shape: Conv3x3Shape, band: Band) -> Self {
         match band.tile {
-            Tile::F2 => OutputColumns::F2(tile2::OutputColumns::new(shape, band)),
-            Tile::F4 => OutputColumns::F4(tile4::OutputColumns::new(shape, band)),
+            Tile::F2 => OutputColumns::F2(output::OutputColumns::new(shape, band)),
+            Tile::F4 => OutputColumns::F4(output::OutputColumns::new(shape, band)),
         }
     }
 
@@ -132,8 +135,12 @@ impl OutputColumns {
     /// channel's `m` (`[(m + 2)², tiles]`), plus `bias`, then the ReLU if asked.
     fn transform(&mut self, out: &mut [MaybeUninit<f32>], m: &[f32], bias: f32, relu: bool) {
         match self {
-            OutputColumns::F2(columns) => columns.transform(out, m, bias, relu),
-            OutputColumns::F4(columns) => columns.transform(out, m, bias, relu),
+            OutputColumns::F2(buffers) => {
+                buffers.transform(out, m, (bias, relu), tile2::columns_4, tile2::output_4);
+            }
+            OutputColumns::F4(buffers) => {
+                buffers.transform(out, m, (bias, relu), tile4::columns_6, tile4::output_6);
+            }
         }
     }
 }

@@ -1,7 +1,5 @@
-//! F(2×2, 3×3)'s input transform `V = Bᵀ d B` and output transform `Aᵀ M A`, one band and
-//! one channel at a time.
-
-use std::mem::MaybeUninit;
+//! F(2×2, 3×3)'s input transform `V = Bᵀ d B`, one band and one channel at a time, and
+//! its `Aᵀ` for the output transform (`output.rs`).
 
 use super::{Band, Plane, RowScratch};
 use crate::conv3x3::Conv3x3Shape;
@@ -111,74 +109,26 @@ fn split_even_odd(line: &[f32], even: &mut [f32], odd: &mut [f32]) {
     }
 }
 
-/// The output transform of one band, channel by channel, with its row buffers:
-/// `Aᵀ M A` per tile, `Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]`, plus the bias, then the ReLU.
-pub(super) struct OutputColumns {
-    shape: Conv3x3Shape,
-    band: Band,
-    /// `Aᵀ M` (2×4 per tile): `[i][b][k]`.
-    columns: Vec<f32>,
+/// `Aᵀ x` of four values (one row or column of a 4×4 product tile),
+/// `Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]`.
+#[inline(always)]
+pub(super) fn output_4(x: [f32; 4]) -> [f32; 2] {
+    let [m0, m1, m2, m3] = x;
+    [m0 + m1 + m2, m1 - m2 - m3]
 }
 
-impl OutputColumns {
-    pub(super) fn new(shape: Conv3x3Shape, band: Band) -> Self {
-        let tiles_w = shape.width.div_ceil(2);
-        OutputColumns {
-            shape,
-            band,
-            columns: vec![0.0; 8 * tiles_w],
-        }
-    }
-
-    /// Writes every element of `out`, the band's output rows of one channel (rows `2 ·
-    /// band.tile_row ..` of its plane, all of them), from that channel's `m` (`[16,
-    /// tiles]`).
-    pub(super) fn transform(
-        &mut self,
-        out: &mut [MaybeUninit<f32>],
-        m: &[f32],
-        bias: f32,
-        relu: bool,
-    ) {
-        let width = self.shape.width;
-        let tiles_w = width.div_ceil(2);
-        let tiles = self.band.tile_rows * tiles_w;
-        assert_eq!(out.len(), self.band.output_rows(self.shape.height) * width);
-        // Two output rows per tile row (one for the last of an odd height): the chunks
-        // are the band's tile rows, all of them, and every row of each is written below.
-        for (tr, rows) in out.chunks_mut(2 * width).enumerate() {
-            let at = |xi: usize| &m[xi * tiles + tr * tiles_w..][..tiles_w];
-            let (top, bottom) = self.columns.split_at_mut(4 * tiles_w);
-            for b in 0..4 {
-                let (m0, m1, m2, m3) = (at(b), at(4 + b), at(8 + b), at(12 + b));
-                let top = &mut top[b * tiles_w..][..tiles_w];
-                let bottom = &mut bottom[b * tiles_w..][..tiles_w];
-                for k in 0..tiles_w {
-                    top[k] = m0[k] + m1[k] + m2[k];
-                    bottom[k] = m1[k] - m2[k] - m3[k];
-                }
-            }
-            for (i, row) in rows.chunks_exact_mut(width).enumerate() {
-                let u = |b: usize| &self.columns[(i * 4 + b) * tiles_w..][..tiles_w];
-                let (u0, u1, u2, u3) = (u(0), u(1), u(2), u(3));
-                // Straight into the row, as F(4×4, 3×3) does: two outputs per tile, the
-                // last cut short by an odd width. The ReLU is a select, so the loop
-                // vectorises (see the im2col path's ReLU).
-                let finish = |value: f32| {
-                    let value = bias + value;
-                    if relu & (value <= 0.0) { 0.0 } else { value }
-                };
-                let pair = |k: usize| [u0[k] + u1[k] + u2[k], u1[k] - u2[k] - u3[k]];
-                let mut pairs = row.chunks_exact_mut(2);
-                for (k, out) in (&mut pairs).enumerate() {
-                    let [left, right] = pair(k);
-                    out[0].write(finish(left));
-                    out[1].write(finish(right));
-                }
-                if let [last] = pairs.into_remainder() {
-                    last.write(finish(pair(width / 2)[0]));
-                }
-            }
-        }
+/// [`output_4`] down the columns of a tile row: `columns[i][k] = output_4(ms[·][k])[i]`.
+/// A plain loop over slices of one length, which the compiler vectorises (for two outputs
+/// it did better than `map_lanes`' blocks).
+#[inline(always)]
+pub(super) fn columns_4(ms: [&[f32]; 4], [top, bottom]: [&mut [f32]; 2]) {
+    let n = top.len();
+    let bottom = &mut bottom[..n];
+    // Each slice cut to `n` here, so that every length is known and the loop has no bounds
+    // checks (cut through `ms.map`, the loop measured slower: the compiler lost track).
+    let [m0, m1, m2, m3] = [&ms[0][..n], &ms[1][..n], &ms[2][..n], &ms[3][..n]];
+    for k in 0..n {
+        top[k] = m0[k] + m1[k] + m2[k];
+        bottom[k] = m1[k] - m2[k] - m3[k];
     }
 }

@@ -1,5 +1,5 @@
-//! F(4×4, 3×3)'s input transform `V = Bᵀ d B` and output transform `Aᵀ M A`, one band and
-//! one channel at a time.
+//! F(4×4, 3×3)'s input transform `V = Bᵀ d B`, one band and one channel at a time, and
+//! its `Aᵀ` for the output transform (`output.rs`).
 //!
 //! The interpolation points are 0, 1, −1, ½, −2 and ∞ rather than Lavin & Gray's 0, ±1, ±2
 //! and ∞: Barabasz et al. ("Error analysis and improving the accuracy of Winograd
@@ -20,8 +20,7 @@
 //!
 //! (`G` is in `filters.rs`.)
 
-use std::mem::MaybeUninit;
-
+use super::lanes::map_lanes;
 use super::{Band, Plane, RowScratch};
 use crate::conv3x3::Conv3x3Shape;
 
@@ -41,7 +40,7 @@ fn input_6(x: [f32; 6]) -> [f32; 6] {
 
 /// `Aᵀ x` of six values (one row or column of a 6×6 product tile).
 #[inline(always)]
-fn output_6(x: [f32; 6]) -> [f32; 4] {
+pub(super) fn output_6(x: [f32; 6]) -> [f32; 4] {
     let [m0, m1, m2, m3, m4, m5] = x;
     let (sum12, diff12) = (m1 + m2, m1 - m2);
     [
@@ -50,6 +49,13 @@ fn output_6(x: [f32; 6]) -> [f32; 4] {
         sum12 + 0.25 * m3 + 4.0 * m4,
         diff12 + 0.125 * m3 - 8.0 * m4 + m5,
     ]
+}
+
+/// [`output_6`] down the columns of a tile row: `columns[i][k] = output_6(ms[·][k])[i]`,
+/// in [`map_lanes`]' blocks (a plain loop does not vectorise for six inputs).
+#[inline(always)]
+pub(super) fn columns_6(ms: [&[f32]; 6], columns: [&mut [f32]; 4]) {
+    map_lanes(ms, columns, output_6);
 }
 
 /// The input transform of one band, channel by channel, with its row buffers.
@@ -121,48 +127,6 @@ impl InputRows {
     }
 }
 
-/// `outputs[o][k] = f(inputs[·][k])[o]` for every `k < outputs[0].len()` (the inputs at
-/// least as long): in blocks of [`LANES`] tiles held in fixed-size arrays, so the compiler
-/// turns each block into vector instructions; the rest one tile at a time.
-#[inline(always)]
-fn map_lanes<const I: usize, const O: usize>(
-    inputs: [&[f32]; I],
-    mut outputs: [&mut [f32]; O],
-    f: impl Fn([f32; I]) -> [f32; O],
-) {
-    let n = outputs[0].len();
-    assert!(inputs.iter().all(|input| input.len() >= n));
-    assert!(outputs.iter().all(|output| output.len() == n));
-    let blocks = n / LANES * LANES;
-    for start in (0..blocks).step_by(LANES) {
-        let x: [[f32; LANES]; I] = std::array::from_fn(|i| {
-            inputs[i][start..start + LANES]
-                .try_into()
-                .expect("LANES long")
-        });
-        let mut y = [[0.0f32; LANES]; O];
-        for lane in 0..LANES {
-            let t = f(std::array::from_fn(|i| x[i][lane]));
-            for (y, t) in y.iter_mut().zip(t) {
-                y[lane] = t;
-            }
-        }
-        for (output, y) in outputs.iter_mut().zip(&y) {
-            output[start..start + LANES].copy_from_slice(y);
-        }
-    }
-    for k in blocks..n {
-        let t = f(std::array::from_fn(|i| inputs[i][k]));
-        for (output, t) in outputs.iter_mut().zip(t) {
-            output[k] = t;
-        }
-    }
-}
-
-/// Tiles per block of [`map_lanes`]: one SSE register (the crate is built for baseline
-/// x86-64). 8 and 16 measured no faster (more registers than SSE has).
-const LANES: usize = 4;
-
 /// Rows `(a · 6 + b) · tiles + offset ..` (`len` long) of `v`, for `a < 6`: six disjoint
 /// slices, in order of `a`.
 fn split_six(v: &mut [f32], b: usize, tiles: usize, offset: usize, len: usize) -> [&mut [f32]; 6] {
@@ -199,88 +163,4 @@ fn split_phases(line: &[f32], phases: &mut [f32], phase_len: usize) {
             p0[k + 1] = get(4 * k + 3);
         }
     }
-}
-
-/// The output transform of one band, channel by channel, with its row buffers: `Aᵀ M A`
-/// per tile, plus the bias, then the ReLU.
-pub(super) struct OutputColumns {
-    shape: Conv3x3Shape,
-    band: Band,
-    /// `Aᵀ M` (4×6 per tile): `[i][b][k]`.
-    columns: Vec<f32>,
-}
-
-impl OutputColumns {
-    pub(super) fn new(shape: Conv3x3Shape, band: Band) -> Self {
-        let tiles_w = shape.width.div_ceil(4);
-        OutputColumns {
-            shape,
-            band,
-            columns: vec![0.0; 24 * tiles_w],
-        }
-    }
-
-    /// Writes every element of `out`, the band's output rows of one channel (rows `4 ·
-    /// band.tile_row ..` of its plane, all of them), from that channel's `m` (`[36,
-    /// tiles]`).
-    pub(super) fn transform(
-        &mut self,
-        out: &mut [MaybeUninit<f32>],
-        m: &[f32],
-        bias: f32,
-        relu: bool,
-    ) {
-        let width = self.shape.width;
-        let tiles_w = width.div_ceil(4);
-        let tiles = self.band.tile_rows * tiles_w;
-        assert_eq!(m.len(), 36 * tiles);
-        assert_eq!(out.len(), self.band.output_rows(self.shape.height) * width);
-        // Four output rows per tile row (fewer for the last of a height not a multiple of
-        // four): the chunks are the band's tile rows, all of them, and every row of each
-        // is written below.
-        for (tr, rows) in out.chunks_mut(4 * width).enumerate() {
-            let at = |xi: usize| &m[xi * tiles + tr * tiles_w..][..tiles_w];
-            for b in 0..6 {
-                let ms: [&[f32]; 6] = std::array::from_fn(|a| at(a * 6 + b));
-                map_lanes(ms, split_four(&mut self.columns, b, tiles_w), output_6);
-            }
-            for (i, row) in rows.chunks_exact_mut(width).enumerate() {
-                let u: [&[f32]; 6] =
-                    std::array::from_fn(|b| &self.columns[(i * 6 + b) * tiles_w..][..tiles_w]);
-                // Straight into the row: four outputs per tile, the last tile cut short
-                // where the width is not a multiple of four. The ReLU is a select, so the
-                // loop vectorises (see the im2col path's ReLU).
-                let finish = |t: f32| {
-                    let value = bias + t;
-                    if relu & (value <= 0.0) { 0.0 } else { value }
-                };
-                let mut quads = row.chunks_exact_mut(4);
-                for (k, quad) in (&mut quads).enumerate() {
-                    let t = output_6(std::array::from_fn(|b| u[b][k]));
-                    for (out, t) in quad.iter_mut().zip(t) {
-                        out.write(finish(t));
-                    }
-                }
-                let rest = quads.into_remainder();
-                if !rest.is_empty() {
-                    let t = output_6(std::array::from_fn(|b| u[b][width / 4]));
-                    for (out, t) in rest.iter_mut().zip(t) {
-                        out.write(finish(t));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Rows `(i · 6 + b) · len ..` (`len` long) of `columns`, for `i < 4`.
-fn split_four(columns: &mut [f32], b: usize, len: usize) -> [&mut [f32]; 4] {
-    let mut rest = &mut columns[b * len..];
-    std::array::from_fn(|i| {
-        let (row, after) = std::mem::take(&mut rest).split_at_mut(len);
-        if i < 3 {
-            rest = &mut after[5 * len..];
-        }
-        row
-    })
 }
