@@ -5,7 +5,7 @@
 
 use image::Rgb32FImage;
 
-use crate::plane::{pyramid, upsample_flow};
+use crate::plane::coarse_to_fine;
 use crate::{FlowError, FlowField, VariationalConfig};
 
 /// Settings of the variational baseline.
@@ -60,23 +60,19 @@ impl VariationalFlowConfig {
         second: &Rgb32FImage,
     ) -> Result<FlowField, FlowError> {
         self.validate()?;
-        let (i0, i1) = crate::frames_to_planes(first, second, 2)?;
-        let mut levels = 1;
-        while (i0.w.min(i0.h) >> levels) >= self.coarsest_side {
-            levels += 1;
-        }
-        let p0 = pyramid(i0, levels);
-        let p1 = pyramid(i1, levels);
-        let top = levels - 1;
-        let mut flow = FlowField::zeros(p0[top].w as u32, p0[top].h as u32);
-        for s in (0..levels).rev() {
-            if s < top {
-                flow = upsample_flow(&flow, p0[s].w, p0[s].h, 2.0);
+        // Levels while the shorter side stays at least `coarsest_side`, the finest at
+        // full size.
+        let levels = |w: usize, h: usize| {
+            let mut levels = 1;
+            while (w.min(h) >> levels) >= self.coarsest_side {
+                levels += 1;
             }
+            (0, levels - 1)
+        };
+        coarse_to_fine(first, second, 2, levels, |a, b, flow| {
             for _ in 0..self.warps_per_level {
-                self.variational.refine(&p0[s], &p1[s], &mut flow);
+                self.variational.refine(a, b, flow);
             }
-        }
-        Ok(flow)
+        })
     }
 }

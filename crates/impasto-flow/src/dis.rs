@@ -8,7 +8,7 @@
 use image::Rgb32FImage;
 use rayon::prelude::*;
 
-use crate::plane::{Plane, pyramid, upsample_flow};
+use crate::plane::{Plane, coarse_to_fine};
 use crate::{FlowError, FlowField, VariationalConfig};
 
 /// Settings of DIS. [`DisConfig::default`] is [`DisConfig::medium`]; see the crate's
@@ -127,24 +127,12 @@ impl DisConfig {
         second: &Rgb32FImage,
     ) -> Result<FlowField, FlowError> {
         self.validate()?;
-        let (i0, i1) = crate::frames_to_planes(first, second, self.patch_size as u32)?;
-        let (w, h) = (i0.w, i0.h);
-        let (finest, coarsest) = self.levels(w, h);
-        let p0 = pyramid(i0, coarsest + 1);
-        let p1 = pyramid(i1, coarsest + 1);
-        let mut flow = FlowField::zeros(p0[coarsest].w as u32, p0[coarsest].h as u32);
-        for s in (finest..=coarsest).rev() {
-            let (a, b) = (&p0[s], &p1[s]);
-            if s < coarsest {
-                flow = upsample_flow(&flow, a.w, a.h, 2.0);
-            }
-            flow = self.level(a, b, &flow);
-            self.refinement.refine(a, b, &mut flow);
-        }
-        if finest > 0 {
-            flow = upsample_flow(&flow, w, h, (1u32 << finest) as f32);
-        }
-        Ok(flow)
+        let min_side = self.patch_size as u32;
+        let levels = |w, h| self.levels(w, h);
+        coarse_to_fine(first, second, min_side, levels, |a, b, flow| {
+            *flow = self.level(a, b, flow);
+            self.refinement.refine(a, b, flow);
+        })
     }
 
     /// `(finest, coarsest)` levels for a `w × h` frame (`min(w, h) ≥ patch_size`).

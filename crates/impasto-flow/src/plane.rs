@@ -87,36 +87,41 @@ impl Plane {
     /// replicated. The 1-2-1 smoothing across the derivative makes the patch Hessians of
     /// DIS less sensitive to noise than plain central differences.
     pub fn sobel(&self) -> (Self, Self) {
-        let (w, h) = (self.w, self.h);
-        let mut gx = Self::zeros(w, h);
-        let mut gy = Self::zeros(w, h);
-        for y in 0..h {
-            let (ym, yp) = (y.saturating_sub(1), (y + 1).min(h - 1));
-            for x in 0..w {
-                let (xm, xp) = (x.saturating_sub(1), (x + 1).min(w - 1));
-                let dx = |yy: usize| self.at(xp, yy) - self.at(xm, yy);
-                let dy = |xx: usize| self.at(xx, yp) - self.at(xx, ym);
-                gx.data[y * w + x] = (dx(ym) + 2.0 * dx(y) + dx(yp)) / 8.0;
-                gy.data[y * w + x] = (dy(xm) + 2.0 * dy(x) + dy(xp)) / 8.0;
-            }
-        }
-        (gx, gy)
+        self.gradients(|[xm, x, xp], [ym, y, yp]| {
+            let dx = |yy: usize| self.at(xp, yy) - self.at(xm, yy);
+            let dy = |xx: usize| self.at(xx, yp) - self.at(xx, ym);
+            (
+                (dx(ym) + 2.0 * dx(y) + dx(yp)) / 8.0,
+                (dy(xm) + 2.0 * dy(x) + dy(xp)) / 8.0,
+            )
+        })
     }
 
     /// Central differences `(∂x, ∂y)`, one-sided at the border; the variational
     /// refinement's linearisation wants the unsmoothed derivative.
     pub fn central(&self) -> (Self, Self) {
+        self.gradients(|[xm, x, xp], [ym, y, yp]| {
+            let sx = (xp - xm).max(1) as f32;
+            let sy = (yp - ym).max(1) as f32;
+            (
+                (self.at(xp, y) - self.at(xm, y)) / sx,
+                (self.at(x, yp) - self.at(x, ym)) / sy,
+            )
+        })
+    }
+
+    /// The planes `(∂x, ∂y)` of `derivative`, which is given each pixel's column and row
+    /// with their neighbours (`[x − 1, x, x + 1]`, `[y − 1, y, y + 1]`), clamped to the
+    /// image.
+    fn gradients(&self, derivative: impl Fn([usize; 3], [usize; 3]) -> (f32, f32)) -> (Self, Self) {
         let (w, h) = (self.w, self.h);
         let mut gx = Self::zeros(w, h);
         let mut gy = Self::zeros(w, h);
         for y in 0..h {
-            let (ym, yp) = (y.saturating_sub(1), (y + 1).min(h - 1));
+            let rows = [y.saturating_sub(1), y, (y + 1).min(h - 1)];
             for x in 0..w {
-                let (xm, xp) = (x.saturating_sub(1), (x + 1).min(w - 1));
-                let sx = (xp - xm).max(1) as f32;
-                let sy = (yp - ym).max(1) as f32;
-                gx.data[y * w + x] = (self.at(xp, y) - self.at(xm, y)) / sx;
-                gy.data[y * w + x] = (self.at(x, yp) - self.at(x, ym)) / sy;
+                let columns = [x.saturating_sub(1), x, (x + 1).min(w - 1)];
+                (gx.data[y * w + x], gy.data[y * w + x]) = derivative(columns, rows);
             }
         }
         (gx, gy)
@@ -134,7 +139,7 @@ impl Plane {
 }
 
 /// `levels` planes: `base` and its successive halvings.
-pub(crate) fn pyramid(base: Plane, levels: usize) -> Vec<Plane> {
+fn pyramid(base: Plane, levels: usize) -> Vec<Plane> {
     let mut out = vec![base];
     while out.len() < levels {
         let next = out[out.len() - 1].downsample();
@@ -143,10 +148,42 @@ pub(crate) fn pyramid(base: Plane, levels: usize) -> Vec<Plane> {
     out
 }
 
+/// The coarse-to-fine scheme both flow methods share. The frames' luminance planes (each
+/// side at least `min_side`, else [`FlowError::TooSmall`]) and their pyramids down to
+/// level `coarsest`, where `(finest, coarsest) = levels(width, height)`; a zero flow
+/// there; then at each level from `coarsest` to `finest` the flow of the level above
+/// brought to this one's size and handed to `level`, with the level's planes, to
+/// improve. Returns the flow at `finest` brought to the frames' size.
+pub(crate) fn coarse_to_fine(
+    first: &Rgb32FImage,
+    second: &Rgb32FImage,
+    min_side: u32,
+    levels: impl FnOnce(usize, usize) -> (usize, usize),
+    mut level: impl FnMut(&Plane, &Plane, &mut FlowField),
+) -> Result<FlowField, FlowError> {
+    let (i0, i1) = crate::frames_to_planes(first, second, min_side)?;
+    let (w, h) = (i0.w, i0.h);
+    let (finest, coarsest) = levels(w, h);
+    let p0 = pyramid(i0, coarsest + 1);
+    let p1 = pyramid(i1, coarsest + 1);
+    let mut flow = FlowField::zeros(p0[coarsest].w as u32, p0[coarsest].h as u32);
+    for s in (finest..=coarsest).rev() {
+        let (a, b) = (&p0[s], &p1[s]);
+        if s < coarsest {
+            flow = upsample_flow(&flow, a.w, a.h, 2.0);
+        }
+        level(a, b, &mut flow);
+    }
+    if finest > 0 {
+        flow = upsample_flow(&flow, w, h, (1u32 << finest) as f32);
+    }
+    Ok(flow)
+}
+
 /// A flow computed on a level `factor` times coarser brought to `w × h`: the coarse
 /// pixel `j` is centred at `(j + 0.5)·factor − 0.5` of the fine grid (box pyramid), and
 /// displacements grow by `factor`.
-pub(crate) fn upsample_flow(flow: &FlowField, w: usize, h: usize, factor: f32) -> FlowField {
+fn upsample_flow(flow: &FlowField, w: usize, h: usize, factor: f32) -> FlowField {
     FlowField::from_fn(w as u32, h as u32, |x, y| {
         let xs = (x as f32 + 0.5) / factor - 0.5;
         let ys = (y as f32 + 0.5) / factor - 0.5;

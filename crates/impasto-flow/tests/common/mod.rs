@@ -186,23 +186,29 @@ pub fn photo(name: &str) -> Option<Rgb32FImage> {
     }
 }
 
-/// Bilinear RGB of `image` at real coordinates (clamped).
+/// Bilinear RGB of `image` at real coordinates (clamped to the image): the four pixels
+/// around the point, each weighted by the area of the opposite sub-rectangle, summed in
+/// f64. Written from the definition, not as the crate's own sampler (`warp.rs`), so that
+/// the frames it renders do not share that sampler's mistakes.
 pub fn sample(image: &Rgb32FImage, x: f32, y: f32) -> Rgb<f32> {
     let (w, h) = image.dimensions();
-    let x = x.clamp(0.0, (w - 1) as f32);
-    let y = y.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (x as u32, y as u32);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let (a, b, c, d) = (
-        image.get_pixel(x0, y0),
-        image.get_pixel(x1, y0),
-        image.get_pixel(x0, y1),
-        image.get_pixel(x1, y1),
-    );
+    let x = f64::from(x).clamp(0.0, f64::from(w - 1));
+    let y = f64::from(y).clamp(0.0, f64::from(h - 1));
+    let (left, top) = (x.floor(), y.floor());
+    let (fx, fy) = (x - left, y - top);
+    let pixel = |dx: u32, dy: u32| {
+        let column = (left as u32 + dx).min(w - 1);
+        let row = (top as u32 + dy).min(h - 1);
+        image.get_pixel(column, row).0.map(f64::from)
+    };
+    let corners = [
+        (pixel(0, 0), (1.0 - fx) * (1.0 - fy)),
+        (pixel(1, 0), fx * (1.0 - fy)),
+        (pixel(0, 1), (1.0 - fx) * fy),
+        (pixel(1, 1), fx * fy),
+    ];
     Rgb(std::array::from_fn(|k| {
-        let top = a[k] + fx * (b[k] - a[k]);
-        top + fy * (c[k] + fx * (d[k] - c[k]) - top)
+        corners.iter().map(|(p, weight)| weight * p[k]).sum::<f64>() as f32
     }))
 }
 
