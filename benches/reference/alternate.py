@@ -2,8 +2,9 @@
 their medians for each pair, and the median of those ratios.
 
 On a small shared VM one sitting's ratio moves with the machine more than with the code
-(docs/benchmarks.md: 0.39x to 0.58x at 224 px with 2 threads for the same code); pairs
-run one right after the other see the same machine, so their ratios are what to compare.
+(docs/benchmarks.md has sittings of the same code far apart at 224 px with 2 threads);
+pairs run one right after the other see the same machine, so their ratios are what to
+compare.
 
     cargo bench --bench evaluation --no-default-features --features flex --no-run
     python3 benches/reference/alternate.py                      # 8 pairs, 224 px, 2 threads

@@ -19,17 +19,11 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 
-VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512]
-NAMES = []
-for block, width in enumerate([2, 2, 3, 3, 3], start=1):
-    for i in range(1, width + 1):
-        NAMES.append(f"relu{block}_{i}")
+from torch_vgg import VGG16, features, gram, total_variation
+
 STYLE = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
 CONTENT = "relu4_2"
-MEAN = [0.485, 0.456, 0.406]
-STD = [0.229, 0.224, 0.225]
 
 
 def make_weights(device):
@@ -44,41 +38,15 @@ def make_weights(device):
     return weights
 
 
-def features(x, weights, wanted):
-    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
-    h, out, k = (x - mean) / std, {}, 0
-    for v in VGG16:
-        if v == "M":
-            h = F.max_pool2d(h, 2)
-            continue
-        w, b = weights[k]
-        h = F.relu(F.conv2d(h, w, b, padding=1))
-        name = NAMES[k]
-        k += 1
-        if name in wanted:
-            out[name] = h
-        if name == "relu5_1":
-            break
-    return out
-
-
-def gram(f):
-    _, c, hh, ww = f.shape
-    f = f.reshape(c, hh * ww)
-    return f @ f.t()
-
-
 def total_loss(x, weights, content_targets, style_targets):
-    f = features(x, weights, set(STYLE) | {CONTENT})
+    f = features(x, weights, set(STYLE) | {CONTENT}, "relu5_1")
     content = 0.5 * ((f[CONTENT] - content_targets) ** 2).sum()
     style = 0.0
     for name in STYLE:
         _, c, hh, ww = f[name].shape
         m = hh * ww
         style = style + 0.2 * ((gram(f[name]) - style_targets[name]) ** 2).sum() / (4.0 * c * c * m * m)
-    tv = ((x[:, :, 1:, :] - x[:, :, :-1, :]) ** 2).sum() + ((x[:, :, :, 1:] - x[:, :, :, :-1]) ** 2).sum()
-    return content + 1e7 * style + 1e3 * tv
+    return content + 1e7 * style + 1e3 * total_variation(x)
 
 
 def child(size, device, samples):
@@ -87,8 +55,8 @@ def child(size, device, samples):
     content = torch.rand(1, 3, size, size, device=device)
     style = torch.rand(1, 3, size, size, device=device)
     with torch.no_grad():
-        content_targets = features(content, weights, {CONTENT})[CONTENT]
-        style_targets = {n: gram(f) for n, f in features(style, weights, set(STYLE)).items()}
+        content_targets = features(content, weights, {CONTENT}, "relu5_1")[CONTENT]
+        style_targets = {n: gram(f) for n, f in features(style, weights, set(STYLE), "relu5_1").items()}
     x = torch.rand(1, 3, size, size, device=device)
 
     def evaluate():

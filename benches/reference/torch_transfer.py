@@ -1,10 +1,10 @@
-"""PyTorch's run of the objective impasto optimised in examples/against_torch.rs.
+"""PyTorch's run of the objective impasto optimised in benches/tools/against_torch.rs.
 
     cargo run --release --example against_torch -- WEIGHTS 256,512 200 OUT
     python3 benches/reference/torch_transfer.py WEIGHTS OUT [--evaluations 50,100,200]
 
 WEIGHTS is the same torchvision-convention VGG16 safetensors file (e.g. the folded trained
-one, docs/weights.md); OUT the example's output folder. For every OUT/PAIR-SIZE/ it reads
+one, docs/weights.md); OUT the tool's output folder. For every OUT/PAIR-SIZE/ it reads
 the images exactly as impasto sized them (content.f32, style.f32, start.f32: H x W x RGB,
 f32, [0, 1]) and impasto's report.json (sizes, the resolved alpha, beta, gamma, layers,
 per-layer style weights), builds the loss of docs/maths.md in float32 (content: half the
@@ -27,14 +27,8 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
-CONV_KEYS = [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28]
-NAMES = [f"relu{b}_{i}" for b, n in enumerate([2, 2, 3, 3, 3], start=1) for i in range(1, n + 1)]
-MEAN = [0.485, 0.456, 0.406]
-STD = [0.229, 0.224, 0.225]
-
+from torch_vgg import CONV_KEYS, NAMES, features, gram, total_variation
 
 def read_safetensors(path):
     """The tensors of a safetensors file (f32 only), without the safetensors package."""
@@ -55,31 +49,6 @@ def read_safetensors(path):
 def load_weights(path):
     t = read_safetensors(path)
     return [(t[f"features.{k}.weight"], t[f"features.{k}.bias"]) for k in CONV_KEYS]
-
-
-def features(x, weights, wanted, last):
-    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(STD).view(1, 3, 1, 1)
-    h, out, k = (x - mean) / std, {}, 0
-    for v in VGG16:
-        if v == "M":
-            h = F.max_pool2d(h, 2)
-            continue
-        w, b = weights[k]
-        h = F.relu(F.conv2d(h, w, b, padding=1))
-        name = NAMES[k]
-        k += 1
-        if name in wanted:
-            out[name] = h
-        if name == last:
-            break
-    return out
-
-
-def gram(f):
-    _, c, hh, ww = f.shape
-    f = f.reshape(c, hh * ww)
-    return f @ f.t()
 
 
 def read_image(path, width, height):
@@ -117,8 +86,7 @@ def run(weights, folder, budgets):
             _, c, hh, ww = f[n].shape
             m = hh * ww
             ls = ls + wl * ((gram(f[n]) - m * targets[n]) ** 2).sum() / (4.0 * c * c * m * m)
-        tv = ((x[:, :, 1:, :] - x[:, :, :-1, :]) ** 2).sum() + ((x[:, :, :, 1:] - x[:, :, :, :-1]) ** 2).sum()
-        return alpha * lc + beta * ls + gamma * tv
+        return alpha * lc + beta * ls + gamma * total_variation(x)
 
     x = start.clone().requires_grad_(True)
     losses = []
