@@ -5,6 +5,7 @@ use std::path::PathBuf;
 /// Everything that can go wrong in `impasto-flow`. Each variant says when it happens;
 /// no function of the crate panics on user input.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FlowError {
     /// Two images or fields that must have the same size do not (the two frames of a
     /// flow computation, a flow field and the image it warps, a forward and a backward

@@ -38,6 +38,7 @@ impl fmt::Display for Term {
 /// assert_eq!(error.to_string(), "the content layer list is empty; name at least one layer");
 /// ```
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LossError {
     /// A weight (`content_weight` α, `style_weight` β, `tv_weight` γ, a per-layer style
     /// weight or a style image's blend weight) is below zero, in

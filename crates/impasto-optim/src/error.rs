@@ -19,6 +19,7 @@ use thiserror::Error;
 /// its own error back without downcasting. Where no objective is involved (settings, the
 /// two-loop recursion) `E` is [`Infallible`], the default.
 #[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
 pub enum OptimError<E = Infallible> {
     /// A configuration value is outside its valid range.
     ///

@@ -9,6 +9,7 @@ use crate::{InputConvention, VggArchitecture, VggLayer};
 /// Messages name what was asked for and, for weight files, the file and the key, so
 /// they can be shown to a user as they are.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum VggError {
     /// A layer name that is not one of the paper's names (`relu4_2`, `pool3`, …),
     /// when parsing a [`VggLayer`].
