@@ -1,82 +1,8 @@
-//! Architecture, pooling and the network's configuration.
-
-use core::fmt;
+//! Pooling and the network's configuration.
 
 use burn::config::Config;
-use burn::module::{Module, Param};
-use burn::nn::PaddingConfig2d;
-use burn::nn::conv::Conv2d;
-use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::portable_rng;
-use crate::{InputConvention, LayerKind, Vgg, VggError, VggLayer};
-
-/// Which VGG network (Simonyan & Zisserman, 2014): 13 or 16 convolutions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum VggArchitecture {
-    /// VGG16 (configuration D): 2, 2, 3, 3, 3 convolutions per block. The paper's network
-    /// in impasto's defaults and torchvision's `vgg16-397923af.pth`.
-    #[default]
-    Vgg16,
-    /// VGG19 (configuration E): 2, 2, 4, 4, 4 convolutions per block, the network of
-    /// Gatys et al.; torchvision's `vgg19-dcbb9e9d.pth`.
-    Vgg19,
-}
-
-impl VggArchitecture {
-    /// Convolutions in each of the five blocks.
-    pub const fn convs_per_block(self) -> [usize; 5] {
-        match self {
-            VggArchitecture::Vgg16 => [2, 2, 3, 3, 3],
-            VggArchitecture::Vgg19 => [2, 2, 4, 4, 4],
-        }
-    }
-
-    /// Every layer of the architecture, in order. A layer's position in this list is its
-    /// index in torchvision's `features` sequence, hence its key `features.{i}.weight`.
-    pub fn layers(self) -> Vec<VggLayer> {
-        VggLayer::ALL
-            .into_iter()
-            .filter(|layer| layer.is_in(self))
-            .collect()
-    }
-}
-
-impl VggArchitecture {
-    /// Both architectures.
-    pub const ALL: [VggArchitecture; 2] = [VggArchitecture::Vgg16, VggArchitecture::Vgg19];
-
-    /// Its name on the command line: `vgg16` or `vgg19`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            VggArchitecture::Vgg16 => "vgg16",
-            VggArchitecture::Vgg19 => "vgg19",
-        }
-    }
-}
-
-impl core::str::FromStr for VggArchitecture {
-    type Err = VggError;
-
-    /// `vgg16` or `vgg19` (any case).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        VggArchitecture::ALL
-            .into_iter()
-            .find(|a| a.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| VggError::UnknownArchitecture {
-                name: s.to_string(),
-            })
-    }
-}
-
-impl fmt::Display for VggArchitecture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            VggArchitecture::Vgg16 => "VGG16",
-            VggArchitecture::Vgg19 => "VGG19",
-        })
-    }
-}
+use crate::{InputConvention, VggArchitecture, VggError, VggLayer};
 
 /// The pooling between blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -114,7 +40,7 @@ serde_as_debug_name!(VggArchitecture, Vgg16, Vgg19);
 serde_as_debug_name!(Pooling, Max, Avg);
 serde_as_debug_name!(InputConvention, Torchvision, Caffe);
 
-/// Configuration of a [`Vgg`] feature extractor.
+/// Configuration of a [`Vgg`](crate::Vgg) feature extractor.
 ///
 /// [`init`](VggConfig::init) gives a network with *random weights* (seeded; for tests and
 /// demos: its features are not those of a trained network). [`load`](VggConfig::load)
@@ -176,72 +102,4 @@ impl VggConfig {
         }
         Ok(layers)
     }
-
-    /// A network with **random weights**: torchvision's initialisation of VGG
-    /// (`kaiming_normal_(mode="fan_out", nonlinearity="relu")`, i.e. N(0, 2 / (9·C_out)),
-    /// biases 0), drawn from [`portable_rng`] with [`seed`](Self::seed): convolution k
-    /// (0-based, network order) uses stream `portable_rng::stream(seed, k)`.
-    ///
-    /// The weights never receive gradients (see [`Vgg`]).
-    ///
-    /// # Panics
-    /// If [`last_layer`](Self::last_layer) is not a layer of the architecture; use
-    /// [`try_init`](Self::try_init) to get an error instead.
-    pub fn init(&self, device: &Device) -> Vgg {
-        self.try_init(device)
-            .unwrap_or_else(|error| panic!("invalid VggConfig: {error}"))
-    }
-
-    /// [`init`](Self::init), with an error instead of a panic for an invalid config.
-    ///
-    /// # Errors
-    /// [`VggError::LayerNotInArchitecture`] if `last_layer` is not in the architecture.
-    pub fn try_init(&self, device: &Device) -> Result<Vgg, VggError> {
-        let layers = self.layers()?;
-        let convs = conv_shapes(&layers)
-            .enumerate()
-            .map(|(k, (_, [out, inp]))| {
-                let std = (2.0 / (9 * out) as f64).sqrt();
-                let stream = portable_rng::stream(self.seed, k as u64);
-                let weight = portable_rng::normal(stream, out * inp * 9, std);
-                conv_from_data(
-                    TensorData::new(weight, [out, inp, 3, 3]),
-                    TensorData::new(vec![0f32; out], [out]),
-                    device,
-                )
-            })
-            .collect();
-        Ok(Vgg::from_parts(self, layers, convs))
-    }
-}
-
-/// The convolutions among `layers`, each with its `[out, in]` channels.
-pub(crate) fn conv_shapes(
-    layers: &[VggLayer],
-) -> impl Iterator<Item = (VggLayer, [usize; 2])> + '_ {
-    let mut channels_in = 3;
-    layers
-        .iter()
-        .filter(|layer| layer.kind() == LayerKind::Conv)
-        .map(move |&layer| {
-            let shape = [layer.channels(), channels_in];
-            channels_in = layer.channels();
-            (layer, shape)
-        })
-}
-
-/// A 3×3, stride 1, padding 1 convolution with the given weight `[out, in, 3, 3]` and bias.
-pub(crate) fn conv_from_data(weight: TensorData, bias: TensorData, device: &Device) -> Conv2d {
-    // Built directly rather than through `Conv2dConfig::init`, which would first draw
-    // random weights only for them to be replaced.
-    let conv = Conv2d {
-        weight: Param::from_tensor(Tensor::from_data(weight, device)),
-        bias: Some(Param::from_tensor(Tensor::from_data(bias, device))),
-        stride: [1, 1],
-        kernel_size: [3, 3],
-        dilation: [1, 1],
-        groups: 1,
-        padding: PaddingConfig2d::Explicit(1, 1, 1, 1),
-    };
-    conv.no_grad()
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::weights::WeightsStore;
+use crate::store::WeightsStore;
 use crate::{InputConvention, VggArchitecture, VggError};
 
 /// The published files whose architecture and input convention are known by name

@@ -1,9 +1,7 @@
-//! The layers of VGG16 and VGG19, by the names the paper uses.
+//! The layers of VGG16 and VGG19, by the names the paper uses, and the two architectures
+//! (which layers each has).
 
 use core::fmt;
-use core::str::FromStr;
-
-use crate::{VggArchitecture, VggError};
 
 /// One layer of the VGG feature stack, named as in Gatys et al. (`relu4_2`, `pool3`, …).
 ///
@@ -282,22 +280,6 @@ impl fmt::Display for VggLayer {
     }
 }
 
-impl FromStr for VggLayer {
-    type Err = VggError;
-
-    /// Parses a paper name (`relu4_2`); surrounding whitespace and case are ignored.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase();
-        VggLayer::ALL
-            .into_iter()
-            .find(|layer| layer.name() == wanted)
-            .ok_or_else(|| VggError::UnknownLayer {
-                name: s.to_string(),
-                valid: VggLayer::ALL.map(VggLayer::name).join(", "),
-            })
-    }
-}
-
 impl burn::serde::Serialize for VggLayer {
     fn serialize<S: burn::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.name())
@@ -308,6 +290,59 @@ impl<'de> burn::serde::Deserialize<'de> for VggLayer {
     fn deserialize<D: burn::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = String::deserialize(deserializer)?;
         name.parse().map_err(burn::serde::de::Error::custom)
+    }
+}
+
+/// Which VGG network (Simonyan & Zisserman, 2014): 13 or 16 convolutions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum VggArchitecture {
+    /// VGG16 (configuration D): 2, 2, 3, 3, 3 convolutions per block. The paper's network
+    /// in impasto's defaults and torchvision's `vgg16-397923af.pth`.
+    #[default]
+    Vgg16,
+    /// VGG19 (configuration E): 2, 2, 4, 4, 4 convolutions per block, the network of
+    /// Gatys et al.; torchvision's `vgg19-dcbb9e9d.pth`.
+    Vgg19,
+}
+
+impl VggArchitecture {
+    /// Convolutions in each of the five blocks.
+    pub const fn convs_per_block(self) -> [usize; 5] {
+        match self {
+            VggArchitecture::Vgg16 => [2, 2, 3, 3, 3],
+            VggArchitecture::Vgg19 => [2, 2, 4, 4, 4],
+        }
+    }
+
+    /// Every layer of the architecture, in order. A layer's position in this list is its
+    /// index in torchvision's `features` sequence, hence its key `features.{i}.weight`.
+    pub fn layers(self) -> Vec<VggLayer> {
+        VggLayer::ALL
+            .into_iter()
+            .filter(|layer| layer.is_in(self))
+            .collect()
+    }
+}
+
+impl VggArchitecture {
+    /// Both architectures.
+    pub const ALL: [VggArchitecture; 2] = [VggArchitecture::Vgg16, VggArchitecture::Vgg19];
+
+    /// Its name on the command line: `vgg16` or `vgg19`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            VggArchitecture::Vgg16 => "vgg16",
+            VggArchitecture::Vgg19 => "vgg19",
+        }
+    }
+}
+
+impl fmt::Display for VggArchitecture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            VggArchitecture::Vgg16 => "VGG16",
+            VggArchitecture::Vgg19 => "VGG19",
+        })
     }
 }
 

@@ -31,13 +31,16 @@ mod inspect;
 pub mod kernels;
 mod layer;
 mod model;
+mod parse;
 pub mod portable_rng;
 mod preprocess;
+mod random;
+mod store;
 mod weights;
 
-pub use config::{Pooling, VggArchitecture, VggConfig};
+pub use config::{Pooling, VggConfig};
 pub use error::VggError;
 pub use inspect::{INPUT_CONVENTION_METADATA, KNOWN_FILES, WeightsInfo, inspect_weights};
-pub use layer::{LayerKind, VggLayer};
+pub use layer::{LayerKind, VggArchitecture, VggLayer};
 pub use model::Vgg;
 pub use preprocess::{CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD, InputConvention};

@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use burn::module::Module;
+use burn::module::{Module, Param};
+use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
-use burn::tensor::Tensor;
 use burn::tensor::activation::relu;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
+use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::{InputConvention, LayerKind, Pooling, VggArchitecture, VggConfig, VggError, VggLayer};
 
@@ -217,4 +218,35 @@ fn normalize(x: Tensor<4>, input: InputConvention) -> Tensor<4> {
     let scale = Tensor::<1>::from_floats(scale, &device).reshape([1, 3, 1, 1]);
     let shift = Tensor::<1>::from_floats(shift, &device).reshape([1, 3, 1, 1]);
     x * scale + shift
+}
+
+/// The convolutions among `layers`, each with its `[out, in]` channels.
+pub(crate) fn conv_shapes(
+    layers: &[VggLayer],
+) -> impl Iterator<Item = (VggLayer, [usize; 2])> + '_ {
+    let mut channels_in = 3;
+    layers
+        .iter()
+        .filter(|layer| layer.kind() == LayerKind::Conv)
+        .map(move |&layer| {
+            let shape = [layer.channels(), channels_in];
+            channels_in = layer.channels();
+            (layer, shape)
+        })
+}
+
+/// A 3×3, stride 1, padding 1 convolution with the given weight `[out, in, 3, 3]` and bias.
+pub(crate) fn conv_from_data(weight: TensorData, bias: TensorData, device: &Device) -> Conv2d {
+    // Built directly rather than through `Conv2dConfig::init`, which would first draw
+    // random weights only for them to be replaced.
+    let conv = Conv2d {
+        weight: Param::from_tensor(Tensor::from_data(weight, device)),
+        bias: Some(Param::from_tensor(Tensor::from_data(bias, device))),
+        stride: [1, 1],
+        kernel_size: [3, 3],
+        dilation: [1, 1],
+        groups: 1,
+        padding: PaddingConfig2d::Explicit(1, 1, 1, 1),
+    };
+    conv.no_grad()
 }

@@ -17,7 +17,6 @@
 //! evaluation.
 
 use core::fmt;
-use core::str::FromStr;
 
 use burn::tensor::TensorData;
 
@@ -110,20 +109,6 @@ fn reverse_input_channels(weight: TensorData) -> TensorData {
 impl fmt::Display for InputConvention {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-impl FromStr for InputConvention {
-    type Err = crate::VggError;
-
-    /// `torchvision` or `caffe` (lower case).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        InputConvention::ALL
-            .into_iter()
-            .find(|c| c.name() == s)
-            .ok_or_else(|| crate::VggError::UnknownInputConvention {
-                name: s.to_string(),
-            })
     }
 }
 
