@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::flo_header::MAX_FLO_SIDE;
+
 /// Everything that can go wrong in `impasto-flow`. Each variant says when it happens;
 /// no function of the crate panics on user input.
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +78,7 @@ pub enum FlowError {
     },
     /// A `.flo` header gives a width or height that is zero, negative or larger than
     /// [`crate::MAX_FLO_SIDE`].
-    #[error("absurd .flo size {width}×{height} (each side must be 1..={max})", max = crate::MAX_FLO_SIDE)]
+    #[error("absurd .flo size {width}×{height} (each side must be 1..={max})", max = MAX_FLO_SIDE)]
     AbsurdSize {
         /// The header's width.
         width: i32,

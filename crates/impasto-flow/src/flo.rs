@@ -6,14 +6,8 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
+use crate::flo_header::{FLO_MAGIC, MAX_FLO_SIDE};
 use crate::{FlowError, FlowField};
-
-/// The magic number every `.flo` file starts with (the bytes "PIEH").
-pub const FLO_MAGIC: f32 = 202021.25;
-
-/// The largest width or height a `.flo` header may give (the Middlebury reference
-/// code's sanity bound).
-pub const MAX_FLO_SIDE: i32 = 99_999;
 
 /// Reads a `.flo` stream. Errors: [`FlowError::BadMagic`], [`FlowError::AbsurdSize`]
 /// (checked before anything is allocated), [`FlowError::Truncated`],

@@ -69,6 +69,7 @@ mod dis;
 mod error;
 mod field;
 mod flo;
+mod flo_header;
 mod plane;
 mod variational;
 mod warp;
@@ -78,7 +79,8 @@ pub use consistency::{ConsistencyMasks, consistency_masks};
 pub use dis::DisConfig;
 pub use error::FlowError;
 pub use field::FlowField;
-pub use flo::{FLO_MAGIC, MAX_FLO_SIDE, read_flo, read_flo_from, write_flo, write_flo_to};
+pub use flo::{read_flo, read_flo_from, write_flo, write_flo_to};
+pub use flo_header::{FLO_MAGIC, MAX_FLO_SIDE};
 pub use variational::VariationalConfig;
 pub use warp::{Warped, warp};
 
