@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use burn::tensor::Device;
-use impasto_loss::TotalLoss;
+use impasto_loss::{LossWeights, TermScales, TermWeights, TotalLoss};
 use impasto_optim::{LineSearch, Termination};
 use impasto_vgg::{Pooling, VggLayer};
 use serde::{Deserialize, Serialize};
 
 use crate::image_io::write_atomically;
-use crate::{Balance, ImpastoError, NetworkChoice, OptimizerConfig, StyleTransfer, TermScales};
+use crate::transfer::Plan;
+use crate::{ImpastoError, OptimizerConfig, StyleTransfer};
 
 /// One iteration of a run, as the JSON report records it.
 ///
@@ -89,16 +90,9 @@ pub struct ResolvedConfig {
     pub init: String,
     /// Seed of the noise initialisation and of random weights.
     pub seed: u64,
-    /// α.
-    pub content_weight: f64,
-    /// β, as given or as the balance set it.
-    pub style_weight: f64,
-    /// γ, as given or as the balance set it.
-    pub tv_weight: f64,
-    /// The balance that set β and γ, with the scales it measured; absent when the
-    /// weights were used as given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub balance: Option<BalanceReport>,
+    /// How the terms were weighed, as asked: a balance's ratios, or fixed α, β, γ. The
+    /// α, β, γ each stage resolved are in [`stages`](Self::stages).
+    pub loss_weights: LossWeights,
     /// Content layers (empty when there is no content term).
     pub content_layers: Vec<String>,
     /// Style layers (empty when there is no style term).
@@ -113,9 +107,8 @@ pub struct ResolvedConfig {
     pub original_colors: bool,
     /// The device the run used, as burn names it.
     pub device: String,
-    /// The run's stages, coarse to fine (one in a single-scale run). `size`,
-    /// `image_size`, `iterations` and the loss weights above are the last stage's.
-    #[serde(default)]
+    /// The run's stages, coarse to fine (one in a single-scale run), with the α, β, γ
+    /// each used. `size`, `image_size` and `iterations` above are the last stage's.
     pub stages: Vec<StageReport>,
     /// λ_t, the temporal term's coefficient as used (a video frame after the first);
     /// absent without a temporal term.
@@ -134,35 +127,20 @@ pub struct StageReport {
     pub iterations: usize,
     /// The index in [`RunReport::records`] of the stage's first record.
     pub first_record: usize,
-    /// α at this stage.
-    pub content_weight: f64,
-    /// β at this stage (the balance sets it per size).
-    pub style_weight: f64,
-    /// γ at this stage (the balance sets it per size).
-    pub tv_weight: f64,
-}
-
-/// A run's balance of its loss terms (see [`Balance`]).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct BalanceReport {
-    /// The ratios asked for.
-    #[serde(flatten)]
-    pub balance: Balance,
-    /// The scales measured.
-    pub scales: TermScales,
+    /// α, β, γ at this stage (a balance sets them per size).
+    pub weights: TermWeights,
+    /// The terms' scales a balance measured at this stage; absent with fixed weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scales: Option<TermScales>,
 }
 
 /// What a run resolved besides its [`StyleTransfer`]: the pieces [`ResolvedConfig::new`]
 /// reports.
 pub(crate) struct RunParts<'a> {
-    /// The optimizer, with the run's iteration limit.
+    /// The optimizer, with the stage's iteration limit.
     pub optimizer: &'a OptimizerConfig,
-    /// The loss, with its weights as resolved.
+    /// The stage's loss (for the style images' blend weights).
     pub loss: &'a TotalLoss,
-    /// The network's architecture and input convention.
-    pub network: &'a NetworkChoice,
-    /// The balance's scales, if a balance set β and γ.
-    pub scales: Option<TermScales>,
     /// The optimised image's `[width, height]`.
     pub image_size: [u32; 2],
     /// Each style image's `[width, height]` after resizing.
@@ -170,15 +148,20 @@ pub(crate) struct RunParts<'a> {
 }
 
 impl ResolvedConfig {
-    /// What `transfer` resolved to, once its images are read and its network built:
-    /// `parts`, each style image with its blend weight (normalised), and the device.
-    pub(crate) fn new(transfer: &StyleTransfer, parts: RunParts<'_>, device: &Device) -> Self {
-        let loss = parts.loss.config();
+    /// What `transfer` resolved to: its `plan`, and once its images are read and its
+    /// network built, `parts` (each style image with its blend weight, normalised) and
+    /// the device.
+    pub(crate) fn new(
+        transfer: &StyleTransfer,
+        plan: &Plan,
+        parts: RunParts<'_>,
+        device: &Device,
+    ) -> Self {
         let blend = parts
             .loss
             .style_targets()
             .map_or(&[][..], |s| s.blend_weights());
-        let (has_content, has_style) = (transfer.has_content_term(), transfer.has_style_term());
+        let network = &plan.network;
         let names = |layers: &[VggLayer]| layers.iter().map(|l| l.to_string()).collect();
         ResolvedConfig {
             task: transfer.task.name().to_string(),
@@ -195,41 +178,19 @@ impl ResolvedConfig {
                 .collect(),
             weights: transfer.weights.to_string(),
             random_weights: transfer.weights.is_random(),
-            architecture: parts.network.architecture.name().to_string(),
-            input_convention: parts.network.input.to_string(),
-            input_convention_from: parts.network.input_from.clone(),
-            size: transfer.size,
+            architecture: network.architecture.name().to_string(),
+            input_convention: network.input.to_string(),
+            input_convention_from: network.input_from.to_string(),
+            size: plan.size(),
             image_size: parts.image_size,
             style_scale: transfer.style_scale,
-            iterations: transfer.iterations(),
+            iterations: plan.stages.last().map_or(0, |s| s.iterations),
             init: transfer.init.to_string(),
             seed: transfer.seed,
-            content_weight: if has_content {
-                loss.content_weight
-            } else {
-                0.0
-            },
-            style_weight: if has_style { loss.style_weight } else { 0.0 },
-            tv_weight: loss.tv_weight,
-            balance: transfer
-                .balance
-                .zip(parts.scales)
-                .map(|(balance, scales)| BalanceReport { balance, scales }),
-            content_layers: if has_content {
-                names(&loss.content_layers)
-            } else {
-                Vec::new()
-            },
-            style_layers: if has_style {
-                names(&loss.style_layers)
-            } else {
-                Vec::new()
-            },
-            style_layer_weights: if has_style {
-                loss.resolved_style_layer_weights()
-            } else {
-                Vec::new()
-            },
+            loss_weights: plan.loss_weights,
+            content_layers: names(&plan.content_layers),
+            style_layers: names(&plan.style_layers),
+            style_layer_weights: plan.style_layer_weights.clone(),
             optimizer: OptimizerReport::from(parts.optimizer),
             pooling: match transfer.pooling {
                 Pooling::Max => "max",

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use burn::tensor::Device;
 use image::{ImageBuffer, Luma, Rgb, RgbImage, Rgba};
-use impasto::{
-    ImpastoError, fit_longest_side, image_to_tensor, load_image, resize_longest_side, save_image,
+use impasto::ImpastoError;
+use impasto::image::{
+    fit_longest_side, image_to_tensor, load_image, resize_longest_side, save_image,
     tensor_to_float_image, tensor_to_image,
 };
 

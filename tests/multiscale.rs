@@ -4,22 +4,11 @@
 use burn::tensor::Device;
 use image::{Rgb, Rgb32FImage};
 use impasto::optim::Control;
-use impasto::{ImpastoError, Init, Progress, RunReport, Stage, StyleTransfer, WeightsSource};
+use impasto::report::RunReport;
+use impasto::transfer::{Init, LossWeights, Progress, Stage};
+use impasto::{ImpastoError, StyleTransfer, WeightsSource};
 
-/// A 96 × 72 "photo": a gradient with a dark disc and a bright bar.
-fn photo() -> Rgb32FImage {
-    Rgb32FImage::from_fn(96, 72, |x, y| {
-        let (u, v) = (x as f32 / 96.0, y as f32 / 72.0);
-        let (dx, dy) = (u - 0.35, v - 0.45);
-        if dx * dx + dy * dy < 0.04 {
-            Rgb([0.15, 0.1, 0.35])
-        } else if (0.65..0.8).contains(&u) && v > 0.3 {
-            Rgb([0.95, 0.85, 0.3])
-        } else {
-            Rgb([0.3 + 0.5 * v, 0.6, 0.9 - 0.4 * u])
-        }
-    })
-}
+mod common;
 
 /// A 64-px "painting" of stripes.
 fn painting() -> Rgb32FImage {
@@ -34,7 +23,7 @@ fn painting() -> Rgb32FImage {
 
 /// From noise, so that a stage's start can be told from the photo.
 fn transfer() -> StyleTransfer {
-    StyleTransfer::new(photo(), vec![painting().into()])
+    StyleTransfer::new(common::photo(96, 72), vec![painting().into()])
         .with_weights(WeightsSource::Random)
         .with_init(Init::Noise)
 }
@@ -104,10 +93,13 @@ fn each_stage_runs_at_its_size_and_the_report_says_so() {
     // The observer saw every record, with the run's total as its limit.
     assert_eq!(seen.len(), report.records.len());
     assert!(seen.iter().all(|&(_, _, max)| max == 8));
-    // The balance sets β per stage; the top-level weights are the last stage's.
+    // The balance sets β per stage, from each stage's scales.
     let last = report.config.stages.last().unwrap();
-    assert_eq!(last.style_weight, report.config.style_weight);
-    assert_ne!(report.config.stages[0].style_weight, last.style_weight);
+    assert_eq!(report.config.loss_weights, LossWeights::BALANCED);
+    assert_ne!(report.config.stages[0].weights.style, last.weights.style);
+    let scales = last.scales.expect("a balanced stage records its scales");
+    let want = 30.0 * scales.content / scales.style;
+    assert!((last.weights.style - want).abs() <= 1e-12 * want);
     // The report survives JSON.
     assert_eq!(RunReport::from_json(&report.to_json()).unwrap(), report);
 }

@@ -3,28 +3,17 @@
 
 use burn::tensor::Device;
 use image::{Rgb, Rgb32FImage, RgbImage};
-use impasto::loss::TotalLossConfig;
 use impasto::optim::{AdamConfig, Control, LbfgsConfig, LineSearch};
-use impasto::vgg::VggLayer;
-use impasto::{
-    ImageInput, ImpastoError, Init, NetworkCache, OptimizerConfig, Progress, RunReport,
-    StyleTransfer, WeightsSource,
+use impasto::report::RunReport;
+use impasto::transfer::{
+    ImageInput, Init, LossWeights, NetworkCache, OptimizerConfig, Progress, Stage,
 };
+use impasto::vgg::VggLayer;
+use impasto::{ImpastoError, StyleTransfer, WeightsSource};
 
-/// A little "photo": a sky gradient, a dark disc and a bright bar, sharp edges.
-fn photo(width: u32, height: u32) -> Rgb32FImage {
-    Rgb32FImage::from_fn(width, height, |x, y| {
-        let (u, v) = (x as f32 / width as f32, y as f32 / height as f32);
-        let (dx, dy) = (u - 0.35, v - 0.45);
-        if dx * dx + dy * dy < 0.04 {
-            Rgb([0.15, 0.1, 0.35])
-        } else if (0.65..0.8).contains(&u) && v > 0.3 {
-            Rgb([0.95, 0.85, 0.3])
-        } else {
-            Rgb([0.3 + 0.5 * v, 0.6, 0.9 - 0.4 * u])
-        }
-    })
-}
+mod common;
+
+use common::photo;
 
 /// A "painting": diagonal stripes in two colours with a finer checker on top.
 fn painting(side: u32) -> Rgb32FImage {
@@ -92,7 +81,8 @@ fn a_transfer_lowers_the_loss_and_reports_every_iteration() {
     for r in &report.records {
         // The report's terms add up to its total: they were read at the same iterate.
         let c = &report.config;
-        let total = c.content_weight * r.content + c.style_weight * r.style + c.tv_weight * r.tv;
+        let w = &c.stages[r.stage].weights;
+        let total = w.content * r.content + w.style * r.style + w.tv * r.tv;
         assert!(
             (total - r.loss).abs() <= 1e-5 * r.loss,
             "{total} vs {}",
@@ -284,7 +274,6 @@ fn a_network_cache_loads_once_and_changes_nothing() {
 
 #[test]
 fn blends_scales_optimizers_and_original_colors_run() {
-    let loss = TotalLossConfig::new().with_style_layers(vec![VggLayer::Relu1_1, VggLayer::Relu2_1]);
     let adam = AdamConfig::default().with_learning_rate(0.02).unwrap();
     let fixed = LbfgsConfig::default()
         .with_line_search(LineSearch::None { learning_rate: 0.5 })
@@ -297,7 +286,7 @@ fn blends_scales_optimizers_and_original_colors_run() {
         )
         .with_style_blend(Some(vec![3.0, 1.0]))
         .with_style_scale(0.5)
-        .with_loss(loss.clone())
+        .with_style_layers(vec![VggLayer::Relu1_1, VggLayer::Relu2_1], None)
         .with_optimizer(optimizer)
         .with_original_colors(true)
         .with_weights(WeightsSource::Random)
@@ -332,9 +321,17 @@ fn bad_settings_are_refused_before_any_work() {
     refused(base().with_style_blend(Some(vec![-1.0])), "style blend");
     refused(base().with_style_blend(Some(vec![0.0])), "style blend");
     refused(StyleTransfer::new(photo(8, 8), Vec::new()), "style");
-    let negative = TotalLossConfig::new().with_style_weight(-1.0);
+    let negative = LossWeights::Fixed {
+        content: 1.0,
+        style: -1.0,
+        tv: 0.0,
+    };
     assert!(matches!(
-        base().with_loss(negative).run(&flex(), &mut ()),
+        base().with_loss_weights(negative).run(&flex(), &mut ()),
+        Err(ImpastoError::Loss(_))
+    ));
+    assert!(matches!(
+        base().with_style_strength(f64::NAN).run(&flex(), &mut ()),
         Err(ImpastoError::Loss(_))
     ));
     // Too small for relu5_1 (needs 16 px): the network says so, no panic.
@@ -351,4 +348,47 @@ fn bad_settings_are_refused_before_any_work() {
             .to_string()
             .contains("no/such/photo.jpg")
     );
+}
+
+/// A library caller's weights are the run's: fixed ones exactly, a style strength as the
+/// balance's ratio at every stage (no rule elsewhere replaces them).
+#[test]
+fn the_weights_a_caller_sets_are_the_weights_the_run_uses() {
+    let base = || {
+        StyleTransfer::new(photo(24, 20), vec![painting(24).into()])
+            .with_weights(WeightsSource::Random)
+            .with_stages(vec![Stage::new(16, 1), Stage::new(24, 1)])
+    };
+    let fixed = LossWeights::Fixed {
+        content: 2.0,
+        style: 123.0,
+        tv: 7.0,
+    };
+    let report = base()
+        .with_loss_weights(fixed)
+        .run(&flex(), &mut ())
+        .unwrap()
+        .report;
+    assert_eq!(report.config.loss_weights, fixed);
+    for stage in &report.config.stages {
+        assert_eq!(
+            (stage.weights.content, stage.weights.style, stage.weights.tv),
+            (2.0, 123.0, 7.0)
+        );
+        assert_eq!(stage.scales, None);
+    }
+
+    let report = base()
+        .with_style_strength(60.0)
+        .run(&flex(), &mut ())
+        .unwrap()
+        .report;
+    assert_eq!(report.config.loss_weights, LossWeights::balanced(60.0));
+    for stage in &report.config.stages {
+        let s = stage.scales.expect("a balance measures the scales");
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs();
+        assert_eq!(stage.weights.content, 1.0);
+        assert!(close(stage.weights.style, 60.0 * s.content / s.style));
+        assert!(close(stage.weights.tv, 0.5 * s.content / s.tv));
+    }
 }

@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 use image::{Rgb, Rgb32FImage, RgbImage};
-use impasto::{
-    FramePattern, FrameSequence, ImpastoError, Init, StyleTransfer, TemporalTerm, VideoReport,
-    VideoTransfer, WeightsSource,
-};
+use impasto::transfer::{Init, LossWeights, TemporalTerm};
+use impasto::video::{FramePattern, FrameSequence, VideoReport};
+use impasto::{ImpastoError, StyleTransfer, VideoTransfer, WeightsSource};
 
 /// A smooth, textured scene seen through a window moved `shift` pixels to the right.
 fn scene(width: u32, height: u32, shift: f32) -> RgbImage {
@@ -183,7 +182,7 @@ fn the_temporal_term_is_in_the_objective() {
         )
         .with_weights(WeightsSource::Random)
         .with_size(32)
-        .with_balance(None)
+        .with_loss_weights(LossWeights::FIXED)
         .with_init(Init::Content)
         .with_iterations(iterations)
         .with_temporal(temporal)

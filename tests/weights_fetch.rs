@@ -6,7 +6,8 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use impasto::{DownloadProgress, Fetched, ImpastoError, WeightsDownload};
+use impasto::ImpastoError;
+use impasto::weights::{DownloadProgress, Fetched, WeightsDownload};
 use sha2::{Digest, Sha256};
 
 /// What the server does with the next requests.

@@ -1,28 +1,35 @@
 //! The style-transfer pipeline: what to optimise ([`StyleTransfer`]), and its two
 //! reconstruction experiments.
 
-mod balance;
 mod inputs;
 mod network_cache;
 mod next_start;
 mod observe;
+mod plan;
 pub(crate) mod run;
 mod settings;
 mod stage;
 mod stages;
 mod temporal;
 
-pub use balance::{Balance, TermScales};
+/// How the loss weighs its terms, the balance's defaults, and what it resolves to.
+pub use impasto_loss::{
+    DEFAULT_STYLE_STRENGTH, DEFAULT_TV_STRENGTH, LossWeights, TermScales, TermWeights,
+};
 pub use inputs::{ImageInput, Init};
 pub use network_cache::NetworkCache;
 pub use observe::{Progress, TransferObserver};
+pub use plan::Plan;
 pub use run::TransferOutput;
 pub use settings::OptimizerConfig;
-pub use stages::{COARSEST_ITERATIONS, COARSEST_MIN_SIZE, Stage, default_schedule, schedule};
-pub use temporal::{DEFAULT_TEMPORAL_WEIGHT, TemporalTerm, temporal_loss};
+pub use stages::{
+    COARSEST_ITERATIONS, COARSEST_MIN_SIZE, Schedule, Stage, default_schedule, scale_iterations,
+    schedule,
+};
+pub use temporal::{DEFAULT_TEMPORAL_WEIGHT, TemporalTerm};
 
 use burn::tensor::Device;
-use impasto_loss::TotalLossConfig;
+use impasto_loss::{DEFAULT_STYLE_WEIGHT, TotalLossConfig};
 use impasto_optim::LbfgsConfig;
 use impasto_vgg::{InputConvention, Pooling, VggArchitecture, VggLayer};
 
@@ -34,7 +41,7 @@ pub const DEFAULT_SIZE: u32 = 512;
 /// transfer runs [`default_schedule`](crate::default_schedule) instead.
 pub const DEFAULT_ITERATIONS: usize = 500;
 /// The largest accepted `size`: [`MAX_IMAGE_SIDE`](crate::MAX_IMAGE_SIDE).
-pub const MAX_SIZE: u32 = crate::MAX_IMAGE_SIDE;
+pub const MAX_SIZE: u32 = crate::image_io::MAX_IMAGE_SIDE;
 
 /// Which experiment a [`StyleTransfer`] runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,16 +75,21 @@ impl Task {
 /// |---|---|---|
 /// | [`weights`](Self::with_weights) | [`WeightsSource::Default`] (torchvision's file) | a file that exists, or `Random` |
 /// | [`size`](Self::with_size) | 512 (longest side) | 1 ..= 16384 (the network needs ≥ 16 for `relu5_1`) |
-/// | [`stages`](Self::with_stages) | transfer: [`default_schedule`](crate::default_schedule) of `size` (512 px: 256 × 150 iterations, 512 × 75); reconstructions: one, `size` × `iterations` | sizes growing, coarse stages ≥ 1 iteration |
+/// | [`schedule`](Self::with_schedule) | transfer: [`Schedule::Auto`], [`default_schedule`] of the size (512 px: 256 × 150 iterations, 512 × 75); reconstructions: one stage of 500 | sizes growing, coarse stages ≥ 1 iteration |
+/// | [`iterations`](Self::with_iterations) | the schedule's (225 at 512 px); setting it scales every stage | any; 0 evaluates the initial image only |
+/// | [`loss_weights`](Self::with_loss_weights) | transfer: [`LossWeights::BALANCED`] (style strength 30, tv 0.5); reconstructions: fixed, one term | see [`LossWeights`] |
+/// | [`style_strength`](Self::with_style_strength) | 30 (the balance's style ratio) | finite, ≥ 0 |
+/// | [`content_layers`](Self::with_content_layers), [`style_layers`](Self::with_style_layers) | `relu4_2`; `relu1_1..relu5_1`, `w_l = 1/5` | non-empty, no repeats |
 /// | [`style_scale`](Self::with_style_scale) | 1.0 | finite, > 0; `size × style_scale` ≤ 16384 |
 /// | [`style_blend`](Self::with_style_blend) | equal weights | one per style image, finite, ≥ 0, not all 0 |
-/// | [`loss`](Self::with_loss) | [`TotalLossConfig`]'s defaults: α 1, β 10⁷, γ 10³, `relu4_2`, `relu1_1..relu5_1` | see [`TotalLossConfig`] |
 /// | [`init`](Self::with_init) | [`Init::Content`] for a transfer, [`Init::Noise`] for the reconstructions | |
 /// | [`seed`](Self::with_seed) | 0 (noise and random weights) | any |
-/// | [`iterations`](Self::with_iterations) | the last stage's (reconstructions: 500); setting it alone makes a single-scale run | any; 0 evaluates the initial image only |
 /// | [`optimizer`](Self::with_optimizer) | L-BFGS, m = 10, strong Wolfe | see [`OptimizerConfig`] |
 /// | [`pooling`](Self::with_pooling) | max | max or avg |
 /// | [`original_colors`](Self::with_original_colors) | false | |
+///
+/// [`plan`](Self::plan) resolves all of it into the stages, weights and network a run
+/// uses.
 ///
 /// # Example
 /// ```
@@ -107,20 +119,17 @@ pub struct StyleTransfer {
     pub(crate) styles: Vec<ImageInput>,
     pub(crate) style_blend: Option<Vec<f64>>,
     pub(crate) weights: WeightsSource,
-    pub(crate) size: u32,
-    /// The stages before the last (whose size and iterations are `size`, `iterations`).
-    pub(crate) coarse_stages: Vec<Stage>,
+    /// The result's size and the stages that lead to it.
+    pub(crate) schedule: Schedule,
     pub(crate) style_scale: f64,
-    pub(crate) loss: TotalLossConfig,
-    pub(crate) balance: Option<Balance>,
+    /// The loss's layers and per-layer style weights (its α, β, γ are resolved per stage
+    /// from `loss_weights`).
+    pub(crate) layers: TotalLossConfig,
+    pub(crate) loss_weights: LossWeights,
     pub(crate) architecture: Option<VggArchitecture>,
     pub(crate) input: Option<InputConvention>,
     pub(crate) init: Init,
     pub(crate) seed: u64,
-    pub(crate) iterations: usize,
-    /// Whether the stages are [`default_schedule`](crate::default_schedule)'s for `size`
-    /// (until `with_stages` or `with_iterations` sets them).
-    pub(crate) default_schedule: bool,
     pub(crate) optimizer: OptimizerConfig,
     pub(crate) pooling: Pooling,
     pub(crate) original_colors: bool,
@@ -137,6 +146,7 @@ impl StyleTransfer {
             Some(content.into()),
             styles,
             TotalLossConfig::new(),
+            LossWeights::BALANCED,
         )
     }
 
@@ -144,15 +154,18 @@ impl StyleTransfer {
     /// `image` at `layer` (α = 1, no style term, γ = 0). Lower layers give back the image
     /// almost exactly; higher ones keep its arrangement and lose its pixels.
     pub fn reconstruct_content(image: impl Into<ImageInput>, layer: VggLayer) -> Self {
-        let loss = TotalLossConfig::new()
-            .with_content_layers(vec![layer])
-            .with_style_weight(0.0)
-            .with_tv_weight(0.0);
+        let layers = TotalLossConfig::new().with_content_layers(vec![layer]);
+        let weights = LossWeights::Fixed {
+            content: 1.0,
+            style: 0.0,
+            tv: 0.0,
+        };
         Self::with_parts(
             Task::ReconstructContent,
             Some(image.into()),
             Vec::new(),
-            loss,
+            layers,
+            weights,
         )
     }
 
@@ -160,18 +173,27 @@ impl StyleTransfer {
     /// `image` on `layers` (β at its default, equal layer weights, no content term,
     /// γ = 0): a texture with the image's Gram matrices and none of its arrangement.
     pub fn reconstruct_style(image: impl Into<ImageInput>, layers: Vec<VggLayer>) -> Self {
-        let loss = TotalLossConfig::new()
-            .with_style_layers(layers)
-            .with_content_weight(0.0)
-            .with_tv_weight(0.0);
-        Self::with_parts(Task::ReconstructStyle, None, vec![image.into()], loss)
+        let layers = TotalLossConfig::new().with_style_layers(layers);
+        let weights = LossWeights::Fixed {
+            content: 0.0,
+            style: DEFAULT_STYLE_WEIGHT,
+            tv: 0.0,
+        };
+        Self::with_parts(
+            Task::ReconstructStyle,
+            None,
+            vec![image.into()],
+            layers,
+            weights,
+        )
     }
 
     fn with_parts(
         task: Task,
         content: Option<ImageInput>,
         styles: Vec<ImageInput>,
-        loss: TotalLossConfig,
+        layers: TotalLossConfig,
+        loss_weights: LossWeights,
     ) -> Self {
         Self {
             task,
@@ -179,11 +201,18 @@ impl StyleTransfer {
             styles,
             style_blend: None,
             weights: WeightsSource::Default,
-            size: DEFAULT_SIZE,
-            coarse_stages: Vec::new(),
+            // Measured with trained weights (docs/benchmarks.md, "Multi-scale runs"): the
+            // balance of a 256-px run at every size, in a fraction of the time.
+            schedule: match task {
+                Task::Transfer => Schedule::Auto {
+                    size: DEFAULT_SIZE,
+                    iterations: None,
+                },
+                _ => Schedule::single(DEFAULT_SIZE, DEFAULT_ITERATIONS),
+            },
             style_scale: 1.0,
-            loss,
-            balance: (task == Task::Transfer).then_some(Balance::DEFAULT),
+            layers,
+            loss_weights,
             architecture: None,
             input: None,
             // Measured with trained weights (docs/benchmarks.md, "The default start"): from
@@ -195,10 +224,6 @@ impl StyleTransfer {
                 Init::Noise
             },
             seed: 0,
-            iterations: DEFAULT_ITERATIONS,
-            // Measured with trained weights (docs/benchmarks.md, "Multi-scale runs"): the
-            // balance of a 256-px run at every size, in a fraction of the time.
-            default_schedule: task == Task::Transfer,
             optimizer: OptimizerConfig::Lbfgs(LbfgsConfig::default()),
             pooling: Pooling::Max,
             original_colors: false,
@@ -218,10 +243,34 @@ impl StyleTransfer {
     }
 
     /// The result's longest side in pixels (aspect ratio kept; an image already that size
-    /// is not resampled). Default 512; 1 ..= 16384. In a multi-scale run this is the last
-    /// stage's size (see [`with_stages`](Self::with_stages)).
+    /// is not resampled). Default 512; 1 ..= 16384. The automatic schedule follows it; of
+    /// stated stages ([`with_stages`](Self::with_stages)) the last takes it.
     pub fn with_size(mut self, size: u32) -> Self {
-        self.size = size;
+        self.schedule = self.schedule.with_size(size);
+        self
+    }
+
+    /// Optimises at each stage's size in turn, coarse to fine: shorthand for
+    /// [`with_schedule`](Self::with_schedule)`(Schedule::Stages(stages))`. Sizes must
+    /// grow from stage to stage; each stage before the last needs an iteration.
+    ///
+    /// ```
+    /// use impasto::transfer::{Stage, StyleTransfer};
+    /// # let (photo, painting) = ("photo.jpg", "painting.jpg");
+    /// let transfer = StyleTransfer::new(photo, vec![painting.into()])
+    ///     .with_stages(vec![Stage::new(256, 200), Stage::new(512, 100)]);
+    /// assert_eq!(transfer.stages(), vec![Stage::new(256, 200), Stage::new(512, 100)]);
+    /// assert_eq!(transfer.total_iterations(), 300);
+    /// ```
+    pub fn with_stages(self, stages: Vec<Stage>) -> Self {
+        self.with_schedule(Schedule::Stages(stages))
+    }
+
+    /// How many iterations at which sizes (see [`Schedule`]). Default for a transfer
+    /// [`Schedule::Auto`] at 512 px; for the reconstructions one stage of
+    /// [`DEFAULT_ITERATIONS`] at 512 px.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = schedule;
         self
     }
 
@@ -239,22 +288,44 @@ impl StyleTransfer {
         self
     }
 
-    /// Loss weights and layers. Default [`TotalLossConfig::new`]; the reconstructions set
-    /// their own (see their constructors) and keep only their term's layers. In a transfer
-    /// with a [`Balance`] (the default) the balance sets β and γ from α; to use this
-    /// config's β and γ as they are, also call [`with_balance(None)`](Self::with_balance).
-    pub fn with_loss(mut self, loss: TotalLossConfig) -> Self {
-        self.loss = loss;
+    /// How the loss weighs its terms: a balance against each term's scale (a transfer's
+    /// default, [`LossWeights::BALANCED`]), or fixed α, β, γ used as given (the
+    /// reconstructions': their one term). The run uses exactly these; the report records
+    /// them and the α, β, γ they resolve to at each stage.
+    pub fn with_loss_weights(mut self, weights: LossWeights) -> Self {
+        self.loss_weights = weights;
         self
     }
 
-    /// How a transfer sets β and γ: `Some` balance measures each term against its own
-    /// scale, so that the result looks alike at every size and with either input
-    /// convention; `None` uses the loss config's weights as they are (docs/maths.md's
-    /// formulas exactly). Default `Some(Balance::DEFAULT)` for a transfer; the
-    /// reconstructions, which have one term, use their config's weights.
-    pub fn with_balance(mut self, balance: Option<Balance>) -> Self {
-        self.balance = balance;
+    /// "More paint" or "more photo" without losing the size independence: a balance
+    /// whose style term weighs `strength` times the content term, each over its scale
+    /// (default 30; finite, ≥ 0). It keeps a balance's total-variation ratio, and replaces
+    /// fixed weights with the default balance's.
+    pub fn with_style_strength(mut self, strength: f64) -> Self {
+        let tv = match self.loss_weights {
+            LossWeights::Balanced { tv, .. } => tv,
+            LossWeights::Fixed { .. } => impasto_loss::DEFAULT_TV_STRENGTH,
+        };
+        self.loss_weights = LossWeights::Balanced {
+            style: strength,
+            tv,
+        };
+        self
+    }
+
+    /// The layers whose features define content. Default `[relu4_2]`; non-empty, no
+    /// repeats.
+    pub fn with_content_layers(mut self, layers: Vec<VggLayer>) -> Self {
+        self.layers.content_layers = layers;
+        self
+    }
+
+    /// The layers whose Gram matrices define style, and their weights `w_l` (one per
+    /// layer, each finite and ≥ 0; `None`: `1/|S|` each). Default `relu1_1` to `relu5_1`,
+    /// `None`.
+    pub fn with_style_layers(mut self, layers: Vec<VggLayer>, weights: Option<Vec<f64>>) -> Self {
+        self.layers.style_layers = layers;
+        self.layers.style_layer_weights = weights;
         self
     }
 
@@ -288,15 +359,15 @@ impl StyleTransfer {
         self
     }
 
-    /// Iteration limit; it replaces the optimizer config's own. 0 evaluates the initial
-    /// image only. Set on a transfer with the default schedule, it makes the run a single
-    /// stage at `size` of this many iterations; after
-    /// [`with_stages`](Self::with_stages), it is the last stage's limit. Default: the
-    /// schedule's (reconstructions: 500). Unless L-BFGS's evaluation limit was set, that
-    /// limit follows it by [`LbfgsConfig::max_evaluations`]'s rule.
+    /// The iterations over the whole run; they replace the optimizer config's own limit.
+    /// The schedule keeps its stages, each scaled in proportion
+    /// ([`scale_iterations`]): the same method, run longer or shorter (fewer iterations
+    /// than stages run the last stage only). 0 evaluates the initial image only. For one
+    /// stage at one size, use [`with_schedule`](Self::with_schedule) and
+    /// [`Schedule::single`]. Unless L-BFGS's evaluation limit was set, that limit follows
+    /// each stage's iterations by [`LbfgsConfig::max_evaluations`]'s rule.
     pub fn with_iterations(mut self, iterations: usize) -> Self {
-        self.iterations = iterations;
-        self.default_schedule = false;
+        self.schedule = self.schedule.with_iterations(iterations);
         self
     }
 
@@ -329,9 +400,14 @@ impl StyleTransfer {
         self
     }
 
-    /// The loss configuration.
-    pub fn loss(&self) -> &TotalLossConfig {
-        &self.loss
+    /// How the loss weighs its terms.
+    pub fn loss_weights(&self) -> LossWeights {
+        self.loss_weights
+    }
+
+    /// The schedule as set.
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
     }
 
     /// The network the run will use: the architecture and input convention stated, or
@@ -343,16 +419,14 @@ impl StyleTransfer {
         self.weights.choose_network(self.architecture, self.input)
     }
 
-    /// The balance of the loss's terms, if one sets β and γ.
-    pub fn balance(&self) -> Option<Balance> {
-        self.balance
+    /// The stages the run goes through, the result's size last.
+    pub fn stages(&self) -> Vec<Stage> {
+        self.schedule.stages()
     }
 
-    /// The iteration limit (of the last stage, in a multi-scale run).
-    pub fn iterations(&self) -> usize {
-        self.stages()
-            .last()
-            .map_or(self.iterations, |s| s.iterations)
+    /// Iterations over all stages.
+    pub fn total_iterations(&self) -> usize {
+        self.stages().iter().map(|s| s.iterations).sum()
     }
 
     /// Whether the loss has a content term (every task but the style reconstruction).

@@ -4,9 +4,9 @@
 use burn::tensor::Device;
 use impasto_vgg::{InputConvention, Pooling, Vgg, VggArchitecture, VggLayer};
 
-use super::StyleTransfer;
-use super::run::{NetworkPlan, network_plan};
-use crate::{ImpastoError, NetworkChoice, WeightsSource};
+use super::run::network_config;
+use super::{Plan, StyleTransfer};
+use crate::{ImpastoError, WeightsSource};
 
 /// The network of the last run, kept for the next run that needs the same one.
 ///
@@ -42,7 +42,6 @@ pub struct NetworkCache {
 struct Kept {
     key: NetworkKey,
     vgg: Vgg,
-    choice: NetworkChoice,
 }
 
 /// Everything a loaded network depends on.
@@ -74,9 +73,10 @@ impl NetworkCache {
     pub(crate) fn network(
         &mut self,
         transfer: &StyleTransfer,
+        plan: &Plan,
         device: &Device,
-    ) -> Result<(&Vgg, &NetworkChoice), ImpastoError> {
-        let NetworkPlan { config, choice } = network_plan(transfer)?;
+    ) -> Result<&Vgg, ImpastoError> {
+        let config = network_config(transfer, plan);
         let key = NetworkKey {
             weights: transfer.weights.clone(),
             architecture: config.architecture,
@@ -99,10 +99,10 @@ impl NetworkCache {
             empty @ None => {
                 let vgg = transfer.weights.load(&config, &device.clone().autodiff())?;
                 self.loads += 1;
-                empty.insert(Kept { key, vgg, choice })
+                empty.insert(Kept { key, vgg })
             }
         };
-        Ok((&kept.vgg, &kept.choice))
+        Ok(&kept.vgg)
     }
 }
 

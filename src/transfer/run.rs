@@ -11,12 +11,12 @@ use impasto_vgg::{Vgg, VggConfig, portable_rng};
 
 use super::next_start::next_start;
 use super::stage::{self, StageOffsets};
-use super::{ImageInput, Init, NetworkCache, StyleTransfer, TransferObserver};
+use super::{ImageInput, Init, NetworkCache, Plan, StyleTransfer, TransferObserver};
 use crate::colors::result_image;
 use crate::report::{
     IterationReport, ResolvedConfig, RunParts, RunReport, StageReport, termination_name,
 };
-use crate::{ImpastoError, NetworkChoice, image_to_tensor};
+use crate::{ImpastoError, image_to_tensor};
 
 /// The noise initialisation's stream of the portable generator (its own, so that the
 /// noise does not depend on how the network's weights are drawn).
@@ -38,7 +38,7 @@ pub(super) fn run(
     observer: &mut impl TransferObserver,
 ) -> Result<TransferOutput, ImpastoError> {
     let started = Instant::now();
-    transfer.validate()?;
+    let plan = transfer.plan()?;
 
     // Images on the host at their own size; each stage resizes them.
     let content = match &transfer.content {
@@ -51,9 +51,10 @@ pub(super) fn run(
         .map(ImageInput::load)
         .collect::<Result<Vec<_>, ImpastoError>>()?;
 
-    let network = cache.network(transfer, device)?;
+    let network = cache.network(transfer, &plan, device)?;
     run_with_network(
         transfer,
+        &plan,
         (content, styles),
         network,
         started,
@@ -62,41 +63,39 @@ pub(super) fn run(
     )
 }
 
-/// What the network of a run is built from.
-pub(crate) struct NetworkPlan {
-    pub config: VggConfig,
-    pub choice: NetworkChoice,
-}
-
-/// The network `transfer` needs: to the deepest layer the loss reads; its weights never
-/// get gradients. One for every stage (it does not depend on the size), and one for
-/// every frame of a video (whose frames share the loss's settings).
-pub(crate) fn network_plan(transfer: &StyleTransfer) -> Result<NetworkPlan, ImpastoError> {
-    let choice = transfer.network()?;
-    let layers = transfer
-        .loss
-        .layers(transfer.has_content_term(), transfer.has_style_term());
+/// The network `transfer` needs by its `plan`: to the deepest layer the loss reads; its
+/// weights never get gradients. One for every stage (it does not depend on the size), and
+/// one for every frame of a video (whose frames share the loss's settings).
+pub(crate) fn network_config(transfer: &StyleTransfer, plan: &Plan) -> VggConfig {
+    let choice = &plan.network;
+    let layers = plan
+        .content_layers
+        .iter()
+        .chain(&plan.style_layers)
+        .copied()
+        .max();
     let config = VggConfig::new()
         .with_architecture(choice.architecture)
         .with_input(choice.input)
         .with_pooling(transfer.pooling)
-        .with_last_layer(layers.last().copied())
+        .with_last_layer(layers)
         .with_seed(transfer.seed);
-    Ok(NetworkPlan { config, choice })
+    config
 }
 
-/// The stages of a validated `transfer`, on images already loaded and a network already
-/// built from [`network_plan`] for the same settings.
+/// The stages of `transfer`'s `plan`, on images already loaded and a network already
+/// built from [`network_config`] for the same plan.
 pub(crate) fn run_with_network(
     transfer: &StyleTransfer,
+    plan: &Plan,
     (content, styles): (Option<Rgb32FImage>, Vec<Rgb32FImage>),
-    (vgg, network): (&Vgg, &NetworkChoice),
+    vgg: &Vgg,
     started: Instant,
     device: &Device,
     observer: &mut impl TransferObserver,
 ) -> Result<TransferOutput, ImpastoError> {
-    let stages = transfer.stages();
-    let total_iterations = transfer.total_iterations();
+    let stages = &plan.stages;
+    let total_iterations = plan.total_iterations();
 
     let mut records = Vec::new();
     let mut stage_reports = Vec::new();
@@ -110,11 +109,10 @@ pub(crate) fn run_with_network(
         let (width, height) = problem.dimensions;
         let resolved = ResolvedConfig::new(
             transfer,
+            plan,
             RunParts {
                 optimizer: &optimizer,
                 loss: &problem.loss,
-                network,
-                scales: problem.scales,
                 image_size: [width, height],
                 style_sizes: problem.style_sizes.clone(),
             },
@@ -125,9 +123,8 @@ pub(crate) fn run_with_network(
             image_size: [width, height],
             iterations: stage.iterations,
             first_record: records.len(),
-            content_weight: resolved.content_weight,
-            style_weight: resolved.style_weight,
-            tv_weight: resolved.tv_weight,
+            weights: problem.weights,
+            scales: problem.scales,
         });
         config = Some(ResolvedConfig {
             temporal_weight: problem.temporal.as_ref().map(|t| t.weight),

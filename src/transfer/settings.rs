@@ -6,7 +6,7 @@ use impasto_optim::{
     Objective, Observer, OptimError, Outcome,
 };
 
-use super::{MAX_SIZE, StyleTransfer};
+use super::{MAX_SIZE, StyleTransfer, Task};
 use crate::ImpastoError;
 
 /// Which optimizer a run uses, with its settings. The run's
@@ -69,14 +69,15 @@ fn invalid(setting: &'static str, reason: String) -> ImpastoError {
 }
 
 pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
-    if transfer.size == 0 || transfer.size > MAX_SIZE {
+    let size = transfer.schedule.size();
+    if size == 0 || size > MAX_SIZE {
         return Err(invalid(
             "size",
-            format!("{} is not between 1 and {MAX_SIZE} pixels", transfer.size),
+            format!("{size} is not between 1 and {MAX_SIZE} pixels"),
         ));
     }
     let scale = transfer.style_scale;
-    if !scale.is_finite() || scale <= 0.0 || scale * transfer.size as f64 > MAX_SIZE as f64 {
+    if !scale.is_finite() || scale <= 0.0 || scale * size as f64 > MAX_SIZE as f64 {
         return Err(invalid(
             "style scale",
             format!("{scale} must be positive, and size × style scale at most {MAX_SIZE}"),
@@ -112,16 +113,22 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
         }
     }
     // The optimizer configs are valid by construction, and so is every iteration limit.
-    super::stages::validate(transfer)?;
-    transfer.loss.validate()?;
-    if transfer.temporal.is_some() && transfer.stages().len() != 1 {
+    let stages = transfer.stages();
+    super::stages::validate(&stages)?;
+    transfer.layers.validate()?;
+    transfer.loss_weights.validate()?;
+    if transfer.task != Task::Transfer && transfer.loss_weights.is_balanced() {
+        return Err(invalid(
+            "loss weights",
+            "a reconstruction has one term, so there is nothing to balance; give fixed weights"
+                .into(),
+        ));
+    }
+    if transfer.temporal.is_some() && stages.len() != 1 {
         return Err(invalid(
             "temporal weight",
             "a temporal term needs a single-scale run (one stage at the frame's size)".into(),
         ));
-    }
-    if let Some(balance) = &transfer.balance {
-        balance.validate()?;
     }
     Ok(())
 }

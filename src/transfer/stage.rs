@@ -7,15 +7,15 @@ use std::collections::BTreeMap;
 use burn::tensor::{Device, Tensor};
 use image::Rgb32FImage;
 use impasto_loss::{
-    ContentTargets, LossBreakdown, LossError, LossEvaluation, StyleTargets, TotalLoss,
-    TotalLossConfig,
+    ContentTargets, LossBreakdown, LossError, LossEvaluation, StyleTargets, TermScales,
+    TermWeights, TotalLoss, TotalLossConfig, temporal_loss, term_scales,
 };
 use impasto_optim::{Control, Evaluation, IterationRecord, Outcome};
 use impasto_vgg::Vgg;
 
-use super::{Progress, Stage, StyleTransfer, TransferObserver, temporal_loss};
+use super::{Progress, Stage, StyleTransfer, TransferObserver};
 use crate::report::IterationReport;
-use crate::{ImpastoError, OptimizerConfig, TermScales, image_to_tensor, resize_longest_side};
+use crate::{ImpastoError, OptimizerConfig, image_to_tensor, resize_longest_side};
 
 /// A stage's images, targets and loss.
 pub(super) struct StageProblem {
@@ -26,7 +26,9 @@ pub(super) struct StageProblem {
     /// Each style image's `[width, height]` at this stage.
     pub style_sizes: Vec<[u32; 2]>,
     pub loss: TotalLoss,
-    /// The balance's scales, if a balance set β and γ.
+    /// α, β, γ at this stage.
+    pub weights: TermWeights,
+    /// The terms' scales, where the loss is balanced.
     pub scales: Option<TermScales>,
     /// The temporal term of a video frame, if any.
     pub temporal: Option<StageTemporal>,
@@ -43,7 +45,7 @@ pub(super) struct StageTemporal {
 }
 
 /// The images resized for `stage`, their targets computed once (constants, on the plain
-/// device), and the loss with β and γ from the balance where the transfer has one.
+/// device), and the loss with α, β, γ resolved for this stage's size.
 pub(super) fn prepare(
     transfer: &StyleTransfer,
     stage: Stage,
@@ -62,14 +64,10 @@ pub(super) fn prepare(
         (Some(c), _) | (None, Some(c)) => c.dimensions(),
         (None, None) => unreachable!("validate requires a content or a style image"),
     };
-    let loss_config: TotalLossConfig = transfer.loss.clone();
+    let layers: &TotalLossConfig = &transfer.layers;
     let content_tensor = content.as_ref().map(|c| image_to_tensor(c, device));
     let content_targets = match &content_tensor {
-        Some(c) => Some(ContentTargets::new(
-            vgg,
-            c.clone(),
-            &loss_config.content_layers,
-        )?),
+        Some(c) => Some(ContentTargets::new(vgg, c.clone(), &layers.content_layers)?),
         None => None,
     };
     let style_targets = if transfer.has_style_term() {
@@ -83,26 +81,29 @@ pub(super) fn prepare(
             .zip(blend)
             .map(|(s, w)| (image_to_tensor(s, device), w))
             .collect();
-        Some(StyleTargets::new(
-            vgg,
-            &weighted,
-            &loss_config.style_layers,
-        )?)
+        Some(StyleTargets::new(vgg, &weighted, &layers.style_layers)?)
     } else {
         None
     };
-    let (loss_config, scales) = match (
-        transfer.balance,
-        &content_targets,
-        &style_targets,
-        &content_tensor,
-    ) {
-        (Some(balance), Some(content), Some(style), Some(image)) => {
-            let (config, scales) = balance.resolve(loss_config, content, style, image)?;
-            (config, Some(scales))
+    // A balance measures each term against its scale at this size; fixed weights need
+    // no scales.
+    let scales = match (&content_targets, &style_targets, &content_tensor) {
+        (Some(content), Some(style), Some(image)) if transfer.loss_weights.is_balanced() => {
+            Some(term_scales(
+                &layers.content_layers,
+                &layers.style_layers,
+                &layers.resolved_style_layer_weights(),
+                content,
+                style,
+                image,
+            )?)
         }
-        _ => (loss_config, None),
+        _ => None,
     };
+    let weights = transfer.loss_weights.resolve(scales.as_ref())?;
+    let loss_config = layers
+        .clone()
+        .with_term_weights(weights.content, weights.style, weights.tv);
     let temporal = match &transfer.temporal {
         Some(term) => {
             if term.dimensions() != dimensions {
@@ -117,12 +118,11 @@ pub(super) fn prepare(
                     ),
                 });
             }
-            // Balanced: ρ_t against the content term's scale, as β and γ are (α ρ_t S_c),
-            // so the weight means the same at every size. Otherwise λ_t as given.
-            let weight = match scales {
-                Some(scales) => loss_config.content_weight * term.weight() * scales.content,
-                None => term.weight(),
-            };
+            // Balanced: ρ_t against the content term's scale, as β and γ are, so the
+            // weight means the same at every size. Otherwise λ_t as given.
+            let weight = transfer
+                .loss_weights
+                .temporal_coefficient(term.weight(), scales.as_ref());
             let (target, weights) = term.tensors(device);
             Some(StageTemporal {
                 target,
@@ -138,6 +138,7 @@ pub(super) fn prepare(
         dimensions,
         style_sizes: styles.iter().map(|s| [s.width(), s.height()]).collect(),
         loss: TotalLoss::new(loss_config, content_targets, style_targets)?,
+        weights,
         scales,
     })
 }

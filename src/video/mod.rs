@@ -15,10 +15,8 @@ use burn::tensor::Device;
 use impasto_flow::DisConfig;
 use impasto_optim::Control;
 
-use crate::{
-    DEFAULT_TEMPORAL_WEIGHT, ImageInput, ImpastoError, Progress, Stage, StyleTransfer,
-    WeightsSource,
-};
+use crate::transfer::{DEFAULT_TEMPORAL_WEIGHT, Stage};
+use crate::{ImageInput, ImpastoError, Progress, StyleTransfer, WeightsSource};
 
 /// Iterations of every frame after the first, by default.
 ///

@@ -16,8 +16,8 @@ use super::{
 use crate::transfer::NetworkCache;
 use crate::transfer::run::run_with_network;
 use crate::{
-    ImageInput, ImpastoError, Init, Progress, Stage, StyleTransfer, TemporalTerm, TransferOutput,
-    fit_longest_side, load_image, resize_longest_side, save_image,
+    ImageInput, ImpastoError, Init, Progress, Schedule, StyleTransfer, TemporalTerm,
+    TransferOutput, fit_longest_side, load_image, resize_longest_side, save_image,
 };
 
 /// The previous frame, at the run's size, and its stylised result.
@@ -44,7 +44,7 @@ pub(super) fn run(
     let count = frames.len();
     let header = check_frames(video)?;
     let template = &video.template;
-    let size = template.size;
+    let size = template.schedule.size();
     let image_size = fit_longest_side(header.0, header.1, size);
     let first_transfer = first_frame(video);
     first_transfer.validate()?;
@@ -117,7 +117,6 @@ pub(super) fn run(
                 result: Stylised::File(output),
             });
         } else {
-            let (vgg, choice) = cache.network(template, device)?;
             let mut transfer = match previous.take() {
                 None => first_transfer.clone(),
                 Some(previous) => {
@@ -131,7 +130,8 @@ pub(super) fn run(
                 }
             };
             transfer.content = Some(ImageInput::from(frame.clone()));
-            transfer.validate()?;
+            let plan = transfer.plan()?;
+            let vgg = cache.network(&transfer, &plan, device)?;
             let mut abandoned = false;
             let progress = FrameProgress {
                 position,
@@ -144,8 +144,9 @@ pub(super) fn run(
             };
             let result = run_with_network(
                 &transfer,
+                &plan,
                 (Some(frame.clone()), styles.clone()),
-                (vgg, choice),
+                vgg,
                 Instant::now(),
                 device,
                 &mut watch,
@@ -210,8 +211,8 @@ pub(super) fn first_frame(video: &VideoTransfer) -> StyleTransfer {
     let template = video.template.clone();
     match video.iterations_first {
         Some(iterations) => {
-            let size = template.size;
-            template.with_stages(vec![Stage::new(size, iterations)])
+            let size = template.schedule.size();
+            template.with_schedule(Schedule::single(size, iterations))
         }
         None => template,
     }
@@ -250,9 +251,9 @@ fn next_frame(
         masks.weight.iter().map(|&c| f64::from(c)).sum::<f64>() / masks.weight.len().max(1) as f64;
     let term = TemporalTerm::new(warped.image, masks.weight, video.temporal_weight)?;
     let template = video.template.clone();
-    let size = template.size;
+    let size = template.schedule.size();
     let transfer = template
-        .with_stages(vec![Stage::new(size, video.iterations)])
+        .with_schedule(Schedule::single(size, video.iterations))
         .with_init(Init::Image(ImageInput::from(start)))
         .with_temporal(Some(term));
     Ok((transfer, reliable))
@@ -301,12 +302,12 @@ fn config_report(
         styles: t.styles.iter().map(ToString::to_string).collect(),
         weights: t.weights.to_string(),
         random_weights: t.weights.is_random(),
-        size: t.size,
+        size: t.schedule.size(),
         image_size: [width, height],
         iterations_first: first.stages().iter().map(|s| s.iterations).collect(),
         iterations: video.iterations,
         temporal_weight: video.temporal_weight,
-        temporal_weight_relative: t.balance.is_some(),
+        temporal_weight_relative: t.loss_weights.is_balanced(),
         flow: format!(
             "DIS: {}-px patches every {} px, finest scale {}, {} Gauss-Newton iterations",
             flow.patch_size, flow.patch_stride, flow.finest_scale, flow.gradient_descent_iterations

@@ -3,15 +3,17 @@
 
 use std::path::PathBuf;
 
+use impasto::loss::LossWeights;
 use impasto::optim::{AdamConfig, GradientDescentConfig, LbfgsConfig, LineSearch};
-use impasto::vgg::{InputConvention, Pooling, VggArchitecture, VggLayer};
-use impasto::{Backend, ImageInput, Init, OptimizerConfig, Stage, StyleTransfer, WeightsSource};
+use impasto::transfer::{ImageInput, Init, OptimizerConfig, Schedule, Stage, StyleTransfer};
+use impasto::vgg::VggLayer;
+use impasto::{Backend, WeightsSource};
 
-use crate::CliError;
 use crate::args::{
-    ArchitectureName, BackendName, LineSearchName, OptimizerName, PoolingName, PreprocessName,
-    ReconstructContentArgs, ReconstructStyleArgs, RunArgs, TransferArgs,
+    BackendName, LineSearchName, LossWeightArgs, NetworkArgs, OptimizerName,
+    ReconstructContentArgs, ReconstructStyleArgs, RunArgs, StyleArgs, TransferArgs,
 };
+use crate::error::CliError;
 
 /// A run to make: the configured transfer and what the command does around it.
 pub struct Job<'a> {
@@ -25,42 +27,127 @@ pub struct Job<'a> {
 
 /// The job of `impasto transfer`.
 pub fn transfer_job(args: &TransferArgs) -> Result<Job<'_>, CliError> {
-    let styles = args.style.iter().cloned().map(ImageInput::from).collect();
-    let transfer = StyleTransfer::new(args.content.clone(), styles)
-        .with_style_scale(args.style_scale.style_scale)
-        .with_style_blend(args.style_blend.clone())
-        .with_original_colors(args.original_colors);
-    let mut loss = transfer.loss().clone();
-    if let Some(alpha) = args.content_weight {
-        loss = loss.with_content_weight(alpha);
-    }
-    if let Some(beta) = args.style_weight {
-        loss = loss.with_style_weight(beta);
+    let styles = style_images(&args.styles);
+    let mut transfer = with_styles(
+        StyleTransfer::new(args.content.clone(), styles),
+        &args.styles,
+    );
+    if let Some(weights) = loss_weights(&args.weights)? {
+        transfer = transfer.with_loss_weights(weights);
     }
     if let Some(names) = &args.content_layers {
-        loss = loss.with_content_layers(layers(names)?);
+        transfer = transfer.with_content_layers(layers(names)?);
     }
-    if let Some(names) = &args.style_layers {
-        loss = loss.with_style_layers(layers(names)?);
-    }
-    if let Some(weights) = &args.style_layer_weights {
-        loss = loss.with_style_layer_weights(Some(weights.clone()));
-    }
-    let mut transfer = transfer.with_loss(loss);
-    // Weights given explicitly are used as they are: the formulas of docs/maths.md.
-    if args.content_weight.is_some() || args.style_weight.is_some() || args.run.tv_weight.is_some()
-    {
-        transfer = transfer.with_balance(None);
+    if args.style_layers.is_some() || args.style_layer_weights.is_some() {
+        let names = match &args.style_layers {
+            Some(names) => layers(names)?,
+            None => impasto::loss::DEFAULT_STYLE_LAYERS.to_vec(),
+        };
+        transfer = transfer.with_style_layers(names, args.style_layer_weights.clone());
     }
     let mut inputs = vec![args.content.clone()];
-    inputs.extend(args.style.iter().cloned());
+    inputs.extend(args.styles.style.iter().cloned());
     finish(transfer, &args.run, inputs)
+}
+
+/// The style images of `--style`.
+pub fn style_images(args: &StyleArgs) -> Vec<ImageInput> {
+    args.style.iter().cloned().map(ImageInput::from).collect()
+}
+
+/// `transfer` with how the styles are taken: blend, scale, colours.
+pub fn with_styles(transfer: StyleTransfer, args: &StyleArgs) -> StyleTransfer {
+    transfer
+        .with_style_scale(args.style_scale.style_scale)
+        .with_style_blend(args.style_blend.clone())
+        .with_original_colors(args.original_colors)
+}
+
+/// The loss weights the options ask for; `None` leaves the library's default balance.
+/// A balance's ratio and a fixed weight together are an error: one or the other.
+pub fn loss_weights(args: &LossWeightArgs) -> Result<Option<LossWeights>, CliError> {
+    let fixed = [
+        ("--content-weight", args.content_weight),
+        ("--style-weight", args.style_weight),
+        ("--tv-weight", args.tv_weight),
+    ];
+    let balance = [
+        ("--style-strength", args.style_strength),
+        ("--tv-strength", args.tv_strength),
+    ];
+    let given = |options: &[(&'static str, Option<f64>)]| {
+        options
+            .iter()
+            .find(|(_, v)| v.is_some())
+            .map(|(name, _)| *name)
+    };
+    match (given(&fixed), given(&balance)) {
+        (Some(weight), Some(ratio)) => Err(CliError::new(format!(
+            "{ratio} sets the balance of the terms and {weight} fixed weights; give one or the \
+             other"
+        ))),
+        (Some(_), None) => {
+            let LossWeights::Fixed { content, style, tv } = LossWeights::FIXED else {
+                unreachable!("the fixed defaults are fixed weights")
+            };
+            Ok(Some(LossWeights::Fixed {
+                content: args.content_weight.unwrap_or(content),
+                style: args.style_weight.unwrap_or(style),
+                tv: args.tv_weight.unwrap_or(tv),
+            }))
+        }
+        (None, Some(_)) => {
+            let LossWeights::Balanced { style, tv } = LossWeights::BALANCED else {
+                unreachable!("the default balance is a balance")
+            };
+            Ok(Some(LossWeights::Balanced {
+                style: args.style_strength.unwrap_or(style),
+                tv: args.tv_strength.unwrap_or(tv),
+            }))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// What the network options set on a transfer: weights, architecture, input convention,
+/// pooling, seed. Checked here; applied by the function returned.
+pub fn network_settings(
+    args: &NetworkArgs,
+) -> Result<impl FnOnce(StyleTransfer) -> StyleTransfer + '_, CliError> {
+    let weights = match &args.weights {
+        Some(text) if text.trim().is_empty() => {
+            return Err(CliError::new(
+                "--weights is empty; give a weights file, or `random`",
+            ));
+        }
+        Some(text) => text.parse::<WeightsSource>().unwrap_or_else(|e| match e {}),
+        None => WeightsSource::Default,
+    };
+    Ok(move |transfer: StyleTransfer| {
+        transfer
+            .with_weights(weights)
+            .with_seed(args.seed)
+            .with_pooling(args.pooling.into())
+            .with_architecture(args.architecture.map(Into::into))
+            .with_input_convention(args.preprocess.map(Into::into))
+    })
+}
+
+/// `transfer` with the fixed weights of a reconstruction, γ as `--tv-weight` says.
+fn with_tv_weight(transfer: StyleTransfer, tv_weight: Option<f64>) -> StyleTransfer {
+    match (transfer.loss_weights(), tv_weight) {
+        (LossWeights::Fixed { content, style, .. }, Some(tv)) => {
+            transfer.with_loss_weights(LossWeights::Fixed { content, style, tv })
+        }
+        _ => transfer,
+    }
 }
 
 /// The job of `impasto reconstruct content`.
 pub fn reconstruct_content_job(args: &ReconstructContentArgs) -> Result<Job<'_>, CliError> {
     let layer = layer(&args.layer)?;
     let transfer = StyleTransfer::reconstruct_content(args.image.clone(), layer);
+    let transfer = with_tv_weight(transfer, args.tv_weight);
     finish(transfer, &args.run, vec![args.image.clone()])
 }
 
@@ -69,23 +156,18 @@ pub fn reconstruct_style_job(args: &ReconstructStyleArgs) -> Result<Job<'_>, Cli
     let transfer = StyleTransfer::reconstruct_style(args.image.clone(), layers(&args.layers)?)
         .with_style_scale(args.style_scale.style_scale);
     let transfer = match &args.layer_weights {
-        Some(weights) => {
-            let loss = transfer
-                .loss()
-                .clone()
-                .with_style_layer_weights(Some(weights.clone()));
-            transfer.with_loss(loss)
-        }
+        Some(weights) => transfer.with_style_layers(layers(&args.layers)?, Some(weights.clone())),
         None => transfer,
     };
+    let transfer = with_tv_weight(transfer, args.tv_weight);
     finish(transfer, &args.run, vec![args.image.clone()])
 }
 
-/// The stages `--size`, `--scales` and `--iterations` ask for (sizes are checked by
-/// [`StyleTransfer::validate`]); `None` when neither `--scales` nor `--iterations` was
-/// given, which leaves the library's default (for a transfer, its default schedule of
-/// `--size`).
-fn stages(run: &RunArgs) -> Result<Option<Vec<Stage>>, CliError> {
+/// The schedule `--size`, `--scales` and `--iterations` ask for (sizes are checked by
+/// [`StyleTransfer::validate`]); `None` when none of them was given, which leaves the
+/// library's default. Without `--scales`, `--iterations N` is the whole run's length,
+/// shared among the stages of the task's schedule.
+fn schedule(run: &RunArgs, default: &Schedule) -> Result<Option<Schedule>, CliError> {
     let sizes = match (&run.scales, run.size) {
         (Some(scales), Some(size)) if scales.last() != Some(&size) => {
             return Err(CliError::new(format!(
@@ -100,11 +182,25 @@ fn stages(run: &RunArgs) -> Result<Option<Vec<Stage>>, CliError> {
             ));
         }
         (Some(scales), _) => scales.clone(),
-        (None, _) if run.iterations.is_empty() => return Ok(None),
-        (None, size) => vec![size.unwrap_or(impasto::DEFAULT_SIZE)],
+        (None, size) => {
+            let mut schedule = default.clone();
+            if let Some(size) = size {
+                schedule = schedule.with_size(size);
+            }
+            return match run.iterations.as_slice() {
+                [] if size.is_none() => Ok(None),
+                [] => Ok(Some(schedule)),
+                [n] => Ok(Some(schedule.with_iterations(*n))),
+                many => Err(CliError::new(format!(
+                    "--iterations gives {} numbers without --scales; give one (the whole \
+                     run's), or one per scale with --scales",
+                    many.len()
+                ))),
+            };
+        }
     };
     let iterations = match run.iterations.as_slice() {
-        [] => return Ok(Some(impasto::schedule(&sizes))),
+        [] => return Ok(Some(Schedule::Stages(impasto::transfer::schedule(&sizes)))),
         [n] => vec![*n; sizes.len()],
         per_scale if per_scale.len() == sizes.len() => per_scale.to_vec(),
         per_scale => {
@@ -116,13 +212,13 @@ fn stages(run: &RunArgs) -> Result<Option<Vec<Stage>>, CliError> {
             )));
         }
     };
-    Ok(Some(
+    Ok(Some(Schedule::Stages(
         sizes
             .into_iter()
             .zip(iterations)
             .map(|(size, iterations)| Stage::new(size, iterations))
             .collect(),
-    ))
+    )))
 }
 
 fn list(values: &[u32]) -> String {
@@ -139,44 +235,12 @@ fn finish(
     run: &RunArgs,
     inputs: Vec<PathBuf>,
 ) -> Result<Job<'_>, CliError> {
-    let weights = match &run.weights {
-        Some(text) if text.trim().is_empty() => {
-            return Err(CliError::new(
-                "--weights is empty; give a weights file, or `random`",
-            ));
-        }
-        Some(text) => text.parse::<WeightsSource>().unwrap_or_else(|e| match e {}),
-        None => WeightsSource::Default,
-    };
-    let mut transfer = transfer
-        .with_weights(weights)
-        .with_seed(run.seed)
-        .with_optimizer(optimizer(run)?)
-        .with_pooling(match run.pooling {
-            PoolingName::Max => Pooling::Max,
-            PoolingName::Avg => Pooling::Avg,
-        })
-        .with_architecture(run.architecture.map(|name| match name {
-            ArchitectureName::Vgg16 => VggArchitecture::Vgg16,
-            ArchitectureName::Vgg19 => VggArchitecture::Vgg19,
-        }))
-        .with_input_convention(run.preprocess.map(|name| match name {
-            PreprocessName::Torchvision => InputConvention::Torchvision,
-            PreprocessName::Caffe => InputConvention::Caffe,
-        }));
-    transfer = match stages(run)? {
-        Some(stages) => transfer.with_stages(stages),
-        None => match run.size {
-            Some(size) => transfer.with_size(size),
-            None => transfer,
-        },
-    };
+    let mut transfer = network_settings(&run.network)?(transfer).with_optimizer(optimizer(run)?);
+    if let Some(schedule) = schedule(run, transfer.schedule())? {
+        transfer = transfer.with_schedule(schedule);
+    }
     if let Some(init) = &run.init {
         transfer = transfer.with_init(init.parse::<Init>()?);
-    }
-    if let Some(gamma) = run.tv_weight {
-        let loss = transfer.loss().clone().with_tv_weight(gamma);
-        transfer = transfer.with_loss(loss);
     }
     if run.save_every == Some(0) {
         return Err(CliError::new(
@@ -202,11 +266,7 @@ fn optimizer(run: &RunArgs) -> Result<OptimizerConfig, CliError> {
     let only_lbfgs = |option: &str| {
         CliError::new(format!(
             "{option} only applies to --optimizer lbfgs, not {}",
-            match run.optimizer {
-                OptimizerName::Lbfgs => "lbfgs",
-                OptimizerName::Gd => "gd",
-                OptimizerName::Adam => "adam",
-            }
+            run.optimizer.name()
         ))
     };
     Ok(match run.optimizer {
@@ -285,93 +345,5 @@ pub fn backend(name: BackendName) -> Backend {
 }
 
 #[cfg(test)]
-mod tests {
-    use clap::Parser;
-    use impasto::{DEFAULT_ITERATIONS, Stage, default_schedule};
-
-    use crate::args::{BackendName, Cli, Command, Reconstruct};
-
-    /// The stages of `impasto transfer … EXTRA` (random weights; the images are not read).
-    fn transfer_stages(extra: &[&str]) -> Result<Vec<Stage>, String> {
-        let mut argv = vec![
-            "impasto",
-            "transfer",
-            "--content",
-            "c.png",
-            "--style",
-            "s.png",
-        ];
-        argv.extend(["--output", "o.png", "--weights", "random"]);
-        argv.extend(extra);
-        let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
-        let Command::Transfer(args) = &cli.command else {
-            unreachable!("a transfer was parsed")
-        };
-        super::transfer_job(args)
-            .map(|job| job.transfer.stages())
-            .map_err(|e| e.to_string())
-    }
-
-    #[test]
-    fn only_auto_notes_a_gpu_the_build_cannot_use() {
-        use BackendName::*;
-        for chosen in [Flex, Ndarray, Wgpu, Cuda] {
-            assert_eq!(super::cpu_only_note(chosen), None, "{chosen:?}");
-        }
-        assert_eq!(
-            super::cpu_only_note(Auto).is_some(),
-            impasto::Backend::gpu_not_compiled()
-        );
-    }
-
-    #[test]
-    fn without_scales_or_iterations_a_transfer_runs_the_default_schedule() {
-        assert_eq!(transfer_stages(&[]).unwrap(), default_schedule(512));
-        assert_eq!(
-            transfer_stages(&["--size", "1024"]).unwrap(),
-            default_schedule(1024)
-        );
-    }
-
-    #[test]
-    fn one_number_of_iterations_without_scales_is_one_scale() {
-        assert_eq!(
-            transfer_stages(&["--iterations", "300"]).unwrap(),
-            [Stage::new(512, 300)]
-        );
-        assert_eq!(
-            transfer_stages(&["--size", "1024", "--iterations", "20"]).unwrap(),
-            [Stage::new(1024, 20)]
-        );
-        let error = transfer_stages(&["--iterations", "3,4"]).unwrap_err();
-        assert!(error.contains("2 numbers for 1 scale"), "{error}");
-    }
-
-    #[test]
-    fn scales_without_iterations_take_the_default_iterations() {
-        assert_eq!(
-            transfer_stages(&["--scales", "256,512,1024"]).unwrap(),
-            default_schedule(1024)
-        );
-        assert_eq!(
-            transfer_stages(&["--scales", "300,600", "--iterations", "9"]).unwrap(),
-            [Stage::new(300, 9), Stage::new(600, 9)]
-        );
-    }
-
-    #[test]
-    fn a_reconstruction_keeps_one_scale() {
-        let argv = ["impasto", "reconstruct", "content", "--image", "c.png"];
-        let cli =
-            Cli::try_parse_from(
-                argv.iter()
-                    .chain(&["--output", "o.png", "--weights", "random"]),
-            )
-            .expect("parses");
-        let Command::Reconstruct(Reconstruct::Content(args)) = &cli.command else {
-            unreachable!("a content reconstruction was parsed")
-        };
-        let job = super::reconstruct_content_job(args).expect("a valid job");
-        assert_eq!(job.transfer.stages(), [Stage::new(512, DEFAULT_ITERATIONS)]);
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
-use impasto::partial_file_path;
+use impasto::image::partial_file_path;
 
 /// The exit status after a second Ctrl-C: 128 + SIGINT, as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;

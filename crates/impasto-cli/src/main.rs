@@ -29,6 +29,7 @@
 mod args;
 mod batch_cmd;
 mod config;
+mod error;
 mod interrupt;
 mod outputs;
 mod plot;
@@ -37,36 +38,13 @@ mod run;
 mod video_cmd;
 mod weights_cmd;
 
-use std::fmt;
 use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
 
 use crate::args::{Cli, Command, Reconstruct, WeightsCommand};
-
-/// An error the command reports: one sentence, printed as `error: ...`.
-#[derive(Debug)]
-pub struct CliError(String);
-
-impl CliError {
-    /// An error with this message.
-    pub fn new(message: impl Into<String>) -> Self {
-        CliError(message.into())
-    }
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<E: std::error::Error> From<E> for CliError {
-    fn from(error: E) -> Self {
-        CliError(error.to_string())
-    }
-}
+use crate::error::{CliError, clap_one_line, one_line};
 
 fn main() -> ExitCode {
     // Freed activations and gradients are kept for the next evaluation instead of being
@@ -121,38 +99,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// clap's error text (message, tips, usage, "for more information") as one line: the
-/// message and its tips, then a pointer to `--help`.
-fn clap_one_line(text: &str) -> String {
-    let mut line = String::new();
-    for part in text.lines().map(str::trim) {
-        if part.starts_with("Usage:") || part.starts_with("For more information") {
-            break;
-        }
-        if part.is_empty() {
-            continue;
-        }
-        if !line.is_empty() {
-            let glue = if line.ends_with(':') || part.starts_with('[') {
-                " "
-            } else {
-                "; "
-            };
-            line.push_str(glue);
-        }
-        line.push_str(part);
-    }
-    if !line.starts_with("error:") {
-        line.insert_str(0, "error: ");
-    }
-    line.push_str(" (see --help)");
-    line
-}
-
 /// A message on one line (a nested error's text could hold line breaks).
-fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 #[cfg(test)]
 mod tests {

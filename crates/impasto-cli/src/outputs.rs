@@ -4,10 +4,11 @@
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
-use impasto::{ImpastoError, partial_file_path};
+use impasto::ImpastoError;
+use impasto::image::partial_file_path;
 
-use crate::CliError;
 use crate::args::RunArgs;
+use crate::error::CliError;
 
 /// The files a run will write.
 #[derive(Debug, Clone)]

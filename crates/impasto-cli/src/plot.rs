@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use impasto::RunReport;
+use impasto::report::{IterationReport, RunReport};
 use plotters::coord::combinators::IntoLogRange;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
@@ -81,14 +81,12 @@ struct Series {
 fn series(report: &RunReport) -> Vec<Series> {
     let c = &report.config;
     // Each record weighted by its own stage's α, β, γ (the balance sets them per size).
-    let weights = |r: &impasto::IterationReport| {
-        c.stages
-            .get(r.stage)
-            .map_or([c.content_weight, c.style_weight, c.tv_weight], |s| {
-                [s.content_weight, s.style_weight, s.tv_weight]
-            })
+    let weights = |r: &IterationReport| {
+        c.stages.get(r.stage).map_or([f64::NAN; 3], |s| {
+            [s.weights.content, s.weights.style, s.weights.tv]
+        })
     };
-    let curve = |label, color, value: &dyn Fn(&impasto::IterationReport) -> f64| Series {
+    let curve = |label, color, value: &dyn Fn(&IterationReport) -> f64| Series {
         label,
         color,
         points: report
@@ -127,7 +125,7 @@ pub fn write(report: &RunReport, path: &Path) -> Result<Option<String>, impasto:
     };
     let image = image::RgbImage::from_raw(width, height, pixels)
         .expect("the buffer holds width × height RGB pixels");
-    impasto::save_image(&image, path)?;
+    impasto::image::save_image(&image, path)?;
     Ok(warning)
 }
 
@@ -244,10 +242,12 @@ mod tests {
             r#"{{"impasto_version": "0", "config": {{"task": "transfer", "content": "c.png",
             "styles": [], "weights": "random", "random_weights": true, "size": 32,
             "image_size": [32, 32], "style_scale": 1.0, "iterations": {n}, "init": "noise",
-            "seed": 0, "content_weight": 1.0, "style_weight": 1e7, "tv_weight": 1000.0,
-            "content_layers": [], "style_layers": [], "style_layer_weights": [],
+            "seed": 0, "loss_weights": {{"kind": "fixed", "content": 1.0, "style": 1e7,
+            "tv": 1000.0}}, "content_layers": [], "style_layers": [], "style_layer_weights": [],
             "optimizer": {{"name": "lbfgs"}}, "pooling": "max", "original_colors": false,
-            "device": "test"}}, "records": [{}], "termination": "max_iterations",
+            "device": "test", "stages": [{{"size": 32, "image_size": [32, 32],
+            "iterations": {n}, "first_record": 0, "weights": {{"content": 1.0, "style": 1e7,
+            "tv": 1000.0}}}}]}}, "records": [{}], "termination": "max_iterations",
             "termination_message": "maximum iterations reached", "best_iteration": {n},
             "evaluations": {}, "duration_ms": 1.0}}"#,
             records.join(","),

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use impasto::IterationReport;
+use impasto::report::IterationReport;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// How progress is shown.

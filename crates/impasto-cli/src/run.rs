@@ -4,12 +4,14 @@
 use std::time::Instant;
 
 use impasto::optim::Control;
-use impasto::{NetworkCache, Progress, RunReport};
+use impasto::report::RunReport;
+use impasto::transfer::{NetworkCache, Progress, Task};
 
 use crate::config::{self, Job};
+use crate::error::CliError;
 use crate::outputs::Outputs;
 use crate::progress::{self, Display};
-use crate::{CliError, interrupt, plot};
+use crate::{interrupt, plot};
 
 /// How a run is driven: on its own (`impasto transfer`, `reconstruct`), or as one job of
 /// `impasto batch`.
@@ -46,12 +48,12 @@ pub fn execute(
     outputs.check(&inputs)?;
     let mut display = Display::new(run.quiet, run.print_every);
 
-    let backend = config::backend(run.backend);
+    let backend = config::backend(run.network.backend);
     let device = backend.device()?;
-    if let Some(note) = config::cpu_only_note(run.backend) {
+    if let Some(note) = config::cpu_only_note(run.network.backend) {
         display.note(note);
     }
-    if matches!(run.weights.as_deref(), Some("random")) {
+    if matches!(run.network.weights.as_deref(), Some("random")) {
         display.warn(
             "--weights random: the network is untrained (random weights), so this is a demo of \
              the method, not real style transfer; run `impasto weights fetch` for the trained \
@@ -81,9 +83,9 @@ pub fn execute(
     display.note(&format!(
         "{}: {} -> {} ({scales}, backend {backend})",
         match transfer.task() {
-            impasto::Task::Transfer => "transfer",
-            impasto::Task::ReconstructContent => "reconstruct content",
-            impasto::Task::ReconstructStyle => "reconstruct style",
+            Task::Transfer => "transfer",
+            Task::ReconstructContent => "reconstruct content",
+            Task::ReconstructStyle => "reconstruct style",
         },
         inputs
             .iter()
@@ -123,7 +125,9 @@ pub fn execute(
         {
             let path = outputs.intermediate(record.iteration, p.max_iterations(), scale);
             let image = p.image();
-            if let Err(error) = interrupt::writing(&path, || impasto::save_image(&image, &path)) {
+            if let Err(error) =
+                interrupt::writing(&path, || impasto::image::save_image(&image, &path))
+            {
                 display.warn(&format!("{error}; no more intermediate images are saved"));
                 save_failed = true;
             }
@@ -147,7 +151,7 @@ pub fn execute(
     let image_path = &outputs.image;
     let write_image = || {
         interrupt::writing(image_path, || {
-            impasto::save_image(&output.image, image_path)
+            impasto::image::save_image(&output.image, image_path)
         })
     };
     if mode == Mode::Alone {

@@ -1,120 +1,23 @@
 //! `impasto video`: numbered frames in, numbered stylised frames out, with temporal
 //! consistency; a line per frame, Ctrl-C after the current frame, resumable.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use clap::Args;
+use impasto::ImpastoError;
 use impasto::optim::Control;
-use impasto::vgg::{InputConvention, Pooling, VggArchitecture};
-use impasto::{
-    FramePattern, FrameProgress, FrameRecord, FrameSequence, ImageInput, ImpastoError, Progress,
-    VideoObserver, VideoReport, VideoTransfer, WeightsSource,
+use impasto::transfer::Progress;
+use impasto::video::{
+    FramePattern, FrameProgress, FrameRecord, FrameSequence, VideoObserver, VideoReport,
+    VideoTransfer,
 };
 
-use crate::args::{ArchitectureName, BackendName, PoolingName, PreprocessName, StyleScaleArg};
+use crate::args::VideoArgs;
+use crate::error::CliError;
 use crate::outputs::{probe, same_file};
 use crate::progress::{self, number};
 use crate::run::Mode;
-use crate::{CliError, config, interrupt};
-
-/// What `--help` adds after the options.
-const VIDEO_NOTES: &str = "\
-Frames come from and go back to a video with ffmpeg (docs/video.md):
-  ffmpeg -i in.mp4 -vf fps=15 in/%04d.png
-  impasto video --frames 'in/%04d.png' --style painting.jpg --output 'out/%04d.png'
-  ffmpeg -framerate 15 -i out/%04d.png -c:v libx264 -pix_fmt yuv420p out.mp4
-
-A run that stops (Ctrl-C, a crash) resumes when run again: frames whose output exists are
-skipped. The first Ctrl-C stops after the current frame is written (exit status 0); a
-second one quits at once (exit status 130), writing nothing more.";
-
-/// `impasto video`.
-#[derive(Debug, Args)]
-#[command(args_override_self = true, after_help = VIDEO_NOTES)]
-pub struct VideoArgs {
-    /// The input frames: a numbered file name with %d or %0Nd for the frame number (e.g.
-    /// 'in/%04d.png', quoted for the shell). The sequence starts at the lowest number
-    /// present and must have no gaps; every frame the same size.
-    #[arg(long, value_name = "PATTERN")]
-    pub frames: String,
-    /// A painting whose style the frames take. Repeat the option to blend several styles.
-    #[arg(long, value_name = "IMAGE", required = true)]
-    pub style: Vec<PathBuf>,
-    /// How much of each style image, one weight per --style, separated by commas.
-    /// [default: equal weights]
-    #[arg(long, value_name = "W,...", value_delimiter = ',')]
-    pub style_blend: Option<Vec<f64>>,
-    /// How large the style is taken.
-    #[command(flatten)]
-    pub style_scale: StyleScaleArg,
-    /// The output frames: a numbered .png or .jpg name (e.g. 'out/%04d.png'); each frame
-    /// keeps its input's number. The directory must exist.
-    #[arg(long, short, value_name = "PATTERN")]
-    pub output: String,
-    /// The network's weights: a VGG file, or `random` (an untrained network, a demo).
-    /// [default: the file `impasto weights fetch` downloads]
-    #[arg(long, value_name = "PATH|random")]
-    pub weights: Option<String>,
-    /// The frames' longest side as stylised, pixels. [default: 512]
-    #[arg(long, value_name = "PIXELS")]
-    pub size: Option<u32>,
-    /// Iterations of the first frame, as one scale at --size. [default: the transfer's
-    /// coarse-to-fine schedule (512 px: 150 at 256 px, then 75)]
-    #[arg(long, value_name = "N")]
-    pub iterations_first: Option<usize>,
-    /// Iterations of every later frame, which starts from the previous result warped by
-    /// the flow: a refinement, like a multi-scale run's last scale.
-    #[arg(long, value_name = "N", default_value_t = impasto::DEFAULT_FRAME_ITERATIONS)]
-    pub iterations: usize,
-    /// ρ_t, the temporal loss's weight relative to the content term's scale (so it means
-    /// the same at every size). Higher keeps frames steadier; 0 keeps only the warped
-    /// start; 1000 steadier still, with less of the style (docs/video.md). ≥ 0.
-    #[arg(
-        long,
-        value_name = "RHO",
-        default_value_t = impasto::DEFAULT_TEMPORAL_WEIGHT,
-        allow_negative_numbers = true
-    )]
-    pub temporal_weight: f64,
-    /// Keep each frame's colours: only the luminance takes the style.
-    #[arg(long)]
-    pub original_colors: bool,
-    /// Seed of random weights: the same seed gives the same result.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub seed: u64,
-    /// The network's architecture. [default: the weights file's; vgg16 for random weights]
-    #[arg(long, value_enum, value_name = "NAME")]
-    pub architecture: Option<ArchitectureName>,
-    /// How the weights expect their input (see `impasto transfer --help`).
-    #[arg(long, value_enum, value_name = "CONVENTION")]
-    pub preprocess: Option<PreprocessName>,
-    /// The network's pooling layers.
-    #[arg(long, value_enum, default_value_t = PoolingName::Max)]
-    pub pooling: PoolingName,
-    /// Where to compute: `auto` picks a GPU (wgpu) when this machine has one, else flex.
-    #[arg(long, value_enum, default_value_t = BackendName::Auto)]
-    pub backend: BackendName,
-    /// Write only the frames from this frame number on (a segment, e.g. for one machine
-    /// of many: docs/batch.md). [default: the sequence's first]
-    #[arg(long, value_name = "N")]
-    pub first: Option<u64>,
-    /// Write only the frames up to this frame number. [default: the sequence's last]
-    #[arg(long, value_name = "N")]
-    pub last: Option<u64>,
-    /// With --first: stylise up to this many frames before it without writing them, so
-    /// that the segment's first frame starts from a previous result warped by the flow
-    /// (not run when --first's output already exists). The seam still shows as one jump
-    /// in the strokes' layout (docs/batch.md): prefer long segments.
-    #[arg(long, value_name = "FRAMES", default_value_t = 0)]
-    pub overlap: usize,
-    /// Also write a JSON report with one record per frame, rewritten after every frame.
-    #[arg(long, value_name = "FILE.json")]
-    pub report: Option<PathBuf>,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
-}
+use crate::{config, interrupt};
 
 /// Runs `impasto video`.
 pub fn run(args: &VideoArgs) -> Result<(), CliError> {
@@ -141,13 +44,13 @@ pub fn execute(args: &VideoArgs, mode: Mode) -> Result<VideoReport, CliError> {
     probe(&video.output_path(from))?;
     video.check_frames()?;
     // Resolved once: `auto` lists the GPU adapters.
-    let backend = config::backend(args.backend);
+    let backend = config::backend(args.network.backend);
     let device = backend.device()?;
     let mut lines = Lines::new(args.quiet);
-    if let Some(note) = config::cpu_only_note(args.backend) {
+    if let Some(note) = config::cpu_only_note(args.network.backend) {
         lines.note(note);
     }
-    if matches!(args.weights.as_deref(), Some("random")) {
+    if matches!(args.network.weights.as_deref(), Some("random")) {
         lines.note(
             "warning: --weights random: the network is untrained (random weights), so this is a \
              demo of the method, not real style transfer; run `impasto weights fetch` for the \
@@ -236,19 +139,10 @@ pub fn execute(args: &VideoArgs, mode: Mode) -> Result<VideoReport, CliError> {
 
 /// The video the options describe (its frames listed on disk).
 pub fn video(args: &VideoArgs) -> Result<VideoTransfer, CliError> {
-    let weights = match &args.weights {
-        Some(text) if text.trim().is_empty() => {
-            return Err(CliError::new(
-                "--weights is empty; give a weights file, or `random`",
-            ));
-        }
-        Some(text) => text.parse::<WeightsSource>().unwrap_or_else(|e| match e {}),
-        None => WeightsSource::Default,
-    };
+    let network = config::network_settings(&args.network)?;
+    let loss_weights = config::loss_weights(&args.weights)?;
     let output = FramePattern::parse(&args.output)?;
     let frames = FrameSequence::from_pattern(&args.frames)?;
-    let styles = args.style.iter().cloned().map(ImageInput::from).collect();
-    let size = args.size;
     if args.overlap > 0 && args.first.is_none() {
         return Err(CliError::new(
             "--overlap only applies with --first (the frames before a segment's first)",
@@ -261,32 +155,18 @@ pub fn video(args: &VideoArgs) -> Result<VideoTransfer, CliError> {
             last.unwrap_or(frames.index(frames.len() - 1)),
         )),
     };
-    let video = VideoTransfer::new(frames, output, styles);
+    let video = VideoTransfer::new(frames, output, config::style_images(&args.styles));
     let video = match range {
         Some((first, last)) => video.with_range(first, last).with_lead_in(args.overlap),
         None => video,
     };
     Ok(video
         .with_transfer(|t| {
-            let t = t
-                .with_weights(weights)
-                .with_seed(args.seed)
-                .with_style_scale(args.style_scale.style_scale)
-                .with_style_blend(args.style_blend.clone())
-                .with_original_colors(args.original_colors)
-                .with_pooling(match args.pooling {
-                    PoolingName::Max => Pooling::Max,
-                    PoolingName::Avg => Pooling::Avg,
-                })
-                .with_architecture(args.architecture.map(|name| match name {
-                    ArchitectureName::Vgg16 => VggArchitecture::Vgg16,
-                    ArchitectureName::Vgg19 => VggArchitecture::Vgg19,
-                }))
-                .with_input_convention(args.preprocess.map(|name| match name {
-                    PreprocessName::Torchvision => InputConvention::Torchvision,
-                    PreprocessName::Caffe => InputConvention::Caffe,
-                }));
-            match size {
+            let mut t = config::with_styles(network(t), &args.styles);
+            if let Some(weights) = loss_weights {
+                t = t.with_loss_weights(weights);
+            }
+            match args.size {
                 Some(size) => t.with_size(size),
                 None => t,
             }

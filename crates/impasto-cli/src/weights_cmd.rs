@@ -3,11 +3,13 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use impasto::{DownloadProgress, Fetched, WEIGHTS_ENV, WeightsDownload, default_weights_path};
+use impasto::weights::{
+    DownloadProgress, Fetched, WEIGHTS_ENV, WeightsDownload, default_weights_path,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::CliError;
 use crate::args::FetchArgs;
+use crate::error::CliError;
 
 /// `impasto weights path`: where impasto looks for the weights, and whether they are there.
 pub fn path() -> Result<(), CliError> {

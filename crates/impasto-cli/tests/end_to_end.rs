@@ -74,13 +74,7 @@ fn transfer_writes_the_image_report_plot_and_intermediates() {
         assert!(json.get(field).is_some(), "report lacks {field}: {json}");
     }
     let config = &json["config"];
-    for field in [
-        "content_weight",
-        "style_weight",
-        "tv_weight",
-        "size",
-        "weights",
-    ] {
+    for field in ["loss_weights", "stages", "size", "weights"] {
         assert!(
             config.get(field).is_some(),
             "config lacks {field}: {config}"
@@ -90,11 +84,13 @@ fn transfer_writes_the_image_report_plot_and_intermediates() {
     assert_eq!(config["architecture"], "vgg16");
     assert_eq!(config["input_convention"], "torchvision");
     assert_eq!(config["input_convention_from"], "random weights");
-    // By default a balance sets β and γ from the scales it measured.
-    let balance = &config["balance"];
-    let scale = |term: &str| balance["scales"][term].as_f64().unwrap();
-    let ratio = config["style_weight"].as_f64().unwrap() * scale("style")
-        / (config["content_weight"].as_f64().unwrap() * scale("content"));
+    // By default a balance sets β and γ from the scales it measured, at each stage.
+    let balance = &config["loss_weights"];
+    assert_eq!(balance["kind"], "balanced", "{config}");
+    let stage = &config["stages"][0];
+    let scale = |term: &str| stage["scales"][term].as_f64().unwrap();
+    let weight = |term: &str| stage["weights"][term].as_f64().unwrap();
+    let ratio = weight("style") * scale("style") / (weight("content") * scale("content"));
     assert!(
         (ratio / balance["style"].as_f64().unwrap() - 1.0).abs() < 1e-9,
         "{config}"
@@ -357,9 +353,10 @@ fn explicit_weights_are_used_as_given_and_a_stated_network_is_reported() {
         ],
     );
     let config = &read_report(&report)["config"];
-    assert_eq!(config["style_weight"], 1e5);
-    assert_eq!(config["tv_weight"], 1e3);
-    assert!(config.get("balance").is_none(), "{config}");
+    let fixed = serde_json::json!({"kind": "fixed", "content": 1.0, "style": 1e5, "tv": 1e3});
+    assert_eq!(config["loss_weights"], fixed);
+    assert_eq!(config["stages"][0]["weights"]["style"], 1e5);
+    assert!(config["stages"][0].get("scales").is_none(), "{config}");
     assert_eq!(config["architecture"], "vgg19");
     assert_eq!(config["input_convention"], "caffe");
     assert_eq!(config["input_convention_from"], "stated");

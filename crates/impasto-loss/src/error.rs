@@ -148,6 +148,21 @@ pub enum LossError {
         layer: VggLayer,
     },
 
+    /// A balance ([`LossWeights::Balanced`](crate::LossWeights::Balanced)) found a term
+    /// with no scale to measure against, in [`term_scales`](crate::term_scales) or
+    /// [`LossWeights::resolve`](crate::LossWeights::resolve): a black photo, style layer
+    /// weights all 0, or a loss without that term.
+    #[error(
+        "the {term} term has no scale to balance against (it is {value} for an image with no \
+         features); give the loss weights explicitly instead of a balance"
+    )]
+    NoScale {
+        /// Content or style.
+        term: Term,
+        /// The scale found (0, or not finite).
+        value: f64,
+    },
+
     /// The network could not compute the features (a layer it does not have, an input
     /// that is not `[N, 3, H, W]` or too small for the deepest layer).
     #[error(transparent)]

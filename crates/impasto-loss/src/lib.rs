@@ -43,6 +43,9 @@
 //! | style | `L_s = Σ_{l∈S} w_l E_l`, default `w_l = 1/|S|` | [`style_loss`] |
 //! | total variation | `L_tv = Σ (x_{c,i+1,j} − x_{c,i,j})² + Σ (x_{c,i,j+1} − x_{c,i,j})²` | [`total_variation`] |
 //! | total | `L = α L_c + β L_s + γ L_tv` | [`TotalLoss`] |
+//! | temporal (video) | `L_t = (1/D) Σ_k c_k (x_k − ω_k)²` | [`temporal_loss`] |
+//!
+//! α, β and γ are fixed or set by a balance against each term's scale: [`LossWeights`].
 //!
 //! Every function agrees with an independent float64 PyTorch implementation to better
 //! than 1e-4 relative (`tests/loss_conformance.rs`). `docs/maths.md` renders the formulas
@@ -67,8 +70,10 @@ mod gram;
 mod reduce;
 mod style;
 mod targets;
+mod temporal;
 mod total;
 mod total_variation;
+mod weights;
 
 #[cfg(test)]
 mod testing;
@@ -85,5 +90,9 @@ pub use evaluation::{LossBreakdown, LossEvaluation};
 pub use gram::gram;
 pub use style::{style_layer_loss, style_loss};
 pub use targets::{ContentTargets, StyleTargets};
+pub use temporal::temporal_loss;
 pub use total::TotalLoss;
 pub use total_variation::total_variation;
+pub use weights::{
+    DEFAULT_STYLE_STRENGTH, DEFAULT_TV_STRENGTH, LossWeights, TermScales, TermWeights, term_scales,
+};

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use clap::{ArgAction, CommandFactory, Parser};
 use serde_json::Value;
 
-use crate::args::{Cli, Command, TransferArgs};
+use crate::args::{Cli, Command, TransferArgs, VideoArgs};
 use crate::config;
-use crate::video_cmd::VideoArgs;
+use crate::error::{clap_one_line, one_line};
 
 /// One job line of the file: its place, and the job or why it is not one.
 #[derive(Debug)]
@@ -206,7 +206,7 @@ fn parse_job(text: &str, base: &Path, out_dir: &Path) -> Result<Job, String> {
     match cli.command {
         Command::Transfer(args) => {
             // The checks `impasto transfer` makes before reading any file.
-            config::transfer_job(&args).map_err(|e| crate::one_line(&e.to_string()))?;
+            config::transfer_job(&args).map_err(|e| one_line(&e.to_string()))?;
             Ok(Job::Transfer(Box::new(args)))
         }
         Command::Video(args) => Ok(Job::Video(Box::new(args))),
@@ -258,7 +258,7 @@ fn default_report(command: &str, output: &str, object: &serde_json::Map<String, 
 
 /// clap's message for a job line: one sentence, without the command line's framing.
 fn clap_reason(error: &clap::Error) -> String {
-    let line = crate::clap_one_line(&error.to_string());
+    let line = clap_one_line(&error.to_string());
     let line = line.strip_prefix("error: ").unwrap_or(&line);
     line.strip_suffix(" (see --help)")
         .unwrap_or(line)
@@ -343,19 +343,19 @@ mod tests {
         };
         assert_eq!(args.content, Path::new("jobs/a.jpg"));
         assert_eq!(
-            args.style,
+            args.styles.style,
             [PathBuf::from("jobs/s.jpg"), PathBuf::from("/abs/t.jpg")]
         );
-        assert_eq!(args.style_blend, Some(vec![0.7, 0.3]));
-        assert!(args.original_colors);
+        assert_eq!(args.styles.style_blend, Some(vec![0.7, 0.3]));
+        assert!(args.styles.original_colors);
         let run = &args.run;
         assert_eq!(run.output, Path::new("out/a-s.png"));
         assert_eq!(run.report.as_deref(), Some(Path::new("out/a-s.json")));
         assert_eq!(
-            (run.size, run.seed, run.iterations.as_slice()),
+            (run.size, run.network.seed, run.iterations.as_slice()),
             (Some(64), 3, &[5][..])
         );
-        assert_eq!(run.weights.as_deref(), Some("random"));
+        assert_eq!(run.network.weights.as_deref(), Some("random"));
         assert_eq!(run.init.as_deref(), Some("noise"));
         assert!(run.quiet);
     }

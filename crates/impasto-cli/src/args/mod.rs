@@ -2,7 +2,18 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+
+mod batch;
+mod options;
+mod video;
+
+pub use batch::BatchArgs;
+pub use options::{
+    BackendName, LineSearchName, LossWeightArgs, NetworkArgs, OptimizerName, StyleArgs,
+    StyleScaleArg,
+};
+pub use video::VideoArgs;
 
 /// The examples at the end of `impasto --help`.
 const EXAMPLES: &str = "\
@@ -48,10 +59,10 @@ pub enum Command {
     Transfer(TransferArgs),
     /// Stylise numbered video frames with temporal consistency (Ruder et al. 2016): each
     /// frame starts from the previous result warped by the optical flow.
-    Video(crate::video_cmd::VideoArgs),
+    Video(VideoArgs),
     /// Run many transfers (or video segments) from a JSON Lines file: one shard of them,
     /// skipping those whose output exists, a line per job and a summary.
-    Batch(crate::batch_cmd::BatchArgs),
+    Batch(BatchArgs),
     /// The paper's reconstruction experiments: what one layer keeps of an image.
     #[command(subcommand)]
     Reconstruct(Reconstruct),
@@ -91,7 +102,7 @@ pub struct FetchArgs {
     /// docs/weights.md). Use the file with --weights PATH; its name tells impasto its
     /// architecture and input convention.
     #[arg(long, value_name = "NAME", default_value = "torchvision-vgg16")]
-    pub file: impasto::PublishedWeights,
+    pub file: impasto::weights::PublishedWeights,
     /// Download from this address instead of torchvision's (for tests and mirrors).
     #[arg(long, hide = true, value_name = "URL")]
     pub url: Option<String>,
@@ -121,22 +132,12 @@ pub struct TransferArgs {
     /// BMP or TIFF.
     #[arg(long, value_name = "IMAGE")]
     pub content: PathBuf,
-    /// A painting whose style the result takes. Repeat the option to blend several styles.
-    #[arg(long, value_name = "IMAGE", required = true)]
-    pub style: Vec<PathBuf>,
-    /// How much of each style image, one weight per --style in the same order, separated
-    /// by commas (e.g. 0.7,0.3); normalised to sum to 1. [default: equal weights]
-    #[arg(long, value_name = "W,...", value_delimiter = ',')]
-    pub style_blend: Option<Vec<f64>>,
-    /// How large the style is taken.
+    /// The style images and how they are taken.
     #[command(flatten)]
-    pub style_scale: StyleScaleArg,
-    /// α, the weight of the content loss. Higher keeps more of the photo. ≥ 0. [default: 1]
-    #[arg(long, value_name = "ALPHA", allow_negative_numbers = true)]
-    pub content_weight: Option<f64>,
-    /// β, the weight of the style loss. Higher paints more strongly. ≥ 0. [default: 1e7]
-    #[arg(long, value_name = "BETA", allow_negative_numbers = true)]
-    pub style_weight: Option<f64>,
+    pub styles: StyleArgs,
+    /// How the loss weighs content, style and smoothness.
+    #[command(flatten)]
+    pub weights: LossWeightArgs,
     /// The layers whose features define content, separated by commas. [default: relu4_2]
     #[arg(long, value_name = "LAYER,...", value_delimiter = ',')]
     pub content_layers: Option<Vec<String>>,
@@ -153,9 +154,6 @@ pub struct TransferArgs {
         allow_negative_numbers = true
     )]
     pub style_layer_weights: Option<Vec<f64>>,
-    /// Keep the content image's colours: only the luminance takes the style.
-    #[arg(long)]
-    pub original_colors: bool,
     /// Where to write the result, and how to run.
     #[command(flatten)]
     pub run: RunArgs,
@@ -171,6 +169,10 @@ pub struct ReconstructContentArgs {
     /// The layer whose features are matched (paper names: conv1_1, relu1_1, …, pool5).
     #[arg(long, value_name = "LAYER", default_value = "relu4_2")]
     pub layer: String,
+    /// γ, the weight of the total-variation loss, which smooths pixel noise. ≥ 0.
+    /// [default: 0]
+    #[arg(long, value_name = "GAMMA", allow_negative_numbers = true)]
+    pub tv_weight: Option<f64>,
     /// Where to write the result, and how to run.
     #[command(flatten)]
     pub run: RunArgs,
@@ -204,88 +206,13 @@ pub struct ReconstructStyleArgs {
     /// How large the style is taken.
     #[command(flatten)]
     pub style_scale: StyleScaleArg,
+    /// γ, the weight of the total-variation loss, which smooths pixel noise. ≥ 0.
+    /// [default: 0]
+    #[arg(long, value_name = "GAMMA", allow_negative_numbers = true)]
+    pub tv_weight: Option<f64>,
     /// Where to write the result, and how to run.
     #[command(flatten)]
     pub run: RunArgs,
-}
-
-/// `--style-scale`, shared by the commands that take a style.
-#[derive(Debug, Args)]
-pub struct StyleScaleArg {
-    /// Style images are resized to this fraction of --size before their style is taken:
-    /// below 1 gives larger brush strokes, above 1 finer ones. Must be > 0.
-    #[arg(
-        long,
-        value_name = "SCALE",
-        default_value_t = 1.0,
-        allow_negative_numbers = true
-    )]
-    pub style_scale: f64,
-}
-
-/// The optimizers `--optimizer` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OptimizerName {
-    /// L-BFGS, the paper's optimizer: few iterations, several evaluations each.
-    Lbfgs,
-    /// Gradient descent with a fixed learning rate (for comparison).
-    Gd,
-    /// Adam (for comparison).
-    Adam,
-}
-
-/// The L-BFGS line searches `--line-search` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LineSearchName {
-    /// A fixed step (--learning-rate), exactly as torch.optim.LBFGS without line search.
-    None,
-    /// Strong Wolfe conditions (c1 = 1e-4, c2 = 0.9): robust, the default.
-    StrongWolfe,
-    /// Backtracking until the loss falls enough (Armijo, c1 = 1e-4).
-    Armijo,
-}
-
-/// The architectures `--architecture` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ArchitectureName {
-    /// VGG16: 13 convolutions.
-    Vgg16,
-    /// VGG19: 16 convolutions.
-    Vgg19,
-}
-
-/// The input conventions `--preprocess` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PreprocessName {
-    /// RGB in [0, 1], normalised by ImageNet's mean and std (torchvision's files).
-    Torchvision,
-    /// BGR in 0-255 minus the channel means (the original Caffe models and their
-    /// conversions).
-    Caffe,
-}
-
-/// The pooling `--pooling` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PoolingName {
-    /// Max pooling, as the network was trained.
-    Max,
-    /// Average pooling, which the paper found gives smoother images.
-    Avg,
-}
-
-/// The backends `--backend` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BackendName {
-    /// A GPU through wgpu if this build has it and the machine has a GPU, else flex.
-    Auto,
-    /// burn's fast CPU backend.
-    Flex,
-    /// burn-ndarray, a slow CPU backend (only in builds with the `ndarray` feature).
-    Ndarray,
-    /// A GPU through wgpu: Vulkan, Metal or DX12.
-    Wgpu,
-    /// NVIDIA CUDA: not available in this build; use wgpu.
-    Cuda,
 }
 
 /// The options every run shares: output, network, optimisation, and what to show.
@@ -294,11 +221,9 @@ pub struct RunArgs {
     /// Where to write the result: a .png, .jpg or .jpeg file (written whole or not at all).
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
-    /// The network's weights: a torchvision VGG16 file (.pth or .safetensors), or `random`
-    /// for an untrained network (a quick demo, not real style transfer). [default: the
-    /// file `impasto weights fetch` downloads; see `impasto weights path`]
-    #[arg(long, value_name = "PATH|random")]
-    pub weights: Option<String>,
+    /// The network, its weights and where it runs.
+    #[command(flatten)]
+    pub network: NetworkArgs,
     /// The result's longest side in pixels; the aspect ratio is kept. 1 to 16384 (the
     /// default layers need at least 16). Time grows with the number of pixels.
     /// [default: 512]
@@ -307,29 +232,21 @@ pub struct RunArgs {
     /// Coarse to fine: optimise at each of these longest sides in turn (growing), each
     /// scale starting from the previous one's result resized; the last is the result's
     /// size. E.g. 256,512,1024. [default for transfer: --size halved while the half is at
-    /// least 256 (512: 256,512; 1024: 256,512,1024), or only --size when --iterations
-    /// gives one number; for reconstructions: only --size]
+    /// least 256 (512: 256,512; 1024: 256,512,1024); for reconstructions: only --size]
     #[arg(long, value_name = "PIXELS,...", value_delimiter = ',')]
     pub scales: Option<Vec<u32>>,
     /// The number of optimizer iterations; 0 only evaluates the starting image. Without
-    /// --scales, one number makes a single-scale run at --size. With --scales: one number
+    /// --scales, one number is the whole run's: every scale of the default schedule gets
+    /// its share (a shorter or longer run of the same method). With --scales: one number
     /// for every scale, or one per scale (e.g. 300,200,100). [default: 150 at the first
     /// scale, at the last in inverse proportion to its side, half that in between
-    /// (256,512: 150,75; 256,512,1024: 150,38,38); 500 for reconstructions]
+    /// (512 px: 150,75, 225 in all; 1024 px: 150,38,38); 500 for reconstructions]
     #[arg(long, value_name = "N[,N...]", value_delimiter = ',')]
     pub iterations: Vec<usize>,
     /// Where the optimisation starts: `noise` (the paper's choice), `content`, `style`, or
     /// the path of an image. [default: content for transfer, noise for reconstructions]
     #[arg(long, value_name = "noise|content|style|PATH")]
     pub init: Option<String>,
-    /// Seed of the starting noise and of random weights: the same seed gives the same
-    /// result.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub seed: u64,
-    /// γ, the weight of the total-variation loss, which smooths pixel noise. ≥ 0.
-    /// [default: 1000 for transfer, 0 for reconstructions]
-    #[arg(long, value_name = "GAMMA", allow_negative_numbers = true)]
-    pub tv_weight: Option<f64>,
     /// The optimizer.
     #[arg(long, value_enum, default_value_t = OptimizerName::Lbfgs)]
     pub optimizer: OptimizerName,
@@ -344,22 +261,6 @@ pub struct RunArgs {
     /// (default 1). Must be > 0.
     #[arg(long, value_name = "T", allow_negative_numbers = true)]
     pub learning_rate: Option<f64>,
-    /// The network's architecture. [default: the weights file's; vgg16 for random weights]
-    #[arg(long, value_enum, value_name = "NAME")]
-    pub architecture: Option<ArchitectureName>,
-    /// How the weights expect their input: torchvision (RGB in [0, 1], ImageNet mean and
-    /// std) or caffe (BGR in 0-255 minus the channel means, as jcjohnson's converted
-    /// vgg16-00b39a1b.pth / vgg19-d01eb7cb.pth). [default: what the file's name or
-    /// metadata say; torchvision, with a note, when they say nothing]
-    #[arg(long, value_enum, value_name = "CONVENTION")]
-    pub preprocess: Option<PreprocessName>,
-    /// The network's pooling layers.
-    #[arg(long, value_enum, default_value_t = PoolingName::Max)]
-    pub pooling: PoolingName,
-    /// Where to compute: `auto` picks a GPU (wgpu) when this machine has one, else the CPU
-    /// (flex).
-    #[arg(long, value_enum, default_value_t = BackendName::Auto)]
-    pub backend: BackendName,
     /// Also write a JSON report: the resolved settings, every iteration's losses,
     /// gradient norm and time, and how the run ended.
     #[arg(long, value_name = "FILE.json")]
