@@ -21,29 +21,23 @@
 //! PyTorch on the same objective") has the figures.
 
 use std::error::Error;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use burn::tensor::Device;
 use image::Rgb32FImage;
 use impasto::vgg::portable_rng;
 use impasto::{Init, StyleTransfer, WeightsSource, load_image, resize_longest_side};
 
-const PAIRS: [(&str, &str); 3] = [
-    ("tubingen.jpg", "starry_night.jpg"),
-    ("golden_gate.jpg", "the_scream.jpg"),
-    ("hoovertowernight.jpg", "shipwreck.jpg"),
-];
+#[path = "common/pairs.rs"]
+mod pairs;
+
+use pairs::{PAIRS, stem};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let usage = "usage: against_torch WEIGHTS [SIZES] [ITERATIONS] [OUT_DIR] [all]";
     let weights = PathBuf::from(args.next().ok_or(usage)?);
-    let sizes: Vec<u32> = args
-        .next()
-        .unwrap_or_else(|| "256,512".into())
-        .split(',')
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
+    let sizes = pairs::sizes(args.next(), "256,512")?;
     let iterations: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(200);
     let out = PathBuf::from(args.next().unwrap_or_else(|| "target/against-torch".into()));
     let pairs = if args.next().as_deref() == Some("all") {
@@ -51,11 +45,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     } else {
         &PAIRS[..1]
     };
-    let images = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/images");
-    if !images.is_dir() {
-        println!("skipped: {} is absent", images.display());
+    let Some(images) = pairs::images() else {
         return Ok(());
-    }
+    };
     let device = Device::flex();
     for (photo, painting) in pairs {
         for &size in &sizes {
@@ -98,8 +90,4 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     Ok(())
-}
-
-fn stem(file: &str) -> &str {
-    file.split('.').next().unwrap_or(file)
 }

@@ -20,7 +20,7 @@ use image::Rgb32FImage;
 use impasto::optim::Control;
 use impasto::{Init, Progress, StyleTransfer, WeightsSource};
 
-// Only `evaluate` is used here; the structure figure is the other examples'.
+// Only `evaluate` is used here; the structure figure is the other tools'.
 #[allow(dead_code)]
 #[path = "common/quality.rs"]
 mod quality;

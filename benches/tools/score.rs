@@ -1,5 +1,5 @@
 //! The quality figures of results already made (by `impasto transfer`, say), as
-//! `examples/balance.rs` prints them for its own runs:
+//! `benches/tools/balance.rs` prints them for its own runs:
 //!
 //! ```text
 //! cargo run --release --example score -- WEIGHTS PHOTO PAINTING RESULT.png...
@@ -16,7 +16,7 @@
 //! run report's terms are those of the optimised float image, which can differ: what the
 //! optimizer painted outside `[0, 1]` does not survive the save (docs/benchmarks.md,
 //! "Multi-scale runs", has a single-scale run whose style left is 0.0066 in its report
-//! and 0.027 as saved; `examples/range.rs` measures it).
+//! and 0.027 as saved; `benches/tools/range.rs` measures it).
 //!
 //! `WEIGHTS` is a trained VGG16 file (docs/weights.md); with random weights the figures
 //! mean nothing. Two evaluations per size, one per result.

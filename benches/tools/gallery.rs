@@ -19,12 +19,13 @@ use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
 use impasto::{Init, StyleTransfer, WeightsSource};
 
-/// Photo and painting of each panel.
-const PAIRS: [(&str, &str); 3] = [
-    ("tubingen", "starry_night"),
-    ("golden_gate", "the_scream"),
-    ("hoovertowernight", "shipwreck"),
-];
+// The pairs and their folder; not the size list the other tools read.
+#[allow(dead_code)]
+#[path = "common/pairs.rs"]
+mod pairs;
+
+use pairs::{PAIRS, stem};
+
 /// A panel's width in pixels.
 const PANEL_WIDTH: u32 = 900;
 /// Largest panel file.
@@ -39,15 +40,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out = PathBuf::from(args.next().unwrap_or_else(|| "docs/img".into()));
     let iterations: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(150);
     let size: u32 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(512);
-    let images = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/images");
-    if !images.is_dir() {
-        println!("skipped: {} is absent", images.display());
+    let Some(images) = pairs::images() else {
         return Ok(());
-    }
+    };
     std::fs::create_dir_all(&out)?;
     for (photo, painting) in PAIRS {
-        let photo_path = images.join(format!("{photo}.jpg"));
-        let painting_path = images.join(format!("{painting}.jpg"));
+        let (photo_path, painting_path) = (images.join(photo), images.join(painting));
         let result = StyleTransfer::new(photo_path.as_path(), vec![painting_path.as_path().into()])
             .with_weights(WeightsSource::Path(weights.clone()))
             .with_size(size)
@@ -58,7 +56,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let photo_image = image::open(&photo_path)?.to_rgb8();
         let painting_image = image::open(&painting_path)?.to_rgb8();
         let panel = panel(&photo_image, &painting_image, &result.image);
-        let path = out.join(format!("{photo}-{painting}.jpg"));
+        let path = out.join(format!("{}-{}.jpg", stem(photo), stem(painting)));
         let bytes = save_jpeg(&panel, &path)?;
         println!(
             "{}: {} iterations in {:.0} s, {} KB",

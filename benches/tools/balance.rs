@@ -29,7 +29,7 @@
 //! docs/benchmarks.md ("Balance across sizes") has the figures this printed.
 
 use std::error::Error;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use burn::tensor::Device;
 use impasto::optim::Control;
@@ -40,13 +40,11 @@ use impasto::{
 #[path = "common/quality.rs"]
 mod quality;
 
-use quality::{evaluate, structure, to_rgb8};
+#[path = "common/pairs.rs"]
+mod pairs;
 
-const PAIRS: [(&str, &str); 3] = [
-    ("tubingen.jpg", "starry_night.jpg"),
-    ("golden_gate.jpg", "the_scream.jpg"),
-    ("hoovertowernight.jpg", "shipwreck.jpg"),
-];
+use pairs::{PAIRS, stem};
+use quality::{evaluate, structure, to_rgb8};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -54,20 +52,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         args.next()
             .ok_or("usage: balance WEIGHTS [SIZES] [ITERATIONS] [OUT_DIR] [fixed]")?,
     );
-    let sizes: Vec<u32> = args
-        .next()
-        .unwrap_or_else(|| "256,512,1024".into())
-        .split(',')
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
+    let sizes = pairs::sizes(args.next(), "256,512,1024")?;
     let iterations: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(200);
     let out = PathBuf::from(args.next().unwrap_or_else(|| "target/balance".into()));
     let fixed = args.next().as_deref() == Some("fixed");
-    let images = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/images");
-    if !images.is_dir() {
-        println!("skipped: {} is absent", images.display());
+    let Some(images) = pairs::images() else {
         return Ok(());
-    }
+    };
     std::fs::create_dir_all(&out)?;
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let only: Option<Vec<String>> =
@@ -186,8 +177,4 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     Ok(())
-}
-
-fn stem(file: &str) -> &str {
-    file.split('.').next().unwrap_or(file)
 }

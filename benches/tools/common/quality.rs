@@ -1,4 +1,4 @@
-//! The quality figures of a result, shared by the examples that print them
+//! The quality figures of a result, shared by the tools that print them
 //! (`balance`, `score`, `range`): how much of the photo's structure it keeps, and one
 //! image's terms under a transfer's objective.
 
