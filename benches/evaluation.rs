@@ -6,7 +6,7 @@
 //! ```text
 //! cargo bench --bench evaluation                                     # flex (and wgpu with --features wgpu), 224 and 512 px
 //! IMPASTO_BENCH_BACKENDS=flex IMPASTO_BENCH_SIZES=224 cargo bench --bench evaluation
-//! cargo bench --bench evaluation --features ndarray                  # add burn-ndarray (224 px: ~1 min per evaluation)
+//! cargo bench --bench evaluation --features ndarray                  # add burn-ndarray (slow: its input gradient is a scalar loop)
 //! python3 benches/reference/torch_eval.py                            # the same workload in PyTorch
 //! python3 benches/reference/alternate.py                             # the two in turn, 8 pairs at 224 px: the ratios
 //! ```
@@ -88,7 +88,7 @@ fn main() {
                 && size > 224
                 && std::env::var("IMPASTO_BENCH_SIZES").is_err()
             {
-                continue; // ~5 minutes per evaluation: only when asked for
+                continue; // burn-ndarray's scalar input gradient takes minutes: only when asked
             }
             let output = Command::new(std::env::current_exe().expect("this bench's path"))
                 .env(CHILD, format!("{backend}:{size}"))

@@ -9,13 +9,13 @@
 //!    (f = 0 at x = 1) is known, so every optimizer's answer can be checked.
 //!
 //! ```text
-//! cargo bench --bench optimizers                     # both parts, flex (about 10 minutes on 2 cores)
+//! cargo bench --bench optimizers                     # both parts, flex (the transfers take minutes)
 //! IMPASTO_BENCH_PART=rosenbrock cargo bench --bench optimizers
 //! IMPASTO_BENCH_ITERATIONS=20 IMPASTO_BENCH_PART=transfer cargo bench --bench optimizers
 //! ```
 //!
 //! It prints the tables and writes them to `target/bench-optimizers.md`, with the
-//! loss-versus-evaluations chart of the longest runs in `target/bench-optimizers.png`.
+//! loss-versus-evaluations chart of the longest runs in `target/bench-optimizers.svg`.
 //! Gradient descent's and Adam's learning rates are the best of the sweep recorded in
 //! docs/benchmarks.md; `IMPASTO_BENCH_GD_LR` and `IMPASTO_BENCH_ADAM_LR` override them.
 
@@ -28,10 +28,9 @@ use impasto::optim::{
     Adam, AdamConfig, Evaluation, GradientDescent, GradientDescentConfig, Lbfgs, LbfgsConfig,
     LineSearch, Minimizer, Outcome,
 };
-use impasto::{Init, OptimizerConfig, RunReport, StyleTransfer, WeightsSource};
-use plotters::coord::combinators::IntoLogRange;
-use plotters::prelude::*;
-use plotters::style::{FontStyle, register_font};
+use impasto::report::RunReport;
+use impasto::transfer::{Init, OptimizerConfig};
+use impasto::{StyleTransfer, WeightsSource};
 
 /// Pixel-space learning rates (pixels in [0, 1]) chosen by the sweep in docs/benchmarks.md.
 const GD_LEARNING_RATE: f64 = 1e-4;
@@ -160,7 +159,7 @@ fn style_transfer() -> String {
             }
         }
     }
-    let chart = target_dir().join("bench-optimizers.png");
+    let chart = target_dir().join("bench-optimizers.svg");
     match plot(&curves, &chart) {
         Ok(()) => println!("chart written to {}", chart.display()),
         Err(error) => println!("chart not written: {error}"),
@@ -282,90 +281,103 @@ fn run<M: Minimizer>(minimizer: M, x0: &Tensor<1>) -> Outcome<1> {
         .expect("flex does not fail")
 }
 
-/// The loss-versus-evaluations chart (log y), PNG. Text needs a system font (DejaVu
-/// Sans or `IMPASTO_PLOT_FONT`); without one the chart is drawn without text.
-fn plot(curves: &[(&str, Vec<(f64, f64)>)], path: &Path) -> Result<(), String> {
-    const SIZE: (u32, u32) = (900, 560);
-    const FAMILY: &str = "sans-serif";
-    let font = std::env::var("IMPASTO_PLOT_FONT")
-        .unwrap_or_else(|_| "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf".into());
-    let text = match std::fs::read(&font) {
-        Ok(bytes) => register_font(
-            FAMILY,
-            FontStyle::Normal,
-            Box::leak(bytes.into_boxed_slice()),
-        )
-        .is_ok(),
-        Err(_) => false,
-    };
-    let points = curves.iter().flat_map(|(_, c)| c.iter());
-    let (max_x, low, high) = points
-        .filter(|p| p.1.is_finite() && p.1 > 0.0)
-        .fold((1.0f64, f64::INFINITY, 0.0f64), |(x, lo, hi), p| {
-            (x.max(p.0), lo.min(p.1), hi.max(p.1))
-        });
+/// The loss-versus-evaluations chart as SVG: the loss on a log axis, one line per
+/// optimizer. Written out by hand rather than drawn with a plotting library: the bench
+/// needs a plain chart, and an SVG's text is drawn by whatever shows it, so no font file
+/// is read.
+fn plot(curves: &[(&str, Vec<(f64, f64)>)], path: &Path) -> std::io::Result<()> {
+    const SIZE: (f64, f64) = (900.0, 560.0);
+    // The plot area's margins: left (the loss labels), right, top (the title), bottom.
+    const MARGIN: (f64, f64, f64, f64) = (80.0, 20.0, 40.0, 50.0);
+    const COLORS: [&str; 4] = ["#0072b2", "#d55e00", "#009e73", "#000000"];
+    let drawable = |p: &&(f64, f64)| p.1.is_finite() && p.1 > 0.0;
+    let points = || curves.iter().flat_map(|(_, c)| c.iter().filter(drawable));
+    let max_x = points().fold(1.0f64, |x, p| x.max(p.0));
+    let (low, high) = points().fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
+        (lo.min(p.1), hi.max(p.1))
+    });
     if !low.is_finite() {
-        return Err("no positive loss to draw".into());
+        return Err(std::io::Error::other("no positive loss to draw"));
     }
-    let mut pixels = vec![255u8; SIZE.0 as usize * SIZE.1 as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let mut builder = ChartBuilder::on(&root);
-        builder.margin(16);
-        if text {
-            builder
-                .caption(
-                    "style transfer, 128 px, random weights: loss vs evaluations",
-                    (FAMILY, 20),
-                )
-                .x_label_area_size(44)
-                .y_label_area_size(80);
-        }
-        let mut chart = builder
-            .build_cartesian_2d(0.0..max_x, (low / 1.5..high * 1.5).log_scale())
-            .map_err(|e| e.to_string())?;
-        let mut mesh = chart.configure_mesh();
-        if text {
-            mesh.x_desc("evaluations (VGG16 forward + backward)")
-                .y_desc("total loss (log scale)")
-                .label_style((FAMILY, 14))
-                .axis_desc_style((FAMILY, 16))
-                .y_label_formatter(&|y| format!("{y:.0e}"));
-        }
-        mesh.draw().map_err(|e| e.to_string())?;
-        let colors = [
-            RGBColor(0, 114, 178),
-            RGBColor(213, 94, 0),
-            RGBColor(0, 158, 115),
-            BLACK,
-        ];
-        for ((name, curve), color) in curves.iter().zip(colors) {
-            let line = curve
-                .iter()
-                .filter(|p| p.1.is_finite() && p.1 > 0.0)
-                .copied();
-            let drawn = chart
-                .draw_series(LineSeries::new(line, color.stroke_width(2)))
-                .map_err(|e| e.to_string())?;
-            if text {
-                drawn.label(*name).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
-            }
-        }
-        if text {
-            chart
-                .configure_series_labels()
-                .label_font((FAMILY, 15))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()
-                .map_err(|e| e.to_string())?;
-        }
-        root.present().map_err(|e| e.to_string())?;
+    // Whole decades on the y axis, at least one.
+    let (bottom, top) = (
+        low.log10().floor(),
+        high.log10().ceil().max(low.log10().floor() + 1.0),
+    );
+    let (left, right) = (MARGIN.0, SIZE.0 - MARGIN.1);
+    let (upper, lower) = (MARGIN.2, SIZE.1 - MARGIN.3);
+    let x_of = |x: f64| left + x / max_x * (right - left);
+    let y_of = |y: f64| upper + (top - y.log10()) / (top - bottom) * (lower - upper);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" \
+         font-family=\"sans-serif\" font-size=\"14\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-size=\"18\">style transfer, \
+         128 px, random weights: loss vs evaluations</text>\n\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">evaluations (VGG16 forward + \
+         backward)</text>\n\
+         <text transform=\"rotate(-90)\" x=\"{}\" y=\"20\" text-anchor=\"middle\">total \
+         loss (log scale)</text>\n",
+        SIZE.0,
+        SIZE.1,
+        SIZE.0 / 2.0,
+        (left + right) / 2.0,
+        SIZE.1 - 10.0,
+        -(upper + lower) / 2.0
+    );
+    for decade in bottom as i32..=top as i32 {
+        let y = y_of(10f64.powi(decade));
+        svg += &format!(
+            "<line x1=\"{left}\" x2=\"{right}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
+             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">1e{decade}</text>\n",
+            left - 6.0,
+            y + 5.0
+        );
     }
-    let image = image::RgbImage::from_raw(SIZE.0, SIZE.1, pixels).ok_or("buffer size")?;
-    image.save(path).map_err(|e| e.to_string())
+    for tick in 0..=4 {
+        let value = max_x * f64::from(tick) / 4.0;
+        let x = x_of(value);
+        svg += &format!(
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{upper}\" y2=\"{lower}\" stroke=\"#ddd\"/>\
+             <text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{value:.0}</text>\n",
+            lower + 18.0
+        );
+    }
+    svg += &format!(
+        "<rect x=\"{left}\" y=\"{upper}\" width=\"{}\" height=\"{}\" fill=\"none\" \
+         stroke=\"black\"/>\n",
+        right - left,
+        lower - upper
+    );
+    // The curves, then over them the legend: a box at the upper right, a row per curve.
+    let mut legend = format!(
+        "<rect x=\"{}\" y=\"{}\" width=\"230\" height=\"{}\" fill=\"white\" \
+         stroke=\"black\"/>\n",
+        right - 240.0,
+        upper + 8.0,
+        20.0 * curves.len() as f64 + 4.0
+    );
+    for (i, ((name, curve), color)) in curves.iter().zip(COLORS).enumerate() {
+        let line: Vec<String> = curve
+            .iter()
+            .filter(drawable)
+            .map(|&(x, y)| format!("{:.1},{:.1}", x_of(x), y_of(y)))
+            .collect();
+        svg += &format!(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>\n",
+            line.join(" ")
+        );
+        let y = upper + 20.0 + 20.0 * i as f64;
+        legend += &format!(
+            "<line x1=\"{}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{color}\" \
+             stroke-width=\"2\"/><text x=\"{}\" y=\"{}\">{name}</text>\n",
+            right - 230.0,
+            right - 210.0,
+            right - 204.0,
+            y + 5.0
+        );
+    }
+    svg += &legend;
+    svg += "</svg>\n";
+    std::fs::write(path, svg)
 }

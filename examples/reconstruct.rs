@@ -14,8 +14,9 @@
 use std::error::Error;
 
 use burn::tensor::Device;
+use impasto::image::save_image;
 use impasto::vgg::VggLayer;
-use impasto::{StyleTransfer, WeightsSource, save_image};
+use impasto::{StyleTransfer, WeightsSource};
 
 /// The first ReLU of each block, the layers the paper reconstructs from.
 const LAYERS: [VggLayer; 5] = impasto::loss::DEFAULT_STYLE_LAYERS;

@@ -68,7 +68,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let figure = grid(&rows);
     let mut bytes = Vec::new();
     JpegEncoder::new_with_quality(&mut bytes, 60).encode_image(&figure)?;
-    impasto::write_atomically(&out, &bytes)?;
+    impasto::image::write_atomically(&out, &bytes)?;
     println!("{} ({} KB)", out.display(), bytes.len() / 1000);
     Ok(())
 }

@@ -25,8 +25,10 @@ use std::path::PathBuf;
 
 use burn::tensor::Device;
 use image::Rgb32FImage;
+use impasto::image::{load_image, resize_longest_side};
+use impasto::transfer::{Init, Schedule};
 use impasto::vgg::portable_rng;
-use impasto::{Init, StyleTransfer, WeightsSource, load_image, resize_longest_side};
+use impasto::{StyleTransfer, WeightsSource};
 
 #[path = "common/pairs.rs"]
 mod pairs;
@@ -69,8 +71,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
             let result = StyleTransfer::new(content, vec![style.into()])
                 .with_weights(WeightsSource::Path(weights.clone()))
-                .with_size(size)
-                .with_iterations(iterations)
+                .with_schedule(Schedule::single(size, iterations))
                 .with_init(Init::Image(start.into()))
                 .run(&device, &mut ())?;
             let report = &result.report;
@@ -78,7 +79,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 dir.join("report.json"),
                 serde_json::to_string_pretty(report)?,
             )?;
-            impasto::save_image(&result.image, dir.join("impasto.png"))?;
+            impasto::image::save_image(&result.image, dir.join("impasto.png"))?;
             println!(
                 "{} {size} px: {} evaluations, loss {:.6e}, {:.0} s -> {}",
                 stem(photo),

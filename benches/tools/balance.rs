@@ -32,10 +32,10 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use burn::tensor::Device;
+use impasto::image::save_image;
 use impasto::optim::Control;
-use impasto::{
-    Init, Progress, Stage, StyleTransfer, WeightsSource, loss::TotalLossConfig, save_image,
-};
+use impasto::transfer::{Init, LossWeights, Progress, Schedule, Stage};
+use impasto::{StyleTransfer, WeightsSource};
 
 #[path = "common/quality.rs"]
 mod quality;
@@ -99,11 +99,10 @@ fn main() -> Result<(), Box<dyn Error>> {
                 let mut t =
                     StyleTransfer::new(photo_path.as_path(), vec![painting_path.as_path().into()])
                         .with_weights(WeightsSource::Path(weights.clone()))
-                        .with_size(size)
-                        .with_iterations(iterations)
+                        .with_schedule(Schedule::single(size, iterations))
                         .with_init(init);
                 if fixed {
-                    t = t.with_loss(TotalLossConfig::new());
+                    t = t.with_loss_weights(LossWeights::FIXED);
                 }
                 t
             };
@@ -141,10 +140,10 @@ fn main() -> Result<(), Box<dyn Error>> {
                 let seconds = report.duration_ms / 1e3;
                 kept.push((best.iteration, best.evaluations, seconds, image, terms));
             }
-            let content = impasto::load_image(&photo_path)?;
-            let content = impasto::resize_longest_side(content, size);
+            let content = impasto::image::load_image(&photo_path)?;
+            let content = impasto::image::resize_longest_side(content, size);
             let content = to_rgb8(&content);
-            let c = &report.config;
+            let w = report.config.stages.last().ok_or("no stage")?.weights;
             for (iteration, evaluations, seconds, image, [lc, ls, ltv]) in kept {
                 let name = format!(
                     "{}-{}-{size}{}{}.png",
@@ -169,9 +168,9 @@ fn main() -> Result<(), Box<dyn Error>> {
                         format!(" (iteration {iteration})")
                     },
                     ls / photo_style,
-                    c.content_weight * lc,
-                    c.style_weight * ls,
-                    c.tv_weight * ltv,
+                    w.content * lc,
+                    w.style * ls,
+                    w.tv * ltv,
                 );
             }
         }

@@ -17,7 +17,8 @@ use burn::tensor::Device;
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
-use impasto::{Init, StyleTransfer, WeightsSource};
+use impasto::transfer::Init;
+use impasto::{StyleTransfer, WeightsSource};
 
 // The pairs and their folder; not the size list the other tools read.
 #[allow(dead_code)]
@@ -105,7 +106,7 @@ fn save_jpeg(image: &RgbImage, path: &Path) -> Result<usize, Box<dyn Error>> {
         let mut bytes = Vec::new();
         JpegEncoder::new_with_quality(&mut bytes, quality).encode_image(image)?;
         if bytes.len() <= MAX_BYTES || quality <= 40 {
-            impasto::write_atomically(path, &bytes)?;
+            impasto::image::write_atomically(path, &bytes)?;
             return Ok(bytes.len());
         }
         quality -= 5;

@@ -18,7 +18,8 @@ use std::path::PathBuf;
 use burn::tensor::Device;
 use image::Rgb32FImage;
 use impasto::optim::Control;
-use impasto::{Init, Progress, StyleTransfer, WeightsSource};
+use impasto::transfer::{Init, Progress, Schedule};
+use impasto::{StyleTransfer, WeightsSource};
 
 // Only `evaluate` is used here; the structure figure is the other tools'.
 #[allow(dead_code)]
@@ -41,7 +42,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .with_weights(WeightsSource::Path(PathBuf::from(weights)))
         .with_size(size);
     let run = match iterations {
-        Some(n) => transfer.clone().with_iterations(n),
+        Some(n) => transfer.clone().with_schedule(Schedule::single(size, n)),
         None => transfer.clone(),
     };
     let device = Device::flex();
@@ -70,12 +71,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     println!("| image | loss | α·L_c | L_s | γ·L_tv |");
     println!("|---|---|---|---|---|");
-    let config = &report.config;
+    let weights = report.config.stages.last().ok_or("no stage")?.weights;
     let row = |name: &str, loss: f64, content: f64, style: f64, tv: f64| {
         println!(
             "| {name} | {loss:.4e} | {:.4e} | {style:.4e} | {:.4e} |",
-            config.content_weight * content,
-            config.tv_weight * tv
+            weights.content * content,
+            weights.tv * tv
         );
     };
     row(

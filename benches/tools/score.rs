@@ -25,7 +25,8 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use burn::tensor::Device;
-use impasto::{Init, StyleTransfer, WeightsSource};
+use impasto::transfer::Init;
+use impasto::{StyleTransfer, WeightsSource};
 
 #[path = "common/quality.rs"]
 mod quality;
@@ -63,7 +64,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
         };
         let left = style_loss(size, Init::Image(result.as_path().into()))? / own;
-        let content = impasto::resize_longest_side(impasto::load_image(photo)?, size);
+        let content = impasto::image::resize_longest_side(impasto::image::load_image(photo)?, size);
         let kept = structure(&to_rgb8(&content), &image);
         println!("| {} | {size} | {kept:.3} | {left:.4} |", result.display());
     }

@@ -34,7 +34,8 @@ use std::time::Instant;
 
 use burn::tensor::Device;
 use image::{Rgb, Rgb32FImage, RgbImage};
-use impasto::{StyleTransfer, WeightsSource, load_image, save_image};
+use impasto::image::{load_image, save_image};
+use impasto::{StyleTransfer, WeightsSource};
 use impasto_flow::{FlowField, warp};
 
 fn main() -> Result<(), Box<dyn Error>> {

@@ -5,7 +5,9 @@
 use burn::tensor::Device;
 use image::imageops::{self, FilterType};
 use image::{GrayImage, RgbImage};
-use impasto::{ImpastoError, Init, IterationReport, StyleTransfer};
+use impasto::report::IterationReport;
+use impasto::transfer::Init;
+use impasto::{ImpastoError, StyleTransfer};
 
 /// The terms of the image `init` under `transfer`'s objective at its size (its targets and
 /// balance): one evaluation, no iteration.
@@ -32,7 +34,7 @@ pub fn to_rgb8(image: &image::Rgb32FImage) -> RgbImage {
 /// Averaged down to 64 px on the longest side.
 pub fn small(image: &GrayImage) -> GrayImage {
     let (w, h) = image.dimensions();
-    let (w, h) = impasto::fit_longest_side(w, h, 64);
+    let (w, h) = impasto::image::fit_longest_side(w, h, 64);
     imageops::resize(image, w, h, FilterType::Triangle)
 }
 
