@@ -12,8 +12,10 @@
 use std::error::Error;
 
 use burn::tensor::Device;
+use impasto::image::save_image;
 use impasto::optim::Control;
-use impasto::{Progress, StyleTransfer, WeightsSource, save_image};
+use impasto::transfer::Progress;
+use impasto::{StyleTransfer, WeightsSource};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);

@@ -25,7 +25,7 @@ pub enum ImpastoError {
     },
 
     /// An image file that cannot be read (missing, a directory, no permission), in
-    /// [`load_image`](crate::load_image).
+    /// [`load_image`](crate::image::load_image).
     #[error("cannot read image {}: {source}", path.display())]
     ImageRead {
         /// The file.
@@ -35,7 +35,7 @@ pub enum ImpastoError {
     },
 
     /// A file that is not an image in a supported format (JPEG, PNG, WebP, BMP, TIFF),
-    /// or a damaged or truncated one, in [`load_image`](crate::load_image).
+    /// or a damaged or truncated one, in [`load_image`](crate::image::load_image).
     #[error("{} is not a readable image: {reason}", path.display())]
     ImageDecode {
         /// The file.
@@ -45,7 +45,7 @@ pub enum ImpastoError {
     },
 
     /// An image with no pixels, or one too large to process safely, in
-    /// [`load_image`](crate::load_image).
+    /// [`load_image`](crate::image::load_image).
     #[error("image {} cannot be used: {reason}", path.display())]
     ImageSize {
         /// The file.
@@ -55,7 +55,7 @@ pub enum ImpastoError {
     },
 
     /// An output path whose extension is not `.png`, `.jpg` or `.jpeg`, in
-    /// [`save_image`](crate::save_image).
+    /// [`save_image`](crate::image::save_image).
     #[error("cannot write {}: the output must end in .png, .jpg or .jpeg", path.display())]
     OutputFormat {
         /// The path given.
@@ -63,7 +63,7 @@ pub enum ImpastoError {
     },
 
     /// An output file that cannot be written (missing directory, no permission, disk
-    /// full), in [`save_image`](crate::save_image); nothing is left at the path.
+    /// full), in [`save_image`](crate::image::save_image); nothing is left at the path.
     #[error("cannot write {}: {source}", path.display())]
     ImageWrite {
         /// The path given.
@@ -84,7 +84,7 @@ pub enum ImpastoError {
     },
 
     /// `IMPASTO_WEIGHTS` is unset and the system has no cache directory for this user,
-    /// in [`default_weights_path`](crate::default_weights_path).
+    /// in [`default_weights_path`](crate::weights::default_weights_path).
     #[error(
         "this system has no cache directory for impasto's weights; set IMPASTO_WEIGHTS to the path of a weights file"
     )]
@@ -92,7 +92,7 @@ pub enum ImpastoError {
 
     /// The server of a weights download cannot be reached (no network, unknown host,
     /// TLS failure), or sent something unusable, in
-    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch).
+    /// [`WeightsDownload::fetch`](crate::weights::WeightsDownload::fetch).
     #[error("cannot download {url}: {reason}")]
     Download {
         /// The address.
@@ -102,7 +102,7 @@ pub enum ImpastoError {
     },
 
     /// The server of a weights download answered with an error status (404, 500, …), in
-    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch).
+    /// [`WeightsDownload::fetch`](crate::weights::WeightsDownload::fetch).
     #[error("cannot download {url}: the server answered HTTP {status}")]
     DownloadStatus {
         /// The address.
@@ -112,7 +112,7 @@ pub enum ImpastoError {
     },
 
     /// A weights download that stopped part way (connection lost or timed out), in
-    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch); the partial file is
+    /// [`WeightsDownload::fetch`](crate::weights::WeightsDownload::fetch); the partial file is
     /// kept and the next fetch resumes it.
     #[error(
         "the download of {url} stopped at {downloaded} of {} bytes ({reason}); run the same command again to resume it from {}",
@@ -133,7 +133,7 @@ pub enum ImpastoError {
     },
 
     /// A downloaded weights file whose SHA-256 is not the expected one, in
-    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch); it was deleted.
+    /// [`WeightsDownload::fetch`](crate::weights::WeightsDownload::fetch); it was deleted.
     #[error(
         "checksum mismatch for {}: the downloaded file's SHA-256 is {actual}, expected one starting with {expected_prefix}; it was deleted, run the same command to download it again",
         path.display()
@@ -149,7 +149,7 @@ pub enum ImpastoError {
 
     /// A file already at the destination of a weights download that is not the one to
     /// download (its SHA-256 differs), in
-    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch); it is left alone.
+    /// [`WeightsDownload::fetch`](crate::weights::WeightsDownload::fetch); it is left alone.
     #[error(
         "{} already exists but is not the expected file (its SHA-256 is {actual}, expected one starting with {expected_prefix}); move or delete it and download again",
         path.display()
@@ -165,7 +165,7 @@ pub enum ImpastoError {
 
     /// A file or directory of a weights download that cannot be created, written or
     /// read (no permission, disk full), in
-    /// [`WeightsDownload::fetch`](crate::WeightsDownload::fetch).
+    /// [`WeightsDownload::fetch`](crate::weights::WeightsDownload::fetch).
     #[error("cannot write or read {}: {source}", path.display())]
     WeightsIo {
         /// The file or directory.
@@ -185,22 +185,7 @@ pub enum ImpastoError {
         reason: String,
     },
 
-    /// A transfer whose default, balanced loss weights cannot be set (see
-    /// [`Balance`](crate::Balance)): the content image gives the network no features at
-    /// the content layers, or the style images none at the style layers.
-    #[error(
-        "the {term} image gives the network nothing to match at the {term} layers (its {term} \
-         loss scale is {value}), so the loss cannot be balanced; give the loss weights \
-         explicitly (--content-weight, --style-weight, --tv-weight)"
-    )]
-    NothingToBalance {
-        /// `content` or `style`.
-        term: &'static str,
-        /// The scale found (0, or not finite).
-        value: f64,
-    },
-
-    /// Text that is not a run report, in [`RunReport::from_json`](crate::RunReport::from_json).
+    /// Text that is not a run report, in [`RunReport::from_json`](crate::report::RunReport::from_json).
     #[error("not an impasto run report: {reason}")]
     ReportParse {
         /// What the JSON parser found.
@@ -209,7 +194,7 @@ pub enum ImpastoError {
 
     /// A frame pattern of a [`VideoTransfer`](crate::VideoTransfer) that is not a file
     /// name with one `%d` or `%0Nd` placeholder (for the frame number), in
-    /// [`FramePattern::parse`](crate::FramePattern::parse).
+    /// [`FramePattern::parse`](crate::video::FramePattern::parse).
     #[error("invalid frame pattern `{pattern}`: {reason}")]
     FramePattern {
         /// The pattern given.
@@ -219,7 +204,7 @@ pub enum ImpastoError {
     },
 
     /// No file matches a frame pattern (or its directory does not exist), in
-    /// [`FrameSequence::from_pattern`](crate::FrameSequence::from_pattern).
+    /// [`FrameSequence::from_pattern`](crate::video::FrameSequence::from_pattern).
     #[error("no frames match `{pattern}`: expected files such as {}", example.display())]
     NoFrames {
         /// The pattern given.
@@ -229,7 +214,7 @@ pub enum ImpastoError {
     },
 
     /// A numbered frame sequence with a gap: frame `missing` is absent but a later one
-    /// exists, in [`FrameSequence::from_pattern`](crate::FrameSequence::from_pattern).
+    /// exists, in [`FrameSequence::from_pattern`](crate::video::FrameSequence::from_pattern).
     #[error(
         "frame {} is missing from the sequence, but {} follows it; number the frames without gaps",
         missing.display(),

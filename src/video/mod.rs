@@ -22,7 +22,7 @@ use crate::{ImageInput, ImpastoError, Progress, StyleTransfer, WeightsSource};
 ///
 /// Such a frame starts from the previous result warped by the flow, already stylised
 /// wherever the flow is reliable: it is a refinement, like the last stage of a
-/// multi-scale run, which [`default_schedule`](crate::default_schedule) gives 75
+/// multi-scale run, which [`default_schedule`](crate::transfer::default_schedule) gives 75
 /// iterations at 512 px from an upsampled, already stylised start. Measured with it
 /// (docs/video.md): at the default temporal weight the frames' style loss is within 6 %
 /// of a 150-iteration transfer of each frame, in half its time; other counts have not
@@ -36,7 +36,7 @@ pub const DEFAULT_FRAME_ITERATIONS: usize = 75;
 /// [`with_iterations_first`](Self::with_iterations_first)). Every later frame starts from
 /// the previous result warped into it by the optical flow (pixels the flow cannot bring,
 /// the disoccluded ones, from the frame itself), and its loss gains the temporal term
-/// ([`TemporalTerm`](crate::TemporalTerm)) weighted by the forward–backward consistency
+/// ([`TemporalTerm`](crate::transfer::TemporalTerm)) weighted by the forward–backward consistency
 /// masks; it runs [`with_iterations`](Self::with_iterations) iterations at the frame
 /// size.
 ///
@@ -133,7 +133,7 @@ impl VideoTransfer {
 
     /// The temporal weight: ρ_t, relative to the content term's scale, when the loss is
     /// balanced (the default); the coefficient λ_t itself when the loss weights are given
-    /// ([`TemporalTerm::weight`](crate::TemporalTerm::weight)). Default
+    /// ([`TemporalTerm::weight`](crate::transfer::TemporalTerm::weight)). Default
     /// [`DEFAULT_TEMPORAL_WEIGHT`]. Finite, ≥ 0; 0 keeps only the warped
     /// start.
     pub fn with_temporal_weight(mut self, weight: f64) -> Self {

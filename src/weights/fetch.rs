@@ -82,11 +82,11 @@ pub struct WeightsDownload {
 
 impl WeightsDownload {
     /// torchvision's `vgg16-397923af.pth`, from [`TORCHVISION_VGG16_URL`] to
-    /// [`default_weights_path`](crate::default_weights_path).
+    /// [`default_weights_path`](crate::weights::default_weights_path).
     ///
     /// # Errors
     /// [`ImpastoError::NoCacheDir`] as in
-    /// [`default_weights_path`](crate::default_weights_path).
+    /// [`default_weights_path`](crate::weights::default_weights_path).
     pub fn torchvision_vgg16() -> Result<Self, ImpastoError> {
         Ok(WeightsDownload {
             url: TORCHVISION_VGG16_URL.to_owned(),
