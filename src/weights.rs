@@ -281,7 +281,7 @@ pub fn weights_cache_dir() -> Result<PathBuf, ImpastoError> {
 /// `vgg16-397923af.pth` in [`weights_cache_dir`]. The file need not exist.
 ///
 /// ```no_run
-/// let path = impasto::default_weights_path()?;
+/// let path = impasto::weights::default_weights_path()?;
 /// println!("impasto looks for VGG16 weights at {}", path.display());
 /// # Ok::<(), impasto::ImpastoError>(())
 /// ```

@@ -355,9 +355,9 @@ fn bad_settings_are_refused_before_any_work() {
 #[test]
 fn the_weights_a_caller_sets_are_the_weights_the_run_uses() {
     let base = || {
-        StyleTransfer::new(photo(24, 20), vec![painting(24).into()])
+        StyleTransfer::new(photo(32, 28), vec![painting(24).into()])
             .with_weights(WeightsSource::Random)
-            .with_stages(vec![Stage::new(16, 1), Stage::new(24, 1)])
+            .with_stages(vec![Stage::new(24, 1), Stage::new(32, 1)])
     };
     let fixed = LossWeights::Fixed {
         content: 2.0,

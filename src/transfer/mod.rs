@@ -94,7 +94,8 @@ impl Task {
 /// # Example
 /// ```
 /// use burn::tensor::Device;
-/// use impasto::{ImageInput, StyleTransfer, WeightsSource};
+/// use impasto::transfer::ImageInput;
+/// use impasto::{StyleTransfer, WeightsSource};
 /// use image::{Rgb, Rgb32FImage};
 ///
 /// // Two tiny in-memory images: a gradient "photo" and a checkerboard "painting".

@@ -18,14 +18,15 @@ use crate::{ImpastoError, WeightsSource};
 /// replaces the kept one; only one network is kept at a time.
 ///
 /// ```no_run
-/// # use impasto::{NetworkCache, StyleTransfer, WeightsSource};
+/// # use impasto::transfer::NetworkCache;
+/// # use impasto::{StyleTransfer, WeightsSource};
 /// # fn main() -> Result<(), impasto::ImpastoError> {
 /// let device = impasto::Backend::auto().device()?;
 /// let mut cache = NetworkCache::new();
 /// for photo in ["a.jpg", "b.jpg"] {
 ///     let transfer = StyleTransfer::new(photo, vec!["painting.jpg".into()])
 ///         .with_weights(WeightsSource::Default);
-///     let output = transfer.run_cached(&device, &mut cache, &mut |_: &impasto::Progress<'_>| {
+///     let output = transfer.run_cached(&device, &mut cache, &mut |_: &impasto::transfer::Progress<'_>| {
 ///         impasto::optim::Control::Continue
 ///     })?;
 ///     output.image.save(format!("styled-{photo}.png")).ok();

@@ -38,7 +38,7 @@ impl Progress<'_> {
 
     /// The image at this iteration as the optimizer holds it: float RGB, not clamped
     /// (L-BFGS's iterates can leave `[0, 1]`) and without original colours. What
-    /// [`image`](Self::image) clamps to save (`examples/range.rs` measures what that
+    /// [`image`](Self::image) clamps to save (`benches/tools/range.rs` measures what that
     /// costs). Reads the image back from the device.
     pub fn pixels(&self) -> Rgb32FImage {
         tensor_to_float_image(self.iterate.clone())
@@ -51,7 +51,7 @@ impl Progress<'_> {
 /// Closures `FnMut(&Progress) -> Control` are observers, and `()` watches nothing.
 ///
 /// ```
-/// use impasto::Progress;
+/// use impasto::transfer::Progress;
 /// use impasto::optim::Control;
 ///
 /// // The paper's log lines; stop once the loss is small.

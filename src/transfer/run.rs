@@ -74,13 +74,12 @@ pub(crate) fn network_config(transfer: &StyleTransfer, plan: &Plan) -> VggConfig
         .chain(&plan.style_layers)
         .copied()
         .max();
-    let config = VggConfig::new()
+    VggConfig::new()
         .with_architecture(choice.architecture)
         .with_input(choice.input)
         .with_pooling(transfer.pooling)
         .with_last_layer(layers)
-        .with_seed(transfer.seed);
-    config
+        .with_seed(transfer.seed)
 }
 
 /// The stages of `transfer`'s `plan`, on images already loaded and a network already

@@ -58,7 +58,7 @@ pub const COARSEST_MIN_SIZE: u32 = 256;
 /// docs/benchmarks.md, "Multi-scale runs".
 ///
 /// ```
-/// use impasto::{Stage, default_schedule};
+/// use impasto::transfer::{Stage, default_schedule};
 /// assert_eq!(default_schedule(1024), vec![Stage::new(256, 150), Stage::new(512, 38), Stage::new(1024, 38)]);
 /// assert_eq!(default_schedule(300), vec![Stage::new(300, 150)]);
 /// ```
@@ -83,7 +83,7 @@ pub fn default_schedule(size: u32) -> Vec<Stage> {
 /// 15 % less wall time (docs/benchmarks.md, "Multi-scale runs").
 ///
 /// ```
-/// use impasto::{Stage, schedule};
+/// use impasto::transfer::{Stage, schedule};
 /// assert_eq!(schedule(&[256, 362, 512]), vec![Stage::new(256, 150), Stage::new(362, 54), Stage::new(512, 75)]);
 /// ```
 pub fn schedule(sizes: &[u32]) -> Vec<Stage> {

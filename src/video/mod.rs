@@ -45,7 +45,8 @@ pub const DEFAULT_FRAME_ITERATIONS: usize = 75;
 ///
 /// ```no_run
 /// use burn::tensor::Device;
-/// use impasto::{FramePattern, FrameSequence, VideoTransfer};
+/// use impasto::VideoTransfer;
+/// use impasto::video::{FramePattern, FrameSequence};
 ///
 /// let frames = FrameSequence::from_pattern("in/%04d.png")?;
 /// let output = FramePattern::parse("out/%04d.png")?;

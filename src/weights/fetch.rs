@@ -61,7 +61,7 @@ pub struct FetchOutcome {
 /// A file to download to `destination`, and the checksum it must have.
 ///
 /// ```no_run
-/// use impasto::WeightsDownload;
+/// use impasto::weights::WeightsDownload;
 ///
 /// let download = WeightsDownload::torchvision_vgg16()?;
 /// let outcome = download.fetch(&mut |p| eprint!("\r{} bytes", p.downloaded))?;

@@ -39,7 +39,7 @@ pub const DEFAULT_STYLE_LAYERS: [VggLayer; 5] = [
 /// positions and grow with the image's area, `L_s` does not. So at fixed weights the
 /// style's share falls as the image grows; the defaults are set at 512×512. To keep that
 /// balance at `H×W`, scale β by `H·W / 512²`. The facade's style transfer instead sets β
-/// and γ by default from each term's scale (`impasto::Balance`); see `docs/maths.md`.
+/// and γ by default from each term's scale (`LossWeights`, a balance); see `docs/maths.md`.
 ///
 /// # Example
 /// ```
