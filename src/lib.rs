@@ -37,7 +37,7 @@
 //!
 //! The modules, by what a program does:
 //!
-//! - [`transfer`]: [`StyleTransfer`], its settings ([`Schedule`](transfer::Schedule),
+//! - [`transfer`]: [`StyleTransfer`], its settings ([`Schedule`],
 //!   [`LossWeights`](transfer::LossWeights), optimizer, network), the
 //!   [`Plan`](transfer::Plan) they resolve to, the observer, and the paper's two
 //!   reconstruction experiments;

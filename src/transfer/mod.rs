@@ -38,7 +38,7 @@ use crate::{ImpastoError, WeightsSource};
 /// Default longest side of the result, pixels.
 pub const DEFAULT_SIZE: u32 = 512;
 /// Iteration limit of a single-scale run nobody set one for: the reconstructions'. A
-/// transfer runs [`default_schedule`](crate::transfer::default_schedule) instead.
+/// transfer runs [`default_schedule`] instead.
 pub const DEFAULT_ITERATIONS: usize = 500;
 /// The largest accepted `size`: [`MAX_IMAGE_SIDE`](crate::image::MAX_IMAGE_SIDE).
 pub const MAX_SIZE: u32 = crate::image_io::MAX_IMAGE_SIDE;

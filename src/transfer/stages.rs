@@ -108,7 +108,7 @@ pub fn schedule(sizes: &[u32]) -> Vec<Stage> {
 }
 
 /// How many iterations a run spends at which sizes: the one place a run's stages are
-/// decided. [`StyleTransfer::plan`] resolves it into the stages the run goes through.
+/// decided. [`StyleTransfer::plan`](super::StyleTransfer::plan) resolves it into the stages the run goes through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Schedule {
     /// Coarse to fine: [`default_schedule`] of the result's size (one stage below 512
