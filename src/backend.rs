@@ -24,31 +24,18 @@ pub enum Backend {
     /// A GPU through wgpu with WGSL shaders: Vulkan, Metal or DX12
     /// (cargo feature `wgpu`, opt-in: the GPU stack makes a build 2.5 times as long).
     Wgpu,
-    /// NVIDIA GPUs through CUDA: named so that asking for it gets a clear answer, but
-    /// never enabled. burn 0.22's CUDA backend cannot be built offline, because
-    /// cubecl-llvm downloads LLVM at build time; [`Backend::Wgpu`] runs on the same GPUs.
-    Cuda,
 }
-
-/// Why [`Backend::Cuda`] is never available, as its [`Backend::device`] error says.
-const CUDA_UNAVAILABLE: &str = "this build of impasto has no cuda backend, because burn 0.22's CUDA backend cannot be built offline (cubecl-llvm downloads LLVM at build time); use `--backend wgpu` to run on the GPU";
 
 impl Backend {
     /// Every backend, enabled or not.
-    pub const ALL: [Backend; 4] = [
-        Backend::Flex,
-        Backend::NdArray,
-        Backend::Wgpu,
-        Backend::Cuda,
-    ];
+    pub const ALL: [Backend; 3] = [Backend::Flex, Backend::NdArray, Backend::Wgpu];
 
-    /// The backend's name, as accepted by [`FromStr`]: `flex`, `ndarray`, `wgpu`, `cuda`.
+    /// The backend's name, as accepted by [`FromStr`]: `flex`, `ndarray`, `wgpu`.
     pub const fn name(self) -> &'static str {
         match self {
             Backend::Flex => "flex",
             Backend::NdArray => "ndarray",
             Backend::Wgpu => "wgpu",
-            Backend::Cuda => "cuda",
         }
     }
 
@@ -63,7 +50,6 @@ impl Backend {
             Backend::Flex => cfg!(feature = "flex"),
             Backend::NdArray => cfg!(feature = "ndarray"),
             Backend::Wgpu => cfg!(feature = "wgpu"),
-            Backend::Cuda => false,
         }
     }
 
@@ -91,14 +77,10 @@ impl Backend {
     /// ```
     ///
     /// # Errors
-    /// [`ImpastoError::BackendNotCompiled`] if this build does not include the backend;
-    /// [`ImpastoError::InvalidSetting`] for [`Backend::Cuda`], saying why it never is.
+    /// [`BackendError::NotCompiled`](crate::error::BackendError::NotCompiled) if this
+    /// build does not include the backend.
     pub fn device(self) -> Result<Device, ImpastoError> {
         match self {
-            Backend::Cuda => Err(ImpastoError::InvalidSetting {
-                setting: "backend",
-                reason: CUDA_UNAVAILABLE.to_owned(),
-            }),
             #[cfg(feature = "flex")]
             Backend::Flex => Ok(Device::flex()),
             #[cfg(feature = "ndarray")]
@@ -107,10 +89,12 @@ impl Backend {
             #[cfg(feature = "wgpu")]
             Backend::Wgpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
             #[allow(unreachable_patterns)] // reachable when a feature is off
-            backend => Err(ImpastoError::BackendNotCompiled {
-                backend: backend.name(),
-                feature: backend.feature(),
-            }),
+            backend => Err(ImpastoError::Backend(
+                crate::error::BackendError::NotCompiled {
+                    backend: backend.name(),
+                    feature: backend.feature(),
+                },
+            )),
         }
     }
 }
@@ -232,14 +216,16 @@ impl fmt::Display for Backend {
 impl FromStr for Backend {
     type Err = ImpastoError;
 
-    /// Parses `flex`, `ndarray`, `wgpu` or `cuda` (case-insensitive).
+    /// Parses `flex`, `ndarray` or `wgpu` (case-insensitive).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase();
         Backend::ALL
             .into_iter()
             .find(|b| b.name() == wanted)
-            .ok_or_else(|| ImpastoError::UnknownBackend {
-                name: s.to_string(),
+            .ok_or_else(|| {
+                ImpastoError::Backend(crate::error::BackendError::Unknown {
+                    name: s.to_string(),
+                })
             })
     }
 }
@@ -255,18 +241,10 @@ mod tests {
         }
         assert!(matches!(
             "metal".parse::<Backend>(),
-            Err(ImpastoError::UnknownBackend { .. })
+            Err(ImpastoError::Backend(
+                crate::error::BackendError::Unknown { .. }
+            ))
         ));
-    }
-
-    #[test]
-    fn cuda_is_named_but_never_enabled_and_says_why() {
-        assert_eq!("cuda".parse::<Backend>().unwrap(), Backend::Cuda);
-        assert!(!Backend::Cuda.is_enabled());
-        assert!(!Backend::enabled().contains(&Backend::Cuda));
-        let message = Backend::Cuda.device().unwrap_err().to_string();
-        assert!(message.contains("cubecl-llvm"), "{message}");
-        assert!(message.contains("--backend wgpu"), "{message}");
     }
 
     #[test]

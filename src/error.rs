@@ -1,15 +1,74 @@
-//! The error type of the `impasto` facade.
+//! The error types of the `impasto` facade: [`ImpastoError`], which every fallible
+//! function returns, and one enum per concern that it wraps (backends, images, weights,
+//! settings, video), so that a caller matches on the kind of failure first.
 
+use std::fmt;
 use std::path::PathBuf;
 
-/// Everything that can go wrong in the `impasto` facade itself; errors of the inner
-/// crates are wrapped.
+/// Everything that can go wrong in the `impasto` facade; errors of the member crates are
+/// wrapped as they are.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ImpastoError {
+    /// A compute backend that cannot be had.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+
+    /// An image that cannot be read or written.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+
+    /// A weights file that cannot be found, downloaded or checked.
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+
+    /// A video's frames that cannot be used.
+    #[error(transparent)]
+    Video(#[from] VideoError),
+
+    /// A setting of a [`StyleTransfer`](crate::StyleTransfer) out of its range (size,
+    /// style scale, style blend, a transfer without style images), found by
+    /// [`StyleTransfer::validate`](crate::StyleTransfer::validate) before any work.
+    #[error("invalid {setting}: {reason}")]
+    InvalidSetting {
+        /// Which setting.
+        setting: Setting,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Text that is not a run report, in [`RunReport::from_json`](crate::report::RunReport::from_json).
+    #[error("not an impasto run report: {reason}")]
+    ReportParse {
+        /// What the JSON parser found.
+        reason: String,
+    },
+
+    /// An error of the optical flow between two frames (frames too small for it).
+    #[error("optical flow: {0}")]
+    Flow(#[from] impasto_flow::FlowError),
+
+    /// An error of the loss: weights, layers, or an image the network cannot take.
+    #[error(transparent)]
+    Loss(#[from] impasto_loss::LossError),
+
+    /// An error of the optimizer: its settings, or a device failure during the run.
+    #[error(transparent)]
+    Optim(#[from] impasto_optim::OptimError),
+
+    /// An error of the VGG network: a layer, an input or a weights file.
+    #[error(transparent)]
+    Vgg(#[from] impasto_vgg::VggError),
+}
+
+/// A compute backend that cannot be had: an unknown name, or one this build lacks.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
     /// A backend name that is not `flex`, `ndarray` or `wgpu`, when parsing a
     /// [`Backend`](crate::Backend).
-    #[error("unknown backend `{name}`; valid backends are flex, ndarray, wgpu and cuda")]
-    UnknownBackend {
+    #[error("unknown backend `{name}`; valid backends are flex, ndarray and wgpu")]
+    Unknown {
         /// The name given.
         name: String,
     },
@@ -17,17 +76,22 @@ pub enum ImpastoError {
     /// A backend this build was compiled without, in
     /// [`Backend::device`](crate::Backend::device).
     #[error("this build of impasto has no {backend} backend; rebuild with `--features {feature}`")]
-    BackendNotCompiled {
+    NotCompiled {
         /// The backend asked for.
         backend: &'static str,
         /// The cargo feature that adds it.
         feature: &'static str,
     },
+}
 
+/// Reading or writing an image file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageError {
     /// An image file that cannot be read (missing, a directory, no permission), in
     /// [`load_image`](crate::image::load_image).
     #[error("cannot read image {}: {source}", path.display())]
-    ImageRead {
+    Read {
         /// The file.
         path: PathBuf,
         /// What the operating system said.
@@ -37,7 +101,7 @@ pub enum ImpastoError {
     /// A file that is not an image in a supported format (JPEG, PNG, WebP, BMP, TIFF),
     /// or a damaged or truncated one, in [`load_image`](crate::image::load_image).
     #[error("{} is not a readable image: {reason}", path.display())]
-    ImageDecode {
+    Decode {
         /// The file.
         path: PathBuf,
         /// What the decoder found wrong.
@@ -47,7 +111,7 @@ pub enum ImpastoError {
     /// An image with no pixels, or one too large to process safely, in
     /// [`load_image`](crate::image::load_image).
     #[error("image {} cannot be used: {reason}", path.display())]
-    ImageSize {
+    Size {
         /// The file.
         path: PathBuf,
         /// Why: its size.
@@ -65,18 +129,23 @@ pub enum ImpastoError {
     /// An output file that cannot be written (missing directory, no permission, disk
     /// full), in [`save_image`](crate::image::save_image); nothing is left at the path.
     #[error("cannot write {}: {source}", path.display())]
-    ImageWrite {
+    Write {
         /// The path given.
         path: PathBuf,
         /// What went wrong.
         source: std::io::Error,
     },
+}
 
+/// Finding, downloading or checking a weights file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WeightsError {
     /// No weights file where [`WeightsSource::resolve`](crate::WeightsSource::resolve)
     /// looks: the path given, or the default location (then `hint` gives the command that
     /// downloads the file).
     #[error("no VGG16 weights at {}; {hint}", path.display())]
-    WeightsNotFound {
+    NotFound {
         /// Where the file was looked for.
         path: PathBuf,
         /// What to do about it.
@@ -154,7 +223,7 @@ pub enum ImpastoError {
         "{} already exists but is not the expected file (its SHA-256 is {actual}, expected one starting with {expected_prefix}); move or delete it and download again",
         path.display()
     )]
-    ExistingWeightsMismatch {
+    ExistingMismatch {
         /// The file.
         path: PathBuf,
         /// The first hex digits the SHA-256 must have.
@@ -167,31 +236,18 @@ pub enum ImpastoError {
     /// read (no permission, disk full), in
     /// [`WeightsDownload::fetch`](crate::weights::WeightsDownload::fetch).
     #[error("cannot write or read {}: {source}", path.display())]
-    WeightsIo {
+    Io {
         /// The file or directory.
         path: PathBuf,
         /// What the operating system said.
         source: std::io::Error,
     },
+}
 
-    /// A setting of a [`StyleTransfer`](crate::StyleTransfer) out of its range (size,
-    /// style scale, style blend, a transfer without style images), found by
-    /// [`StyleTransfer::validate`](crate::StyleTransfer::validate) before any work.
-    #[error("invalid {setting}: {reason}")]
-    InvalidSetting {
-        /// The setting, as the command names it (`size`, `style blend`, …).
-        setting: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-
-    /// Text that is not a run report, in [`RunReport::from_json`](crate::report::RunReport::from_json).
-    #[error("not an impasto run report: {reason}")]
-    ReportParse {
-        /// What the JSON parser found.
-        reason: String,
-    },
-
+/// A video's frames: their pattern, their numbering, their sizes.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VideoError {
     /// A frame pattern of a [`VideoTransfer`](crate::VideoTransfer) that is not a file
     /// name with one `%d` or `%0Nd` placeholder (for the frame number), in
     /// [`FramePattern::parse`](crate::video::FramePattern::parse).
@@ -258,22 +314,50 @@ pub enum ImpastoError {
         /// The file's size.
         actual: (u32, u32),
     },
+}
 
-    /// An error of the optical flow between two frames (frames too small for it).
-    #[error("optical flow: {0}")]
-    Flow(#[from] impasto_flow::FlowError),
+/// A setting of a [`StyleTransfer`](crate::StyleTransfer) or a
+/// [`VideoTransfer`](crate::VideoTransfer), as [`ImpastoError::InvalidSetting`] names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The result's size.
+    Size,
+    /// The style images' scale.
+    StyleScale,
+    /// The style images.
+    Style,
+    /// The style images' blend weights.
+    StyleBlend,
+    /// The stages of the schedule.
+    Scales,
+    /// The loss weights.
+    LossWeights,
+    /// A video frame's temporal term.
+    TemporalWeight,
+    /// The start image.
+    Init,
+    /// A video's range of frames.
+    FrameRange,
+    /// Where the result goes.
+    Output,
+}
 
-    /// An error of the loss: weights, layers, or an image the network cannot take.
-    #[error(transparent)]
-    Loss(#[from] impasto_loss::LossError),
-
-    /// An error of the optimizer: its settings, or a device failure during the run.
-    #[error(transparent)]
-    Optim(#[from] impasto_optim::OptimError),
-
-    /// An error of the VGG network: a layer, an input or a weights file.
-    #[error(transparent)]
-    Vgg(#[from] impasto_vgg::VggError),
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Setting::Size => "size",
+            Setting::StyleScale => "style scale",
+            Setting::Style => "style",
+            Setting::StyleBlend => "style blend",
+            Setting::Scales => "scales",
+            Setting::LossWeights => "loss weights",
+            Setting::TemporalWeight => "temporal weight",
+            Setting::Init => "init",
+            Setting::FrameRange => "frame range",
+            Setting::Output => "output",
+        })
+    }
 }
 
 impl From<impasto_optim::OptimError<impasto_loss::LossError>> for ImpastoError {

@@ -23,31 +23,35 @@ pub const MAX_IMAGE_SIDE: u32 = 16_384;
 /// 512 MiB to decode are refused before anything is allocated.
 ///
 /// # Errors
-/// [`ImpastoError::ImageRead`] if the file cannot be read, [`ImpastoError::ImageDecode`]
+/// [`ImageError::Read`](crate::error::ImageError::Read) if the file cannot be read, [`ImageError::Decode`](crate::error::ImageError::Decode)
 /// if it is not an image of a supported format or is damaged,
-/// [`ImpastoError::ImageSize`] if it is empty or too large.
+/// [`ImageError::Size`](crate::error::ImageError::Size) if it is empty or too large.
 pub fn load_image(path: impl AsRef<Path>) -> Result<Rgb32FImage, ImpastoError> {
     let path = path.as_ref();
-    let read_error = |source| ImpastoError::ImageRead {
-        path: path.to_path_buf(),
-        source,
+    let read_error = |source| {
+        ImpastoError::Image(crate::error::ImageError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
     };
     let decode_error = |error: image::ImageError| match error {
-        image::ImageError::Limits(_) => ImpastoError::ImageSize {
+        image::ImageError::Limits(_) => ImpastoError::Image(crate::error::ImageError::Size {
             path: path.to_path_buf(),
             reason: format!(
                 "it is larger than {MAX_IMAGE_SIDE} pixels on a side or 512 MiB decoded"
             ),
-        },
+        }),
         // The file opened: a read failing while decoding means its content ends early.
-        image::ImageError::IoError(source) => ImpastoError::ImageDecode {
-            path: path.to_path_buf(),
-            reason: format!("it is truncated or damaged ({source})"),
-        },
-        other => ImpastoError::ImageDecode {
+        image::ImageError::IoError(source) => {
+            ImpastoError::Image(crate::error::ImageError::Decode {
+                path: path.to_path_buf(),
+                reason: format!("it is truncated or damaged ({source})"),
+            })
+        }
+        other => ImpastoError::Image(crate::error::ImageError::Decode {
             path: path.to_path_buf(),
             reason: other.to_string(),
-        },
+        }),
     };
     if path.is_dir() {
         return Err(read_error(std::io::Error::other("it is a directory")));
@@ -57,10 +61,10 @@ pub fn load_image(path: impl AsRef<Path>) -> Result<Rgb32FImage, ImpastoError> {
         .with_guessed_format()
         .map_err(read_error)?;
     if reader.format() == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(&bytes) {
-        return Err(ImpastoError::ImageDecode {
+        return Err(ImpastoError::Image(crate::error::ImageError::Decode {
             path: path.to_path_buf(),
             reason: "it is truncated (the JPEG data ends before its end-of-image marker)".into(),
-        });
+        }));
     }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
@@ -69,10 +73,10 @@ pub fn load_image(path: impl AsRef<Path>) -> Result<Rgb32FImage, ImpastoError> {
     let mut decoder = reader.into_decoder().map_err(decode_error)?;
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
-        return Err(ImpastoError::ImageSize {
+        return Err(ImpastoError::Image(crate::error::ImageError::Size {
             path: path.to_path_buf(),
             reason: format!("it is {width}x{height} pixels"),
-        });
+        }));
     }
     // A missing or unreadable EXIF block just means no rotation.
     let orientation = decoder
@@ -180,8 +184,8 @@ pub fn tensor_to_float_image(tensor: Tensor<4>) -> Rgb32FImage {
 /// only once complete, so `path` never holds a half-written image.
 ///
 /// # Errors
-/// [`ImpastoError::OutputFormat`] for an extension other than `png`, `jpg` or `jpeg`;
-/// [`ImpastoError::ImageWrite`] if the file cannot be written.
+/// [`ImageError::OutputFormat`](crate::error::ImageError::OutputFormat) for an extension other than `png`, `jpg` or `jpeg`;
+/// [`ImageError::Write`](crate::error::ImageError::Write) if the file cannot be written.
 pub fn save_image(image: &RgbImage, path: impl AsRef<Path>) -> Result<(), ImpastoError> {
     let path = path.as_ref();
     let extension = path
@@ -192,9 +196,11 @@ pub fn save_image(image: &RgbImage, path: impl AsRef<Path>) -> Result<(), Impast
         Some("png") => image::ImageFormat::Png,
         Some("jpg" | "jpeg") => image::ImageFormat::Jpeg,
         _ => {
-            return Err(ImpastoError::OutputFormat {
-                path: path.to_path_buf(),
-            });
+            return Err(ImpastoError::Image(
+                crate::error::ImageError::OutputFormat {
+                    path: path.to_path_buf(),
+                },
+            ));
         }
     };
     let mut bytes = Vec::new();
@@ -205,9 +211,11 @@ pub fn save_image(image: &RgbImage, path: impl AsRef<Path>) -> Result<(), Impast
         }
         _ => image.write_to(cursor, format),
     };
-    encoded.map_err(|e| ImpastoError::ImageWrite {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
+    encoded.map_err(|e| {
+        ImpastoError::Image(crate::error::ImageError::Write {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })
     })?;
     write_atomically(path, &bytes)
 }
@@ -217,11 +225,13 @@ pub fn save_image(image: &RgbImage, path: impl AsRef<Path>) -> Result<(), Impast
 /// contents or what it held before. The temporary file is removed on failure.
 ///
 /// # Errors
-/// [`ImpastoError::ImageWrite`] (whatever the contents) if the file cannot be written.
+/// [`ImageError::Write`](crate::error::ImageError::Write) (whatever the contents) if the file cannot be written.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ImpastoError> {
-    let write_error = |source| ImpastoError::ImageWrite {
-        path: path.to_path_buf(),
-        source,
+    let write_error = |source| {
+        ImpastoError::Image(crate::error::ImageError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
     };
     let temporary = partial_file_path(path);
     let result = std::fs::File::create(&temporary)

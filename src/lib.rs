@@ -57,7 +57,7 @@
 
 mod backend;
 mod colors;
-mod error;
+pub mod error;
 mod image_io;
 pub mod report;
 pub mod transfer;

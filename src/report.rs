@@ -329,7 +329,7 @@ impl RunReport {
     /// path holds either the whole report or nothing new.
     ///
     /// # Errors
-    /// [`ImpastoError::ImageWrite`] if the file cannot be written.
+    /// [`ImageError::Write`](crate::error::ImageError::Write) if the file cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ImpastoError> {
         save_json(self, path.as_ref())
     }

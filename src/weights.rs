@@ -93,9 +93,9 @@ impl WeightsSource {
     /// ```
     ///
     /// # Errors
-    /// [`ImpastoError::WeightsNotFound`] if the file does not exist (for the default
+    /// [`WeightsError::NotFound`](crate::error::WeightsError::NotFound) if the file does not exist (for the default
     /// location, the message gives the command that downloads it), and
-    /// [`ImpastoError::NoCacheDir`] as in [`default_weights_path`].
+    /// [`WeightsError::NoCacheDir`](crate::error::WeightsError::NoCacheDir) as in [`default_weights_path`].
     pub fn resolve(&self) -> Result<Option<PathBuf>, ImpastoError> {
         match self {
             WeightsSource::Random => Ok(None),
@@ -141,27 +141,50 @@ pub struct NetworkChoice {
     pub architecture: VggArchitecture,
     /// The input convention of the weights.
     pub input: InputConvention,
-    /// How `input` was decided: `stated`, `random weights`, the file's evidence, or
-    /// `assumed` when the file cannot tell (then a user should be told).
-    pub input_from: String,
+    /// How `input` was decided.
+    pub input_from: ConventionSource,
 }
 
 impl NetworkChoice {
     /// Whether the input convention was assumed: nothing stated it and the file could
-    /// not tell.
+    /// not tell (then a user should be told).
     pub fn input_assumed(&self) -> bool {
-        self.input_from == ASSUMED
+        self.input_from == ConventionSource::Assumed
     }
 }
 
-const ASSUMED: &str = "assumed";
+/// How a network's input convention was decided. Its text (`stated`, `random weights`,
+/// the file's evidence, `assumed`) is the report's `input_convention_from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConventionSource {
+    /// Stated by the caller (`--preprocess`).
+    Stated,
+    /// Random weights, which take the stated convention or torchvision's.
+    RandomWeights,
+    /// Told by the weights file: its published name or its metadata, as said here.
+    File(String),
+    /// Nothing told: torchvision's, assumed.
+    Assumed,
+}
+
+impl fmt::Display for ConventionSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConventionSource::Stated => f.write_str("stated"),
+            ConventionSource::RandomWeights => f.write_str("random weights"),
+            ConventionSource::File(evidence) => f.write_str(evidence),
+            ConventionSource::Assumed => f.write_str("assumed"),
+        }
+    }
+}
 
 impl WeightsSource {
     /// Decides the architecture and input convention of the network: a stated one wins
     /// and must agree with what the file tells; else the file's (its keys tell the
     /// architecture; a published file's name or a safetensors file's metadata tell the
     /// convention, see [`impasto_vgg::inspect_weights`]); else VGG16 and torchvision's
-    /// convention, the latter recorded as `assumed`. Random weights are VGG16 unless
+    /// convention, the latter recorded as [`ConventionSource::Assumed`]. Random weights are VGG16 unless
     /// stated, and take the stated convention or torchvision's.
     ///
     /// ```
@@ -188,8 +211,8 @@ impl WeightsSource {
                 architecture: architecture.unwrap_or_default(),
                 input: input.unwrap_or_default(),
                 input_from: match input {
-                    Some(_) => "stated".into(),
-                    None => "random weights".into(),
+                    Some(_) => ConventionSource::Stated,
+                    None => ConventionSource::RandomWeights,
                 },
             });
         };
@@ -216,9 +239,9 @@ impl WeightsSource {
                 }
                 .into());
             }
-            (Some(stated), _) => (stated, "stated".to_string()),
-            (None, Some((found, reason))) => (found, reason),
-            (None, None) => (InputConvention::default(), ASSUMED.to_string()),
+            (Some(stated), _) => (stated, ConventionSource::Stated),
+            (None, Some((found, reason))) => (found, ConventionSource::File(reason)),
+            (None, None) => (InputConvention::default(), ConventionSource::Assumed),
         };
         Ok(NetworkChoice {
             architecture,
@@ -228,15 +251,17 @@ impl WeightsSource {
     }
 }
 
-/// `Ok(Some(path))` if there is something at `path`, else [`ImpastoError::WeightsNotFound`].
+/// `Ok(Some(path))` if there is something at `path`, else [`WeightsError::NotFound`](crate::error::WeightsError::NotFound).
 fn existing(path: &Path, hint: &str) -> Result<Option<PathBuf>, ImpastoError> {
     if path.exists() {
         Ok(Some(path.to_path_buf()))
     } else {
-        Err(ImpastoError::WeightsNotFound {
-            path: path.to_path_buf(),
-            hint: hint.to_owned(),
-        })
+        Err(ImpastoError::Weights(
+            crate::error::WeightsError::NotFound {
+                path: path.to_path_buf(),
+                hint: hint.to_owned(),
+            },
+        ))
     }
 }
 
@@ -269,11 +294,13 @@ impl fmt::Display for WeightsSource {
 /// `~/Library/Caches/impasto` on macOS, `%LOCALAPPDATA%\impasto` on Windows.
 ///
 /// # Errors
-/// [`ImpastoError::NoCacheDir`] if the system has no cache directory for this user.
+/// [`WeightsError::NoCacheDir`](crate::error::WeightsError::NoCacheDir) if the system has no cache directory for this user.
 pub fn weights_cache_dir() -> Result<PathBuf, ImpastoError> {
     dirs::cache_dir()
         .map(|cache| cache.join("impasto"))
-        .ok_or(ImpastoError::NoCacheDir)
+        .ok_or(ImpastoError::Weights(
+            crate::error::WeightsError::NoCacheDir,
+        ))
 }
 
 /// The weights file of [`WeightsSource::Default`], and where `impasto weights fetch`
@@ -287,7 +314,7 @@ pub fn weights_cache_dir() -> Result<PathBuf, ImpastoError> {
 /// ```
 ///
 /// # Errors
-/// [`ImpastoError::NoCacheDir`] if `IMPASTO_WEIGHTS` is unset and the system has no cache
+/// [`WeightsError::NoCacheDir`](crate::error::WeightsError::NoCacheDir) if `IMPASTO_WEIGHTS` is unset and the system has no cache
 /// directory for this user.
 pub fn default_weights_path() -> Result<PathBuf, ImpastoError> {
     default_weights_path_from(std::env::var_os(WEIGHTS_ENV), dirs::cache_dir())
@@ -302,7 +329,9 @@ fn default_weights_path_from(
         Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
         _ => cache
             .map(|cache| cache.join("impasto").join(TORCHVISION_VGG16_FILE))
-            .ok_or(ImpastoError::NoCacheDir),
+            .ok_or(ImpastoError::Weights(
+                crate::error::WeightsError::NoCacheDir,
+            )),
     }
 }
 

@@ -158,15 +158,24 @@ fn assert_error(
 fn bad_inputs_are_clear_errors() {
     let dir = temp_dir("bad");
     assert_error(load_image(dir.join("missing.png")), |e| {
-        matches!(e, ImpastoError::ImageRead { .. })
+        matches!(
+            e,
+            ImpastoError::Image(impasto::error::ImageError::Read { .. })
+        )
     });
     assert_error(load_image(&dir), |e| {
-        matches!(e, ImpastoError::ImageRead { .. })
+        matches!(
+            e,
+            ImpastoError::Image(impasto::error::ImageError::Read { .. })
+        )
     });
 
     std::fs::write(dir.join("notes.png"), "not an image").unwrap();
     assert_error(load_image(dir.join("notes.png")), |e| {
-        matches!(e, ImpastoError::ImageDecode { .. })
+        matches!(
+            e,
+            ImpastoError::Image(impasto::error::ImageError::Decode { .. })
+        )
     });
 
     let path = dir.join("whole.png");
@@ -174,7 +183,10 @@ fn bad_inputs_are_clear_errors() {
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(dir.join("cut.png"), &bytes[..bytes.len() / 2]).unwrap();
     assert_error(load_image(dir.join("cut.png")), |e| {
-        matches!(e, ImpastoError::ImageDecode { .. })
+        matches!(
+            e,
+            ImpastoError::Image(impasto::error::ImageError::Decode { .. })
+        )
     });
 
     // A cut JPEG: the decoder would pad it with grey; load_image finds its end missing.
@@ -184,7 +196,7 @@ fn bad_inputs_are_clear_errors() {
     std::fs::write(dir.join("cut.jpg"), &jpeg[..jpeg.len() * 2 / 3]).unwrap();
     assert_error(
         load_image(dir.join("cut.jpg")),
-        |e| matches!(e, ImpastoError::ImageDecode { reason, .. } if reason.contains("truncated")),
+        |e| matches!(e, ImpastoError::Image(impasto::error::ImageError::Decode { reason, .. }) if reason.contains("truncated")),
     );
 
     // A 54-byte BMP header declaring 40000 x 40000 pixels: refused before allocating.
@@ -200,7 +212,10 @@ fn bad_inputs_are_clear_errors() {
     bmp.extend([0; 24]);
     std::fs::write(dir.join("bomb.bmp"), bmp).unwrap();
     assert_error(load_image(dir.join("bomb.bmp")), |e| {
-        matches!(e, ImpastoError::ImageSize { .. })
+        matches!(
+            e,
+            ImpastoError::Image(impasto::error::ImageError::Size { .. })
+        )
     });
 }
 
@@ -210,11 +225,20 @@ fn saving_is_atomic_and_checks_the_extension() {
     let image = gradient(8, 8);
     let error = save_image(&image, dir.join("out.gif")).unwrap_err();
     assert!(
-        matches!(error, ImpastoError::OutputFormat { .. }),
+        matches!(
+            error,
+            ImpastoError::Image(impasto::error::ImageError::OutputFormat { .. })
+        ),
         "{error}"
     );
     let error = save_image(&image, dir.join("no-such-dir").join("out.png")).unwrap_err();
-    assert!(matches!(error, ImpastoError::ImageWrite { .. }), "{error}");
+    assert!(
+        matches!(
+            error,
+            ImpastoError::Image(impasto::error::ImageError::Write { .. })
+        ),
+        "{error}"
+    );
     save_image(&image, dir.join("out.JPG")).unwrap();
     assert_eq!(
         load_image(dir.join("out.JPG")).unwrap().dimensions(),

@@ -310,7 +310,7 @@ fn bad_settings_are_refused_before_any_work() {
             .with_weights(WeightsSource::Random)
     };
     let refused = |t: StyleTransfer, setting: &str| match t.run(&flex(), &mut ()) {
-        Err(ImpastoError::InvalidSetting { setting: s, .. }) => assert_eq!(s, setting),
+        Err(ImpastoError::InvalidSetting { setting: s, .. }) => assert_eq!(s.to_string(), setting),
         other => panic!("{setting}: {:?}", other.map(|o| o.report.termination)),
     };
     refused(base().with_size(0), "size");

@@ -233,11 +233,11 @@ fn bad_sequences_are_typed_errors() {
     let sizes = setup("sizes", &[(32, 24), (32, 24), (30, 24)]);
     let dir = sizes.clone();
     match video(&dir).unwrap().run(&Device::flex(), &mut ()) {
-        Err(ImpastoError::FrameSize {
+        Err(ImpastoError::Video(impasto::error::VideoError::FrameSize {
             path,
             expected,
             actual,
-        }) => {
+        })) => {
             assert!(path.ends_with("in/0003.png"), "{}", path.display());
             assert_eq!((expected, actual), ((32, 24), (30, 24)));
         }
@@ -252,7 +252,7 @@ fn bad_sequences_are_typed_errors() {
     let dir = setup("gap", &[(32, 24); 4]);
     std::fs::remove_file(dir.join("in/0003.png")).unwrap();
     match video(&dir) {
-        Err(ImpastoError::MissingFrame { missing, next }) => {
+        Err(ImpastoError::Video(impasto::error::VideoError::MissingFrame { missing, next })) => {
             assert!(missing.ends_with("in/0003.png") && next.ends_with("in/0004.png"));
         }
         other => panic!("{other:?}"),
@@ -261,24 +261,30 @@ fn bad_sequences_are_typed_errors() {
     let pattern = format!("{}/out/%04d.png", dir.display());
     assert!(matches!(
         FrameSequence::from_pattern(&pattern),
-        Err(ImpastoError::NoFrames { .. })
+        Err(ImpastoError::Video(
+            impasto::error::VideoError::NoFrames { .. }
+        ))
     ));
     let missing_dir = format!("{}/nowhere/%04d.png", dir.display());
     assert!(matches!(
         FrameSequence::from_pattern(&missing_dir),
-        Err(ImpastoError::NoFrames { .. })
+        Err(ImpastoError::Video(
+            impasto::error::VideoError::NoFrames { .. }
+        ))
     ));
     for pattern in ["", "in/0001.png"] {
         assert!(matches!(
             FrameSequence::from_pattern(pattern),
-            Err(ImpastoError::FramePattern { .. })
+            Err(ImpastoError::Video(
+                impasto::error::VideoError::FramePattern { .. }
+            ))
         ));
     }
     // An output pattern that is not an image, or is the input.
     let dir = sizes;
     let frames = FrameSequence::from_pattern(&format!("{}/in/%04d.png", dir.display())).unwrap();
     for (output, expected) in [
-        ("out/%04d.gif", "OutputFormat"),
+        ("out/%04d.gif", "Image(OutputFormat"),
         ("in/%04d.png", "InvalidSetting"),
     ] {
         let output = FramePattern::parse(&format!("{}/{output}", dir.display())).unwrap();
@@ -297,9 +303,11 @@ fn an_existing_output_of_another_size_is_an_error() {
         .save(dir.join("out/0001.png"))
         .unwrap();
     match video(&dir).unwrap().run(&Device::flex(), &mut ()) {
-        Err(ImpastoError::ExistingOutputSize {
-            expected, actual, ..
-        }) => {
+        Err(ImpastoError::Video(impasto::error::VideoError::ExistingOutputSize {
+            expected,
+            actual,
+            ..
+        })) => {
             assert_eq!((expected, actual), ((32, 24), (16, 12)));
         }
         other => panic!("{other:?}"),
@@ -395,7 +403,7 @@ fn a_range_outside_the_sequence_is_a_typed_error() {
             matches!(
                 error,
                 ImpastoError::InvalidSetting {
-                    setting: "frame range",
+                    setting: impasto::error::Setting::FrameRange,
                     ..
                 }
             ),

@@ -202,9 +202,11 @@ fn an_interrupted_download_keeps_its_part_and_the_next_fetch_resumes_it() {
     let download = download(&server, &dir, &body);
 
     let error = download.fetch(&mut no_progress).unwrap_err();
-    let ImpastoError::DownloadInterrupted {
-        downloaded, total, ..
-    } = &error
+    let ImpastoError::Weights(impasto::error::WeightsError::DownloadInterrupted {
+        downloaded,
+        total,
+        ..
+    }) = &error
     else {
         panic!("expected an interrupted download, got {error:?}");
     };
@@ -300,11 +302,11 @@ fn a_checksum_mismatch_deletes_the_download() {
     .into();
 
     let error = download.fetch(&mut no_progress).unwrap_err();
-    let ImpastoError::Checksum {
+    let ImpastoError::Weights(impasto::error::WeightsError::Checksum {
         expected_prefix,
         actual: got,
         ..
-    } = &error
+    }) = &error
     else {
         panic!("expected a checksum error, got {error:?}");
     };
@@ -332,7 +334,10 @@ fn an_http_error_names_the_url_and_status_and_leaves_nothing() {
 
     let error = download.fetch(&mut no_progress).unwrap_err();
     assert!(
-        matches!(error, ImpastoError::DownloadStatus { status: 404, .. }),
+        matches!(
+            error,
+            ImpastoError::Weights(impasto::error::WeightsError::DownloadStatus { status: 404, .. })
+        ),
         "{error:?}"
     );
     assert_eq!(
@@ -362,7 +367,13 @@ fn an_unreachable_server_is_a_download_error() {
         sha256_prefix: "397923af".into(),
     };
     let error = download.fetch(&mut no_progress).unwrap_err();
-    assert!(matches!(error, ImpastoError::Download { .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            ImpastoError::Weights(impasto::error::WeightsError::Download { .. })
+        ),
+        "{error:?}"
+    );
     assert!(
         error
             .to_string()
@@ -393,7 +404,10 @@ fn a_file_already_present_is_checked_and_nothing_is_requested() {
     std::fs::write(&download.destination, b"my own weights").unwrap();
     let error = download.fetch(&mut no_progress).unwrap_err();
     assert!(
-        matches!(error, ImpastoError::ExistingWeightsMismatch { .. }),
+        matches!(
+            error,
+            ImpastoError::Weights(impasto::error::WeightsError::ExistingMismatch { .. })
+        ),
         "{error:?}"
     );
     assert!(error.to_string().contains("move or delete it"), "{error}");

@@ -113,7 +113,7 @@ impl FromStr for Init {
             "style" => Init::Style,
             "" => {
                 return Err(ImpastoError::InvalidSetting {
-                    setting: "init",
+                    setting: crate::error::Setting::Init,
                     reason: "expected noise, content, style or an image path".into(),
                 });
             }

@@ -459,8 +459,8 @@ impl StyleTransfer {
     /// run after the current iteration; the result is still the best image so far.
     ///
     /// # Errors
-    /// Those of [`validate`](Self::validate); [`ImpastoError::ImageRead`],
-    /// [`ImpastoError::ImageDecode`], [`ImpastoError::ImageSize`] for images; weights
+    /// Those of [`validate`](Self::validate); [`ImageError::Read`](crate::error::ImageError::Read),
+    /// [`ImageError::Decode`](crate::error::ImageError::Decode), [`ImageError::Size`](crate::error::ImageError::Size) for images; weights
     /// errors (see [`WeightsSource::load`]); [`ImpastoError::Vgg`] and
     /// [`ImpastoError::Loss`] when the network cannot take an image (too small);
     /// [`ImpastoError::Optim`] if the device fails.

@@ -8,6 +8,7 @@ use impasto_optim::{
 
 use super::{MAX_SIZE, StyleTransfer, Task};
 use crate::ImpastoError;
+use crate::error::Setting;
 
 /// Which optimizer a run uses, with its settings. The run's
 /// [`iterations`](StyleTransfer::with_iterations) replace the config's own limit.
@@ -64,7 +65,7 @@ impl OptimizerConfig {
     }
 }
 
-fn invalid(setting: &'static str, reason: String) -> ImpastoError {
+fn invalid(setting: Setting, reason: String) -> ImpastoError {
     ImpastoError::InvalidSetting { setting, reason }
 }
 
@@ -72,20 +73,20 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
     let size = transfer.schedule.size();
     if size == 0 || size > MAX_SIZE {
         return Err(invalid(
-            "size",
+            Setting::Size,
             format!("{size} is not between 1 and {MAX_SIZE} pixels"),
         ));
     }
     let scale = transfer.style_scale;
     if !scale.is_finite() || scale <= 0.0 || scale * size as f64 > MAX_SIZE as f64 {
         return Err(invalid(
-            "style scale",
+            Setting::StyleScale,
             format!("{scale} must be positive, and size × style scale at most {MAX_SIZE}"),
         ));
     }
     if transfer.has_style_term() && transfer.styles.is_empty() {
         return Err(invalid(
-            "style",
+            Setting::Style,
             "at least one style image is needed".into(),
         ));
     }
@@ -94,7 +95,7 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
     if let Some(blend) = &transfer.style_blend {
         if blend.len() != transfer.styles.len() {
             return Err(invalid(
-                "style blend",
+                Setting::StyleBlend,
                 format!(
                     "{} weights given for {} style images; give one per style image",
                     blend.len(),
@@ -104,12 +105,12 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
         }
         if let Some(w) = blend.iter().find(|w| !w.is_finite() || **w < 0.0) {
             return Err(invalid(
-                "style blend",
+                Setting::StyleBlend,
                 format!("{w} is not a finite, non-negative weight"),
             ));
         }
         if blend.iter().all(|&w| w == 0.0) {
-            return Err(invalid("style blend", "the weights are all 0".into()));
+            return Err(invalid(Setting::StyleBlend, "the weights are all 0".into()));
         }
     }
     // The optimizer configs are valid by construction, and so is every iteration limit.
@@ -119,14 +120,14 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
     transfer.loss_weights.validate()?;
     if transfer.task != Task::Transfer && transfer.loss_weights.is_balanced() {
         return Err(invalid(
-            "loss weights",
+            Setting::LossWeights,
             "a reconstruction has one term, so there is nothing to balance; give fixed weights"
                 .into(),
         ));
     }
     if transfer.temporal.is_some() && stages.len() != 1 {
         return Err(invalid(
-            "temporal weight",
+            Setting::TemporalWeight,
             "a temporal term needs a single-scale run (one stage at the frame's size)".into(),
         ));
     }

@@ -108,7 +108,7 @@ pub(super) fn prepare(
         Some(term) => {
             if term.dimensions() != dimensions {
                 return Err(ImpastoError::InvalidSetting {
-                    setting: "temporal weight",
+                    setting: crate::error::Setting::TemporalWeight,
                     reason: format!(
                         "the temporal term is {}x{} but the image is {}x{}",
                         term.dimensions().0,

@@ -240,7 +240,7 @@ pub fn scale_iterations(stages: &[Stage], total: usize) -> Vec<Stage> {
 /// Each size within limits, growing from stage to stage; each coarse stage does work.
 pub(super) fn validate(stages: &[Stage]) -> Result<(), ImpastoError> {
     let invalid = |reason: String| ImpastoError::InvalidSetting {
-        setting: "scales",
+        setting: crate::error::Setting::Scales,
         reason,
     };
     if stages.is_empty() {

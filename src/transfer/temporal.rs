@@ -49,7 +49,7 @@ impl TemporalTerm {
         weight: f64,
     ) -> Result<Self, ImpastoError> {
         let invalid = |reason: String| ImpastoError::InvalidSetting {
-            setting: "temporal weight",
+            setting: crate::error::Setting::TemporalWeight,
             reason,
         };
         let (w, h) = target.dimensions();

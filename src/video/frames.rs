@@ -23,12 +23,14 @@ impl FramePattern {
     /// Parses `pattern`.
     ///
     /// # Errors
-    /// [`ImpastoError::FramePattern`] for an empty pattern, none or several placeholders,
+    /// [`VideoError::FramePattern`](crate::error::VideoError::FramePattern) for an empty pattern, none or several placeholders,
     /// a placeholder in a directory, or another `%` directive.
     pub fn parse(pattern: &str) -> Result<Self, ImpastoError> {
-        let invalid = |reason: &str| ImpastoError::FramePattern {
-            pattern: pattern.to_owned(),
-            reason: reason.to_owned(),
+        let invalid = |reason: &str| {
+            ImpastoError::Video(crate::error::VideoError::FramePattern {
+                pattern: pattern.to_owned(),
+                reason: reason.to_owned(),
+            })
         };
         if pattern.trim().is_empty() {
             return Err(invalid(
@@ -164,9 +166,9 @@ impl FrameSequence {
     /// missing in between is an error (a gap would make the flow skip a step).
     ///
     /// # Errors
-    /// Those of [`FramePattern::parse`]; [`ImpastoError::NoFrames`] when no file matches
-    /// (or the directory does not exist); [`ImpastoError::MissingFrame`] for a gap;
-    /// [`ImpastoError::ImageRead`] when the directory cannot be listed.
+    /// Those of [`FramePattern::parse`]; [`VideoError::NoFrames`](crate::error::VideoError::NoFrames) when no file matches
+    /// (or the directory does not exist); [`VideoError::MissingFrame`](crate::error::VideoError::MissingFrame) for a gap;
+    /// [`ImageError::Read`](crate::error::ImageError::Read) when the directory cannot be listed.
     pub fn from_pattern(pattern: &str) -> Result<Self, ImpastoError> {
         Self::find(FramePattern::parse(pattern)?)
     }
@@ -181,18 +183,20 @@ impl FrameSequence {
         } else {
             pattern.dir.as_path()
         };
-        let no_frames = || ImpastoError::NoFrames {
-            pattern: pattern.text.clone(),
-            example: pattern.path(1),
+        let no_frames = || {
+            ImpastoError::Video(crate::error::VideoError::NoFrames {
+                pattern: pattern.text.clone(),
+                example: pattern.path(1),
+            })
         };
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(no_frames()),
             Err(source) => {
-                return Err(ImpastoError::ImageRead {
+                return Err(ImpastoError::Image(crate::error::ImageError::Read {
                     path: dir.to_path_buf(),
                     source,
-                });
+                }));
             }
         };
         let mut indices: Vec<u64> = entries
@@ -206,10 +210,12 @@ impl FrameSequence {
         };
         for (expected, &index) in (first..).zip(&indices) {
             if index != expected {
-                return Err(ImpastoError::MissingFrame {
-                    missing: pattern.path(expected),
-                    next: pattern.path(index),
-                });
+                return Err(ImpastoError::Video(
+                    crate::error::VideoError::MissingFrame {
+                        missing: pattern.path(expected),
+                        next: pattern.path(index),
+                    },
+                ));
             }
         }
         Ok(Self {
@@ -278,7 +284,10 @@ mod tests {
             ("frames/", "names no file"),
         ] {
             match FramePattern::parse(pattern) {
-                Err(ImpastoError::FramePattern { reason: r, .. }) => {
+                Err(ImpastoError::Video(crate::error::VideoError::FramePattern {
+                    reason: r,
+                    ..
+                })) => {
                     assert!(r.contains(reason), "{pattern}: {r}")
                 }
                 other => panic!("{pattern}: {other:?}"),

@@ -191,13 +191,13 @@ impl VideoTransfer {
         let (lowest, highest) = (self.frames.index(0), self.frames.index(count - 1));
         if first > last {
             return Err(ImpastoError::InvalidSetting {
-                setting: "frame range",
+                setting: crate::error::Setting::FrameRange,
                 reason: format!("the first frame {first} is after the last {last}"),
             });
         }
         if first < lowest || last > highest {
             return Err(ImpastoError::InvalidSetting {
-                setting: "frame range",
+                setting: crate::error::Setting::FrameRange,
                 reason: format!(
                     "frames {first} to {last} are not all in the sequence, which has frames \
                      {lowest} to {highest}"
@@ -234,14 +234,14 @@ impl VideoTransfer {
     /// extension, a directory that exists, not the input frames).
     ///
     /// # Errors
-    /// [`ImpastoError::InvalidSetting`], [`ImpastoError::OutputFormat`],
-    /// [`ImpastoError::ImageWrite`], [`ImpastoError::Flow`], and
+    /// [`ImpastoError::InvalidSetting`], [`ImageError::OutputFormat`](crate::error::ImageError::OutputFormat),
+    /// [`ImageError::Write`](crate::error::ImageError::Write), [`ImpastoError::Flow`], and
     /// [`StyleTransfer::validate`]'s.
     pub fn validate(&self) -> Result<(), ImpastoError> {
         self.template.validate()?;
         if !self.temporal_weight.is_finite() || self.temporal_weight < 0.0 {
             return Err(ImpastoError::InvalidSetting {
-                setting: "temporal weight",
+                setting: crate::error::Setting::TemporalWeight,
                 reason: format!("{} is not finite and ≥ 0", self.temporal_weight),
             });
         }
@@ -255,21 +255,23 @@ impl VideoTransfer {
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
         if !matches!(extension.as_deref(), Some("png" | "jpg" | "jpeg")) {
-            return Err(ImpastoError::OutputFormat { path: first_output });
+            return Err(ImpastoError::Image(
+                crate::error::ImageError::OutputFormat { path: first_output },
+            ));
         }
         let dir = self.output.dir();
         if !dir.as_os_str().is_empty() && !dir.is_dir() {
-            return Err(ImpastoError::ImageWrite {
+            return Err(ImpastoError::Image(crate::error::ImageError::Write {
                 path: first_output,
                 source: std::io::Error::other(format!(
                     "the directory {} does not exist",
                     dir.display()
                 )),
-            });
+            }));
         }
         if same_file(&first_output, &self.frames.path(from)) {
             return Err(ImpastoError::InvalidSetting {
-                setting: "output",
+                setting: crate::error::Setting::Output,
                 reason: "the output pattern names the input frames; write the result elsewhere"
                     .into(),
             });
@@ -282,8 +284,8 @@ impl VideoTransfer {
     /// Returns the frames' `(width, height)`.
     ///
     /// # Errors
-    /// [`ImpastoError::FrameSize`], [`ImpastoError::ImageRead`],
-    /// [`ImpastoError::ImageDecode`].
+    /// [`VideoError::FrameSize`](crate::error::VideoError::FrameSize), [`ImageError::Read`](crate::error::ImageError::Read),
+    /// [`ImageError::Decode`](crate::error::ImageError::Decode).
     pub fn check_frames(&self) -> Result<(u32, u32), ImpastoError> {
         run::check_frames(self)
     }
@@ -296,9 +298,9 @@ impl VideoTransfer {
     /// first, seen by `observer.iteration` only).
     ///
     /// # Errors
-    /// Those of [`validate`](Self::validate); [`ImpastoError::FrameSize`] for a frame not
+    /// Those of [`validate`](Self::validate); [`VideoError::FrameSize`](crate::error::VideoError::FrameSize) for a frame not
     /// the first one's size (all are checked before any work);
-    /// [`ImpastoError::ExistingOutputSize`] for an existing output of another size;
+    /// [`VideoError::ExistingOutputSize`](crate::error::VideoError::ExistingOutputSize) for an existing output of another size;
     /// [`ImpastoError::Flow`] for frames too small for the flow; [`StyleTransfer::run`]'s.
     pub fn run(
         &self,

@@ -116,7 +116,7 @@ impl VideoReport {
     /// Writes the JSON report to `path` atomically.
     ///
     /// # Errors
-    /// [`ImpastoError::ImageWrite`] if the file cannot be written.
+    /// [`ImageError::Write`](crate::error::ImageError::Write) if the file cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ImpastoError> {
         crate::report::save_json(self, path.as_ref())
     }

@@ -318,38 +318,44 @@ fn config_report(
 
 /// A frame's `(width, height)` from its header (no decoding).
 fn header_dimensions(path: &Path) -> Result<(u32, u32), ImpastoError> {
-    let read = |source| ImpastoError::ImageRead {
-        path: path.to_path_buf(),
-        source,
+    let read = |source| {
+        ImpastoError::Image(crate::error::ImageError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
     };
     image::ImageReader::open(path)
         .map_err(read)?
         .with_guessed_format()
         .map_err(read)?
         .into_dimensions()
-        .map_err(|e| ImpastoError::ImageDecode {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
+        .map_err(|e| {
+            ImpastoError::Image(crate::error::ImageError::Decode {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })
         })
 }
 
 fn frame_size(path: PathBuf, expected: (u32, u32), actual: (u32, u32)) -> ImpastoError {
-    ImpastoError::FrameSize {
+    ImpastoError::Video(crate::error::VideoError::FrameSize {
         path,
         expected,
         actual,
-    }
+    })
 }
 
 /// An existing output frame, read back as the previous result of the next frame.
 fn read_back(path: &Path, expected: (u32, u32)) -> Result<Rgb32FImage, ImpastoError> {
     let image = load_image(path)?;
     if image.dimensions() != expected {
-        return Err(ImpastoError::ExistingOutputSize {
-            path: path.to_path_buf(),
-            expected,
-            actual: image.dimensions(),
-        });
+        return Err(ImpastoError::Video(
+            crate::error::VideoError::ExistingOutputSize {
+                path: path.to_path_buf(),
+                expected,
+                actual: image.dimensions(),
+            },
+        ));
     }
     Ok(image)
 }

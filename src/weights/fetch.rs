@@ -85,7 +85,7 @@ impl WeightsDownload {
     /// [`default_weights_path`](crate::weights::default_weights_path).
     ///
     /// # Errors
-    /// [`ImpastoError::NoCacheDir`] as in
+    /// [`WeightsError::NoCacheDir`](crate::error::WeightsError::NoCacheDir) as in
     /// [`default_weights_path`](crate::weights::default_weights_path).
     pub fn torchvision_vgg16() -> Result<Self, ImpastoError> {
         Ok(WeightsDownload {
@@ -100,7 +100,7 @@ impl WeightsDownload {
     /// [`torchvision_vgg16`](Self::torchvision_vgg16).
     ///
     /// # Errors
-    /// [`ImpastoError::NoCacheDir`] if the system has no cache directory for this user.
+    /// [`WeightsError::NoCacheDir`](crate::error::WeightsError::NoCacheDir) if the system has no cache directory for this user.
     pub fn published(file: PublishedWeights) -> Result<Self, ImpastoError> {
         if file == PublishedWeights::TorchvisionVgg16 {
             return Self::torchvision_vgg16();
@@ -137,15 +137,15 @@ impl WeightsDownload {
     /// `progress` is called once at the start, every 256 KiB, and once at the end.
     ///
     /// # Errors
-    /// - [`ImpastoError::DownloadInterrupted`] if the connection fails part way: the
+    /// - [`WeightsError::DownloadInterrupted`](crate::error::WeightsError::DownloadInterrupted) if the connection fails part way: the
     ///   partial file is kept, and fetching again resumes it;
-    /// - [`ImpastoError::Download`] if the server cannot be reached, and
-    ///   [`ImpastoError::DownloadStatus`] if it answers with an error status;
-    /// - [`ImpastoError::Checksum`] if the downloaded file has the wrong SHA-256: it is
+    /// - [`WeightsError::Download`](crate::error::WeightsError::Download) if the server cannot be reached, and
+    ///   [`WeightsError::DownloadStatus`](crate::error::WeightsError::DownloadStatus) if it answers with an error status;
+    /// - [`WeightsError::Checksum`](crate::error::WeightsError::Checksum) if the downloaded file has the wrong SHA-256: it is
     ///   deleted;
-    /// - [`ImpastoError::ExistingWeightsMismatch`] if a different file is already at the
+    /// - [`WeightsError::ExistingMismatch`](crate::error::WeightsError::ExistingMismatch) if a different file is already at the
     ///   destination (it is left alone);
-    /// - [`ImpastoError::WeightsIo`] if a file cannot be read or written.
+    /// - [`WeightsError::Io`](crate::error::WeightsError::Io) if a file cannot be read or written.
     pub fn fetch(
         &self,
         progress: &mut dyn FnMut(DownloadProgress),
@@ -153,11 +153,13 @@ impl WeightsDownload {
         if self.destination.exists() {
             let (bytes, sha256) = sha256_of(&self.destination)?;
             if !self.matches(&sha256) {
-                return Err(ImpastoError::ExistingWeightsMismatch {
-                    path: self.destination.clone(),
-                    expected_prefix: self.sha256_prefix.clone(),
-                    actual: sha256,
-                });
+                return Err(ImpastoError::Weights(
+                    crate::error::WeightsError::ExistingMismatch {
+                        path: self.destination.clone(),
+                        expected_prefix: self.sha256_prefix.clone(),
+                        actual: sha256,
+                    },
+                ));
             }
             return Ok(self.outcome(Fetched::AlreadyPresent, bytes, 0, sha256));
         }
@@ -167,11 +169,13 @@ impl WeightsDownload {
         let (bytes, sha256) = sha256_of(&part)?;
         if !self.matches(&sha256) {
             let _ = std::fs::remove_file(&part);
-            return Err(ImpastoError::Checksum {
-                path: self.destination.clone(),
-                expected_prefix: self.sha256_prefix.clone(),
-                actual: sha256,
-            });
+            return Err(ImpastoError::Weights(
+                crate::error::WeightsError::Checksum {
+                    path: self.destination.clone(),
+                    expected_prefix: self.sha256_prefix.clone(),
+                    actual: sha256,
+                },
+            ));
         }
         std::fs::rename(&part, &self.destination).map_err(io_error(&self.destination))?;
         Ok(self.outcome(fetched, bytes, transferred, sha256))
@@ -216,9 +220,11 @@ impl WeightsDownload {
         if kept > 0 {
             request = request.header(header::RANGE, format!("bytes={kept}-"));
         }
-        let mut response = request.call().map_err(|error| ImpastoError::Download {
-            url: self.url.clone(),
-            reason: error.to_string(),
+        let mut response = request.call().map_err(|error| {
+            ImpastoError::Weights(crate::error::WeightsError::Download {
+                url: self.url.clone(),
+                reason: error.to_string(),
+            })
         })?;
         let headers = response.headers();
         let header_u64 = |name| {
@@ -237,15 +243,17 @@ impl WeightsDownload {
             StatusCode::PARTIAL_CONTENT if kept > 0 => {
                 let Some((Some(start), total)) = range.filter(|r| r.0 == Some(kept)) else {
                     let _ = std::fs::remove_file(part);
-                    return Err(ImpastoError::Download {
-                        url: self.url.clone(),
-                        reason: format!(
-                            "asked for bytes {kept}-, the server sent Content-Range `{}`; the \
+                    return Err(ImpastoError::Weights(
+                        crate::error::WeightsError::Download {
+                            url: self.url.clone(),
+                            reason: format!(
+                                "asked for bytes {kept}-, the server sent Content-Range `{}`; the \
                              partial download was deleted, run the same command again to start \
                              over",
-                            content_range.as_deref().unwrap_or("")
-                        ),
-                    });
+                                content_range.as_deref().unwrap_or("")
+                            ),
+                        },
+                    ));
                 };
                 (start, total.or(length.map(|length| start + length)))
             }
@@ -260,10 +268,12 @@ impl WeightsDownload {
                 return Ok((Fetched::Resumed { from: kept }, 0));
             }
             status => {
-                return Err(ImpastoError::DownloadStatus {
-                    url: self.url.clone(),
-                    status: status.as_u16(),
-                });
+                return Err(ImpastoError::Weights(
+                    crate::error::WeightsError::DownloadStatus {
+                        url: self.url.clone(),
+                        status: status.as_u16(),
+                    },
+                ));
             }
         };
         if let Some(parent) = part.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -281,12 +291,14 @@ impl WeightsDownload {
         progress(DownloadProgress { downloaded, total });
         let mut body = response.body_mut().as_reader();
         let mut buffer = vec![0u8; 64 * 1024];
-        let interrupted = |downloaded, reason: String| ImpastoError::DownloadInterrupted {
-            url: self.url.clone(),
-            part: part.to_path_buf(),
-            downloaded,
-            total,
-            reason,
+        let interrupted = |downloaded, reason: String| {
+            ImpastoError::Weights(crate::error::WeightsError::DownloadInterrupted {
+                url: self.url.clone(),
+                part: part.to_path_buf(),
+                downloaded,
+                total,
+                reason,
+            })
         };
         loop {
             let n = match body.read(&mut buffer) {
@@ -356,9 +368,11 @@ fn sha256_of(path: &Path) -> Result<(u64, String), ImpastoError> {
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImpastoError + '_ {
-    move |source| ImpastoError::WeightsIo {
-        path: path.to_path_buf(),
-        source,
+    move |source| {
+        ImpastoError::Weights(crate::error::WeightsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 }
 

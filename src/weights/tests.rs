@@ -63,7 +63,10 @@ fn default_path_is_the_env_variable_else_the_cache() {
         expected
     );
     let error = default_weights_path_from(None, None).unwrap_err();
-    assert!(matches!(error, ImpastoError::NoCacheDir));
+    assert!(matches!(
+        error,
+        ImpastoError::Weights(crate::error::WeightsError::NoCacheDir)
+    ));
     assert!(error.to_string().contains("IMPASTO_WEIGHTS"), "{error}");
 }
 
@@ -85,7 +88,9 @@ fn cache_dir_and_default_file_agree() {
 fn a_missing_default_file_gives_the_command_that_downloads_it() {
     let path = temp_dir("missing-default").join(TORCHVISION_VGG16_FILE);
     let error = existing(&path, &fetch_hint()).unwrap_err();
-    assert!(matches!(&error, ImpastoError::WeightsNotFound { path: p, .. } if *p == path));
+    assert!(
+        matches!(&error, ImpastoError::Weights(crate::error::WeightsError::NotFound { path: p, .. }) if *p == path)
+    );
     assert_eq!(
         error.to_string(),
         format!(
@@ -107,7 +112,10 @@ fn a_missing_path_is_named() {
     assert!(message.contains("impasto weights fetch"), "{message}");
     let device = Backend::Flex.device().unwrap();
     let error = source.load(&VggConfig::new(), &device).unwrap_err();
-    assert!(matches!(error, ImpastoError::WeightsNotFound { .. }));
+    assert!(matches!(
+        error,
+        ImpastoError::Weights(crate::error::WeightsError::NotFound { .. })
+    ));
 }
 
 #[test]
@@ -248,7 +256,7 @@ fn the_network_is_stated_or_told_by_the_file_and_else_assumed() {
         .choose_network(None, Some(InputConvention::Caffe))
         .unwrap();
     assert_eq!(
-        (stated.input, stated.input_from.as_str()),
+        (stated.input, stated.input_from.to_string().as_str()),
         (InputConvention::Caffe, "stated")
     );
     assert!(!stated.input_assumed());
@@ -267,6 +275,7 @@ fn the_network_is_stated_or_told_by_the_file_and_else_assumed() {
         "{error:?}"
     );
     let random = WeightsSource::Random.choose_network(None, None).unwrap();
-    assert_eq!(random.input_from, "random weights");
+    assert_eq!(random.input_from, ConventionSource::RandomWeights);
+    assert_eq!(random.input_from.to_string(), "random weights");
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }

@@ -333,15 +333,22 @@ pub fn cpu_only_note(name: BackendName) -> Option<&'static str> {
     )
 }
 
-/// The backend `--backend` names; `auto` looks for a GPU.
-pub fn backend(name: BackendName) -> Backend {
-    match name {
+/// The backend `--backend` names; `auto` looks for a GPU. `cuda` is named so that asking
+/// for it gets a clear answer.
+pub fn backend(name: BackendName) -> Result<Backend, CliError> {
+    Ok(match name {
         BackendName::Auto => Backend::auto(),
         BackendName::Flex => Backend::Flex,
         BackendName::Ndarray => Backend::NdArray,
         BackendName::Wgpu => Backend::Wgpu,
-        BackendName::Cuda => Backend::Cuda,
-    }
+        BackendName::Cuda => {
+            return Err(CliError::new(
+                "this build of impasto has no cuda backend, because burn 0.22's CUDA backend \
+                 cannot be built offline (cubecl-llvm downloads LLVM at build time); use \
+                 `--backend wgpu` to run on the GPU",
+            ));
+        }
+    })
 }
 
 #[cfg(test)]

@@ -106,10 +106,12 @@ fn check_image_extension(path: &Path) -> Result<(), CliError> {
     if has_extension(path, &["png", "jpg", "jpeg"]) {
         Ok(())
     } else {
-        Err(ImpastoError::OutputFormat {
-            path: path.to_path_buf(),
-        }
-        .into())
+        Err(
+            ImpastoError::Image(impasto::error::ImageError::OutputFormat {
+                path: path.to_path_buf(),
+            })
+            .into(),
+        )
     }
 }
 
@@ -135,10 +137,10 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// Creates and removes the temporary file an atomic write of `path` will use.
 pub fn probe(path: &Path) -> Result<(), CliError> {
     let cannot = |source: std::io::Error| -> CliError {
-        ImpastoError::ImageWrite {
+        ImpastoError::Image(impasto::error::ImageError::Write {
             path: path.to_path_buf(),
             source,
-        }
+        })
         .into()
     };
     if path.is_dir() {

@@ -48,7 +48,7 @@ pub fn execute(
     outputs.check(&inputs)?;
     let mut display = Display::new(run.quiet, run.print_every);
 
-    let backend = config::backend(run.network.backend);
+    let backend = config::backend(run.network.backend)?;
     let device = backend.device()?;
     if let Some(note) = config::cpu_only_note(run.network.backend) {
         display.note(note);

@@ -44,7 +44,7 @@ pub fn execute(args: &VideoArgs, mode: Mode) -> Result<VideoReport, CliError> {
     probe(&video.output_path(from))?;
     video.check_frames()?;
     // Resolved once: `auto` lists the GPU adapters.
-    let backend = config::backend(args.network.backend);
+    let backend = config::backend(args.network.backend)?;
     let device = backend.device()?;
     let mut lines = Lines::new(args.quiet);
     if let Some(note) = config::cpu_only_note(args.network.backend) {
