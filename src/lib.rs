@@ -47,6 +47,7 @@
 //! - [`report`]: the JSON run report, [`RunReport`](report::RunReport);
 //! - [`image`]: reading, resizing, and atomic writing of images;
 //! - [`weights`]: [`WeightsSource`], the published files and their download;
+//! - [`error`]: [`ImpastoError`] and the enums it wraps, one per concern;
 //! - [`Backend`]: a compute backend by name, its device;
 //! - [`prelude`]: the names most programs use;
 //! - the workspace's crates: [`vgg`] (VGG16/19 features, weight loading), [`loss`]

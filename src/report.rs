@@ -4,15 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use burn::tensor::Device;
-use impasto_loss::{LossWeights, TermScales, TermWeights, TotalLoss};
-use impasto_optim::{LineSearch, Termination};
-use impasto_vgg::{Pooling, VggLayer};
+use impasto_loss::{LossWeights, TermScales, TermWeights};
+use impasto_optim::Termination;
 use serde::{Deserialize, Serialize};
 
+use crate::ImpastoError;
 use crate::image_io::write_atomically;
-use crate::transfer::Plan;
-use crate::{ImpastoError, OptimizerConfig, StyleTransfer};
 
 /// One iteration of a run, as the JSON report records it.
 ///
@@ -134,77 +131,6 @@ pub struct StageReport {
     pub scales: Option<TermScales>,
 }
 
-/// What a run resolved besides its [`StyleTransfer`]: the pieces [`ResolvedConfig::new`]
-/// reports.
-pub(crate) struct RunParts<'a> {
-    /// The optimizer, with the stage's iteration limit.
-    pub optimizer: &'a OptimizerConfig,
-    /// The stage's loss (for the style images' blend weights).
-    pub loss: &'a TotalLoss,
-    /// The optimised image's `[width, height]`.
-    pub image_size: [u32; 2],
-    /// Each style image's `[width, height]` after resizing.
-    pub style_sizes: Vec<[u32; 2]>,
-}
-
-impl ResolvedConfig {
-    /// What `transfer` resolved to: its `plan`, and once its images are read and its
-    /// network built, `parts` (each style image with its blend weight, normalised) and
-    /// the device.
-    pub(crate) fn new(
-        transfer: &StyleTransfer,
-        plan: &Plan,
-        parts: RunParts<'_>,
-        device: &Device,
-    ) -> Self {
-        let blend = parts
-            .loss
-            .style_targets()
-            .map_or(&[][..], |s| s.blend_weights());
-        let network = &plan.network;
-        let names = |layers: &[VggLayer]| layers.iter().map(|l| l.to_string()).collect();
-        ResolvedConfig {
-            task: transfer.task.name().to_string(),
-            content: transfer.content.as_ref().map(|c| c.to_string()),
-            styles: transfer
-                .styles
-                .iter()
-                .zip(parts.style_sizes.iter().zip(blend))
-                .map(|(input, (&size, &weight))| StyleReport {
-                    image: input.to_string(),
-                    weight,
-                    size,
-                })
-                .collect(),
-            weights: transfer.weights.to_string(),
-            random_weights: transfer.weights.is_random(),
-            architecture: network.architecture.name().to_string(),
-            input_convention: network.input.to_string(),
-            input_convention_from: network.input_from.to_string(),
-            size: plan.size(),
-            image_size: parts.image_size,
-            style_scale: transfer.style_scale,
-            iterations: plan.stages.last().map_or(0, |s| s.iterations),
-            init: transfer.init.to_string(),
-            seed: transfer.seed,
-            loss_weights: plan.loss_weights,
-            content_layers: names(&plan.content_layers),
-            style_layers: names(&plan.style_layers),
-            style_layer_weights: plan.style_layer_weights.clone(),
-            optimizer: OptimizerReport::from(parts.optimizer),
-            pooling: match transfer.pooling {
-                Pooling::Max => "max",
-                Pooling::Avg => "avg",
-            }
-            .to_string(),
-            original_colors: transfer.original_colors,
-            device: format!("{device:?}"),
-            stages: Vec::new(),
-            temporal_weight: None,
-        }
-    }
-}
-
 /// One style image of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StyleReport {
@@ -233,34 +159,6 @@ pub struct OptimizerReport {
     /// L-BFGS evaluation limit.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub max_evaluations: Option<usize>,
-}
-
-impl From<&OptimizerConfig> for OptimizerReport {
-    fn from(optimizer: &OptimizerConfig) -> Self {
-        let mut report = OptimizerReport {
-            name: optimizer.name().to_string(),
-            history: None,
-            line_search: None,
-            learning_rate: None,
-            max_evaluations: None,
-        };
-        match optimizer {
-            OptimizerConfig::Lbfgs(c) => {
-                report.history = Some(c.history());
-                report.max_evaluations = Some(c.max_evaluations());
-                let (name, rate) = match c.line_search() {
-                    LineSearch::None { learning_rate } => ("none", Some(learning_rate)),
-                    LineSearch::StrongWolfe { .. } => ("strong-wolfe", None),
-                    LineSearch::Armijo { .. } => ("armijo", None),
-                };
-                report.line_search = Some(name.to_string());
-                report.learning_rate = rate;
-            }
-            OptimizerConfig::GradientDescent(c) => report.learning_rate = Some(c.learning_rate()),
-            OptimizerConfig::Adam(c) => report.learning_rate = Some(c.learning_rate()),
-        }
-        report
-    }
 }
 
 /// The report's stable name of a termination (what [`RunReport::termination`] holds).

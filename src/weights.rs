@@ -7,7 +7,6 @@
 //! untrained network for tests and demos, never a stand-in for trained weights.
 
 use std::convert::Infallible;
-use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -18,23 +17,15 @@ use impasto_vgg::{InputConvention, Vgg, VggArchitecture, VggConfig, VggError};
 use crate::ImpastoError;
 
 mod fetch;
+mod location;
 mod published;
 
 pub use fetch::{DownloadProgress, FetchOutcome, Fetched, WeightsDownload};
-pub use published::PublishedWeights;
-
-/// The file name of torchvision's VGG16 weights; `397923af` is the start of its SHA-256.
-pub const TORCHVISION_VGG16_FILE: &str = "vgg16-397923af.pth";
-
-/// Where torchvision publishes [`TORCHVISION_VGG16_FILE`].
-pub const TORCHVISION_VGG16_URL: &str = "https://download.pytorch.org/models/vgg16-397923af.pth";
-
-/// The first hex digits of the SHA-256 of [`TORCHVISION_VGG16_FILE`], as in its name.
-pub const TORCHVISION_VGG16_SHA256_PREFIX: &str = "397923af";
-
-/// The environment variable naming the weights file of [`WeightsSource::Default`] (and
-/// where `impasto weights fetch` puts it), instead of the user's cache directory.
-pub const WEIGHTS_ENV: &str = "IMPASTO_WEIGHTS";
+pub use location::{WEIGHTS_ENV, default_weights_path, weights_cache_dir};
+pub use published::{
+    PublishedWeights, TORCHVISION_VGG16_FILE, TORCHVISION_VGG16_SHA256_PREFIX,
+    TORCHVISION_VGG16_URL,
+};
 
 /// What to tell a user who has no weights at the default location.
 fn fetch_hint() -> String {
@@ -287,51 +278,6 @@ impl fmt::Display for WeightsSource {
             WeightsSource::Random => f.write_str("random"),
             WeightsSource::Path(path) => write!(f, "{}", path.display()),
         }
-    }
-}
-
-/// impasto's directory in the user's cache: `~/.cache/impasto` on Linux,
-/// `~/Library/Caches/impasto` on macOS, `%LOCALAPPDATA%\impasto` on Windows.
-///
-/// # Errors
-/// [`WeightsError::NoCacheDir`](crate::error::WeightsError::NoCacheDir) if the system has no cache directory for this user.
-pub fn weights_cache_dir() -> Result<PathBuf, ImpastoError> {
-    dirs::cache_dir()
-        .map(|cache| cache.join("impasto"))
-        .ok_or(ImpastoError::Weights(
-            crate::error::WeightsError::NoCacheDir,
-        ))
-}
-
-/// The weights file of [`WeightsSource::Default`], and where `impasto weights fetch`
-/// puts it: `$IMPASTO_WEIGHTS` if set and not empty, else
-/// `vgg16-397923af.pth` in [`weights_cache_dir`]. The file need not exist.
-///
-/// ```no_run
-/// let path = impasto::weights::default_weights_path()?;
-/// println!("impasto looks for VGG16 weights at {}", path.display());
-/// # Ok::<(), impasto::ImpastoError>(())
-/// ```
-///
-/// # Errors
-/// [`WeightsError::NoCacheDir`](crate::error::WeightsError::NoCacheDir) if `IMPASTO_WEIGHTS` is unset and the system has no cache
-/// directory for this user.
-pub fn default_weights_path() -> Result<PathBuf, ImpastoError> {
-    default_weights_path_from(std::env::var_os(WEIGHTS_ENV), dirs::cache_dir())
-}
-
-/// [`default_weights_path`] given the value of `IMPASTO_WEIGHTS` and the cache directory.
-fn default_weights_path_from(
-    env: Option<OsString>,
-    cache: Option<PathBuf>,
-) -> Result<PathBuf, ImpastoError> {
-    match env {
-        Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
-        _ => cache
-            .map(|cache| cache.join("impasto").join(TORCHVISION_VGG16_FILE))
-            .ok_or(ImpastoError::Weights(
-                crate::error::WeightsError::NoCacheDir,
-            )),
     }
 }
 

@@ -2,9 +2,8 @@
 //! shares, instead of reading the weights file and building the network for each.
 
 use burn::tensor::Device;
-use impasto_vgg::{InputConvention, Pooling, Vgg, VggArchitecture, VggLayer};
+use impasto_vgg::{InputConvention, Pooling, Vgg, VggArchitecture, VggConfig, VggLayer};
 
-use super::run::network_config;
 use super::{Plan, StyleTransfer};
 use crate::{ImpastoError, WeightsSource};
 
@@ -114,4 +113,23 @@ impl std::fmt::Debug for NetworkCache {
             .field("loads", &self.loads)
             .finish()
     }
+}
+
+/// The network `transfer` needs by its `plan`: to the deepest layer the loss reads; its
+/// weights never get gradients. One for every stage (it does not depend on the size), and
+/// one for every frame of a video (whose frames share the loss's settings).
+fn network_config(transfer: &StyleTransfer, plan: &Plan) -> VggConfig {
+    let choice = &plan.network;
+    let layers = plan
+        .content_layers
+        .iter()
+        .chain(&plan.style_layers)
+        .copied()
+        .max();
+    VggConfig::new()
+        .with_architecture(choice.architecture)
+        .with_input(choice.input)
+        .with_pooling(transfer.pooling)
+        .with_last_layer(layers)
+        .with_seed(transfer.seed)
 }

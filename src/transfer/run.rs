@@ -7,15 +7,14 @@ use burn::tensor::{Device, Tensor, TensorData};
 use image::imageops::{self, FilterType};
 use image::{Rgb32FImage, RgbImage};
 use impasto_optim::Termination;
-use impasto_vgg::{Vgg, VggConfig, portable_rng};
+use impasto_vgg::{Vgg, portable_rng};
 
 use super::next_start::next_start;
+use super::resolved::RunParts;
 use super::stage::{self, StageOffsets};
 use super::{ImageInput, Init, NetworkCache, Plan, StyleTransfer, TransferObserver};
 use crate::colors::result_image;
-use crate::report::{
-    IterationReport, ResolvedConfig, RunParts, RunReport, StageReport, termination_name,
-};
+use crate::report::{IterationReport, ResolvedConfig, RunReport, StageReport, termination_name};
 use crate::{ImpastoError, image_to_tensor};
 
 /// The noise initialisation's stream of the portable generator (its own, so that the
@@ -31,7 +30,7 @@ pub struct TransferOutput {
     pub report: RunReport,
 }
 
-pub(super) fn run(
+fn run(
     transfer: &StyleTransfer,
     device: &Device,
     cache: &mut NetworkCache,
@@ -63,27 +62,8 @@ pub(super) fn run(
     )
 }
 
-/// The network `transfer` needs by its `plan`: to the deepest layer the loss reads; its
-/// weights never get gradients. One for every stage (it does not depend on the size), and
-/// one for every frame of a video (whose frames share the loss's settings).
-pub(crate) fn network_config(transfer: &StyleTransfer, plan: &Plan) -> VggConfig {
-    let choice = &plan.network;
-    let layers = plan
-        .content_layers
-        .iter()
-        .chain(&plan.style_layers)
-        .copied()
-        .max();
-    VggConfig::new()
-        .with_architecture(choice.architecture)
-        .with_input(choice.input)
-        .with_pooling(transfer.pooling)
-        .with_last_layer(layers)
-        .with_seed(transfer.seed)
-}
-
 /// The stages of `transfer`'s `plan`, on images already loaded and a network already
-/// built from [`network_config`] for the same plan.
+/// built from the same plan (see [`NetworkCache`]).
 pub(crate) fn run_with_network(
     transfer: &StyleTransfer,
     plan: &Plan,
@@ -223,4 +203,42 @@ fn initial_image(
             .expect("validated: an image exists")),
         Init::Image(input) => fit(&input.load()?),
     })
+}
+
+impl StyleTransfer {
+    /// Runs the optimisation on `device` (a plain device such as `Device::flex()`;
+    /// autodiff is enabled inside), calling `observer` once per iteration, and returns the
+    /// image with the lowest loss seen and the run report.
+    ///
+    /// An observer that returns [`Control::Stop`](crate::optim::Control::Stop) ends the
+    /// run after the current iteration; the result is still the best image so far.
+    ///
+    /// # Errors
+    /// Those of [`validate`](Self::validate); [`ImageError::Read`](crate::error::ImageError::Read),
+    /// [`ImageError::Decode`](crate::error::ImageError::Decode), [`ImageError::Size`](crate::error::ImageError::Size) for images; weights
+    /// errors (see [`WeightsSource::load`](crate::WeightsSource::load)); [`ImpastoError::Vgg`] and
+    /// [`ImpastoError::Loss`] when the network cannot take an image (too small);
+    /// [`ImpastoError::Optim`] if the device fails.
+    pub fn run(
+        &self,
+        device: &Device,
+        observer: &mut impl TransferObserver,
+    ) -> Result<TransferOutput, ImpastoError> {
+        run(self, device, &mut NetworkCache::new(), observer)
+    }
+
+    /// [`run`](Self::run), with the network taken from `cache` when the last run through
+    /// it used the same one (and kept there for the next run otherwise): for programs
+    /// that run many transfers.
+    ///
+    /// # Errors
+    /// Those of [`run`](Self::run).
+    pub fn run_cached(
+        &self,
+        device: &Device,
+        cache: &mut NetworkCache,
+        observer: &mut impl TransferObserver,
+    ) -> Result<TransferOutput, ImpastoError> {
+        run(self, device, cache, observer)
+    }
 }

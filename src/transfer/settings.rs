@@ -1,67 +1,20 @@
-//! The optimizer choice, and checking a [`StyleTransfer`]'s settings before any work.
+//! Checking a [`StyleTransfer`]'s settings before any work.
 
-use burn::tensor::Tensor;
-use impasto_optim::{
-    Adam, AdamConfig, GradientDescent, GradientDescentConfig, Lbfgs, LbfgsConfig, Minimizer,
-    Objective, Observer, OptimError, Outcome,
-};
-
-use super::{MAX_SIZE, StyleTransfer, Task};
+use super::stages::{self, MAX_SIZE};
+use super::style_transfer::{StyleTransfer, Task};
 use crate::ImpastoError;
 use crate::error::Setting;
 
-/// Which optimizer a run uses, with its settings. The run's
-/// [`iterations`](StyleTransfer::with_iterations) replace the config's own limit.
-#[derive(Debug, Clone)]
-pub enum OptimizerConfig {
-    /// L-BFGS (the paper's optimizer; the default).
-    Lbfgs(LbfgsConfig),
-    /// Gradient descent with a fixed learning rate.
-    GradientDescent(GradientDescentConfig),
-    /// Adam.
-    Adam(AdamConfig),
-}
-
-impl OptimizerConfig {
-    /// `lbfgs`, `gd` or `adam`: the names the command accepts.
-    pub fn name(&self) -> &'static str {
-        match self {
-            OptimizerConfig::Lbfgs(_) => "lbfgs",
-            OptimizerConfig::GradientDescent(_) => "gd",
-            OptimizerConfig::Adam(_) => "adam",
-        }
-    }
-
-    /// The same optimizer with its iteration limit set to `iterations` (L-BFGS's
-    /// evaluation limit, unless set, follows it by its own rule).
-    pub(crate) fn with_max_iterations(&self, iterations: usize) -> Result<Self, OptimError> {
-        Ok(match self {
-            OptimizerConfig::Lbfgs(c) => {
-                OptimizerConfig::Lbfgs(c.clone().with_max_iterations(iterations)?)
-            }
-            OptimizerConfig::GradientDescent(c) => {
-                OptimizerConfig::GradientDescent(c.clone().with_max_iterations(iterations)?)
-            }
-            OptimizerConfig::Adam(c) => {
-                OptimizerConfig::Adam(c.clone().with_max_iterations(iterations)?)
-            }
-        })
-    }
-
-    /// Runs the configured minimizer.
-    pub(crate) fn minimize<O: Objective<4>, B: Observer>(
-        &self,
-        objective: &mut O,
-        x0: Tensor<4>,
-        observer: &mut B,
-    ) -> Result<Outcome<4>, OptimError<O::Error>> {
-        match self {
-            OptimizerConfig::Lbfgs(c) => Lbfgs::new(c.clone()).minimize(objective, x0, observer),
-            OptimizerConfig::GradientDescent(c) => {
-                GradientDescent::new(c.clone()).minimize(objective, x0, observer)
-            }
-            OptimizerConfig::Adam(c) => Adam::new(c.clone()).minimize(objective, x0, observer),
-        }
+impl StyleTransfer {
+    /// Checks every setting that can be checked without reading a file.
+    ///
+    /// # Errors
+    /// [`ImpastoError::InvalidSetting`] for a size, scale or blend out of range or a
+    /// transfer without style images; [`ImpastoError::Loss`] for loss weights or layers.
+    /// (Optimizer settings are checked when set: [`OptimizerConfig`](super::OptimizerConfig)'s configs are valid
+    /// by construction.)
+    pub fn validate(&self) -> Result<(), ImpastoError> {
+        validate(self)
     }
 }
 
@@ -69,7 +22,7 @@ fn invalid(setting: Setting, reason: String) -> ImpastoError {
     ImpastoError::InvalidSetting { setting, reason }
 }
 
-pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
+fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
     let size = transfer.schedule.size();
     if size == 0 || size > MAX_SIZE {
         return Err(invalid(
@@ -115,7 +68,7 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
     }
     // The optimizer configs are valid by construction, and so is every iteration limit.
     let stages = transfer.stages();
-    super::stages::validate(&stages)?;
+    stages::validate(&stages)?;
     transfer.layers.validate()?;
     transfer.loss_weights.validate()?;
     if transfer.task != Task::Transfer && transfer.loss_weights.is_balanced() {

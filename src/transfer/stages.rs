@@ -21,8 +21,10 @@
 //! gives the balance of a 256-px run at every size, in a fraction of a single-scale run's
 //! time.
 
-use super::MAX_SIZE;
 use crate::ImpastoError;
+
+/// The largest accepted `size`: [`MAX_IMAGE_SIDE`](crate::image::MAX_IMAGE_SIDE).
+pub const MAX_SIZE: u32 = crate::image_io::MAX_IMAGE_SIDE;
 
 /// One scale of a run: the longest side of the image optimised, and the iterations spent
 /// at it.

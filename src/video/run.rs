@@ -13,8 +13,8 @@ use impasto_optim::Control;
 use super::{
     FrameProgress, FrameRecord, VideoConfigReport, VideoObserver, VideoReport, VideoTransfer,
 };
-use crate::transfer::NetworkCache;
 use crate::transfer::run::run_with_network;
+use crate::transfer::{NetworkCache, Stage};
 use crate::{
     ImageInput, ImpastoError, Init, Progress, Schedule, StyleTransfer, TemporalTerm,
     TransferOutput, fit_longest_side, load_image, resize_longest_side, save_image,
@@ -33,7 +33,7 @@ enum Stylised {
     File(PathBuf),
 }
 
-pub(super) fn run(
+fn run(
     video: &VideoTransfer,
     device: &Device,
     observer: &mut impl VideoObserver,
@@ -364,4 +364,43 @@ fn to_f32(image: &RgbImage) -> Rgb32FImage {
     Rgb32FImage::from_fn(image.width(), image.height(), |x, y| {
         image::Rgb(image.get_pixel(x, y).0.map(|c| f32::from(c) / 255.0))
     })
+}
+
+impl VideoTransfer {
+    /// The first frame's stages: the transfer's, or one of
+    /// [`with_iterations_first`](Self::with_iterations_first) at the frame size.
+    pub fn first_stages(&self) -> Vec<Stage> {
+        first_frame(self).stages()
+    }
+
+    /// Checks that every frame can be read and has the first frame's size, from the
+    /// files' headers (fast: nothing is decoded); [`run`](Self::run) does it first.
+    /// Returns the frames' `(width, height)`.
+    ///
+    /// # Errors
+    /// [`VideoError::FrameSize`](crate::error::VideoError::FrameSize), [`ImageError::Read`](crate::error::ImageError::Read),
+    /// [`ImageError::Decode`](crate::error::ImageError::Decode).
+    pub fn check_frames(&self) -> Result<(u32, u32), ImpastoError> {
+        check_frames(self)
+    }
+
+    /// Stylises the frames in order on `device`, skipping those whose output exists,
+    /// and returns the report (also written after each frame with
+    /// [`with_report`](Self::with_report)). `observer` sees every iteration and every
+    /// finished frame, and writes the files. With [`with_range`](Self::with_range), only
+    /// the range's frames are written and recorded (its lead-in frames are stylised
+    /// first, seen by `observer.iteration` only).
+    ///
+    /// # Errors
+    /// Those of [`validate`](Self::validate); [`VideoError::FrameSize`](crate::error::VideoError::FrameSize) for a frame not
+    /// the first one's size (all are checked before any work);
+    /// [`VideoError::ExistingOutputSize`](crate::error::VideoError::ExistingOutputSize) for an existing output of another size;
+    /// [`ImpastoError::Flow`] for frames too small for the flow; [`StyleTransfer::run`]'s.
+    pub fn run(
+        &self,
+        device: &Device,
+        observer: &mut impl VideoObserver,
+    ) -> Result<VideoReport, ImpastoError> {
+        run(self, device, observer)
+    }
 }

@@ -8,10 +8,8 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use ureq::http::{StatusCode, header};
 
-use super::{
-    PublishedWeights, TORCHVISION_VGG16_SHA256_PREFIX, TORCHVISION_VGG16_URL, default_weights_path,
-    weights_cache_dir,
-};
+use super::location::{default_weights_path, weights_cache_dir};
+use super::published::{PublishedWeights, TORCHVISION_VGG16_SHA256_PREFIX, TORCHVISION_VGG16_URL};
 use crate::ImpastoError;
 
 /// How many bytes arrive between two calls of the progress callback.

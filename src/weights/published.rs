@@ -6,6 +6,15 @@ use core::str::FromStr;
 
 use impasto_vgg::{InputConvention, VggArchitecture};
 
+/// The file name of torchvision's VGG16 weights; `397923af` is the start of its SHA-256.
+pub const TORCHVISION_VGG16_FILE: &str = "vgg16-397923af.pth";
+
+/// Where torchvision publishes [`TORCHVISION_VGG16_FILE`].
+pub const TORCHVISION_VGG16_URL: &str = "https://download.pytorch.org/models/vgg16-397923af.pth";
+
+/// The first hex digits of the SHA-256 of [`TORCHVISION_VGG16_FILE`], as in its name.
+pub const TORCHVISION_VGG16_SHA256_PREFIX: &str = "397923af";
+
 /// A published VGG weights file (docs/weights.md lists them with their sources).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PublishedWeights {

@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 
 use impasto_vgg::{VggArchitecture, VggConfig, VggError, VggLayer};
 
+use super::location::default_weights_path_from;
 use super::*;
 use crate::Backend;
 

@@ -83,35 +83,3 @@ pub use flo::{read_flo, read_flo_from, write_flo, write_flo_to};
 pub use flo_header::{FLO_MAGIC, MAX_FLO_SIDE};
 pub use variational::VariationalConfig;
 pub use warp::{Warped, warp};
-
-use image::Rgb32FImage;
-use plane::Plane;
-
-/// Checks two frames (same size, each side at least `min_side`, finite) and returns
-/// their luminance planes.
-fn frames_to_planes(
-    first: &Rgb32FImage,
-    second: &Rgb32FImage,
-    min_side: u32,
-) -> Result<(Plane, Plane), FlowError> {
-    if first.dimensions() != second.dimensions() {
-        return Err(FlowError::SizeMismatch {
-            what: "second frame",
-            expected: first.dimensions(),
-            actual: second.dimensions(),
-        });
-    }
-    let (width, height) = first.dimensions();
-    if width < min_side || height < min_side {
-        return Err(FlowError::TooSmall {
-            width,
-            height,
-            min_width: min_side,
-            min_height: min_side,
-        });
-    }
-    Ok((
-        Plane::luminance(first, "first frame")?,
-        Plane::luminance(second, "second frame")?,
-    ))
-}

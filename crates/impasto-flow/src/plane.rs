@@ -161,7 +161,7 @@ pub(crate) fn coarse_to_fine(
     levels: impl FnOnce(usize, usize) -> (usize, usize),
     mut level: impl FnMut(&Plane, &Plane, &mut FlowField),
 ) -> Result<FlowField, FlowError> {
-    let (i0, i1) = crate::frames_to_planes(first, second, min_side)?;
+    let (i0, i1) = frames_to_planes(first, second, min_side)?;
     let (w, h) = (i0.w, i0.h);
     let (finest, coarsest) = levels(w, h);
     let p0 = pyramid(i0, coarsest + 1);
@@ -190,6 +190,35 @@ fn upsample_flow(flow: &FlowField, w: usize, h: usize, factor: f32) -> FlowField
         let [u, v] = flow.sample(xs, ys);
         [u * factor, v * factor]
     })
+}
+
+/// Checks two frames (same size, each side at least `min_side`, finite) and returns
+/// their luminance planes.
+fn frames_to_planes(
+    first: &Rgb32FImage,
+    second: &Rgb32FImage,
+    min_side: u32,
+) -> Result<(Plane, Plane), FlowError> {
+    if first.dimensions() != second.dimensions() {
+        return Err(FlowError::SizeMismatch {
+            what: "second frame",
+            expected: first.dimensions(),
+            actual: second.dimensions(),
+        });
+    }
+    let (width, height) = first.dimensions();
+    if width < min_side || height < min_side {
+        return Err(FlowError::TooSmall {
+            width,
+            height,
+            min_width: min_side,
+            min_height: min_side,
+        });
+    }
+    Ok((
+        Plane::luminance(first, "first frame")?,
+        Plane::luminance(second, "second frame")?,
+    ))
 }
 
 #[cfg(test)]

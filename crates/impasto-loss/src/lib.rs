@@ -48,7 +48,7 @@
 //! α, β and γ are fixed or set by a balance against each term's scale: [`LossWeights`].
 //!
 //! Every function agrees with an independent float64 PyTorch implementation to better
-//! than 1e-4 relative (`tests/loss_conformance.rs`). `docs/maths.md` renders the formulas
+//! than 1e-4 relative (`crates/impasto-loss/tests/loss_conformance.rs`). `docs/maths.md` renders the formulas
 //! and derives the default weights ([`DEFAULT_CONTENT_WEIGHT`], [`DEFAULT_STYLE_WEIGHT`],
 //! [`DEFAULT_TV_WEIGHT`]).
 //!

@@ -4,7 +4,7 @@
 //!
 //! Ignored by default: the dev profile does not optimise the f64 matrix multiplier, so
 //! this takes ~9 minutes. Run it with
-//! `cargo test -p impasto --test loss_conformance_f64 -- --ignored --nocapture`.
+//! `cargo test -p impasto-loss --test loss_conformance_f64 -- --ignored --nocapture`.
 
 #[path = "loss_conformance/common.rs"]
 mod common;
