@@ -67,7 +67,8 @@ impl Task {
 ///
 /// # Example
 /// ```
-/// /// use impasto::transfer::ImageInput;
+/// use burn::tensor::Device;
+/// use impasto::transfer::ImageInput;
 /// use impasto::{StyleTransfer, WeightsSource};
 /// use image::{Rgb, Rgb32FImage};
 ///

@@ -35,7 +35,8 @@ pub const DEFAULT_FRAME_ITERATIONS: usize = 75;
 /// read back as the next frame's previous result. Outputs are written atomically.
 ///
 /// ```no_run
-/// /// use impasto::VideoTransfer;
+/// use burn::tensor::Device;
+/// use impasto::VideoTransfer;
 /// use impasto::video::{FramePattern, FrameSequence};
 ///
 /// let frames = FrameSequence::from_pattern("in/%04d.png")?;
