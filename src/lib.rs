@@ -101,8 +101,9 @@ pub use video::VideoTransfer;
 pub use weights::WeightsSource;
 
 /// Keeps freed memory for reuse instead of returning it to the system (glibc on Linux):
-/// one call at a binary's start makes evaluations on the CPU about a fifth faster at 512
-/// px, where every buffer was page-faulted in again (docs/benchmarks.md). The `impasto`
+/// one call at a binary's start saves the page faults of every evaluation on the CPU,
+/// whose buffers would otherwise be unmapped and faulted in again (the gain is measured in
+/// docs/benchmarks.md). The `impasto`
 /// command calls it. Process-wide, so a library leaves it to its binary; see
 /// [`impasto_kernels::reuse_freed_memory`].
 #[cfg(feature = "flex")]

@@ -48,7 +48,7 @@ use crate::error::{CliError, clap_one_line, one_line};
 
 fn main() -> ExitCode {
     // Freed activations and gradients are kept for the next evaluation instead of being
-    // page-faulted in again: about a fifth of an evaluation at 512 px (docs/benchmarks.md).
+    // page-faulted in again (what it saves: docs/benchmarks.md).
     #[cfg(feature = "flex")]
     impasto::reuse_freed_memory();
     let cli = match Cli::try_parse() {

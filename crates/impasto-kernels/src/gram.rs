@@ -2,11 +2,11 @@
 //!
 //! Why not burn's matmul: `F·Fᵀ` is `[C, P]·[P, C]` with few channels and many positions
 //! (64 × 50 176 at relu1_1, 224 px). gemm parallelises over the output's 64 × 64 block and
-//! not over the sum, so one thread did nearly all of it (40 GFLOP/s measured); burn's
-//! autodiff then differentiated it as two products and a transposed add. Here the forward
-//! splits the positions between the threads (a partial Gram each, summed: 140–275 GFLOP/s
-//! on the 2-core VM), and the backward is the single product `(dG + dGᵀ)·F`, exact for any
-//! loss.
+//! not over the sum, so one thread did nearly all of it; burn's autodiff then
+//! differentiated it as two products and a transposed add. Here the forward splits the
+//! positions between the threads (a partial Gram each, summed), and the backward is the
+//! single product `(dG + dGᵀ)·F`, exact for any loss. The throughputs of both are in
+//! docs/benchmarks.md.
 
 use rayon::prelude::*;
 

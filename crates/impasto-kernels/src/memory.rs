@@ -22,8 +22,8 @@ const TRIM_THRESHOLD: libc::c_int = libc::c_int::MAX;
 const TOP_PAD: libc::c_int = 256 << 20;
 
 /// Tells the C allocator to keep freed memory for reuse rather than return it to the
-/// system: at 512 px one evaluation on flex took 723–735 ms instead of 893–908 ms
-/// (docs/benchmarks.md). Returns whether it took effect: `true` with glibc on Linux,
+/// system, so an evaluation's large buffers are not page-faulted in again at every
+/// evaluation (the time saved is in docs/benchmarks.md). Returns whether it took effect: `true` with glibc on Linux,
 /// `false` elsewhere (other allocators have their own settings, or none needed).
 ///
 /// It is process-wide, and memory the process frees is then not returned to the system

@@ -3,8 +3,7 @@
 //!
 //! Why not burn-flex's convolution: it converts the whole input to NHWC, builds im2col
 //! tiles in that order, multiplies into a fresh buffer per tile and scatters the result
-//! back into NCHW; on VGG16 at 224 px that reached 113 GFLOP/s forward on the 2-core VM.
-//! Here a tile is built straight from NCHW rows (each im2col row is a shifted copy of
+//! back into NCHW, copying every result twice. Here a tile is built straight from NCHW rows (each im2col row is a shifted copy of
 //! input rows, so it is a handful of `memcpy`s) and the product lands in the output with
 //! its row stride, so no intermediate result exists. Measured in docs/benchmarks.md.
 //!

@@ -14,9 +14,9 @@ use crate::scratch::with_scratch;
 /// early layers.
 const TILE_PIXELS: usize = 512;
 
-/// Below this many pixels a tile's product is dominated by packing the weights (the input
-/// gradient of VGG's 14×14 layer in two 98-pixel tiles ran at 62–92 GFLOP/s, against
-/// 104–121 as one tile split by gemm).
+/// Below this many pixels a tile's product is dominated by packing the weights: VGG's
+/// 14×14 layer's input gradient ran slower in two 98-pixel tiles than as one tile that
+/// gemm splits (docs/benchmarks.md).
 const MIN_TILE_PIXELS: usize = 256;
 
 /// Rows per tile: about [`TILE_PIXELS`] pixels, the tile count rounded up to a multiple of
