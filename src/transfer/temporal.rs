@@ -73,10 +73,11 @@ impl TemporalTerm {
     }
 
     /// The term's weight. In a transfer whose terms are balanced (the default), it is
-    /// ρ_t, relative to the content term's scale: the loss gains `α ρ_t S_c · L_t`, so
-    /// it means the same at every size (docs/maths.md, "Balanced weights"). With the
-    /// weights given explicitly (`with_balance(None)`) it is the coefficient λ itself:
-    /// the loss gains `λ L_t`.
+    /// ρ_t, relative to the content term's scale: the loss gains `ρ_t S_c · L_t`, so it
+    /// means the same at every size (docs/maths.md, "Balanced weights"). With fixed
+    /// weights ([`LossWeights::Fixed`](impasto_loss::LossWeights::Fixed)) it is the
+    /// coefficient λ itself: the loss gains `λ L_t`
+    /// ([`LossWeights::temporal_coefficient`](impasto_loss::LossWeights::temporal_coefficient)).
     pub fn weight(&self) -> f64 {
         self.weight
     }
