@@ -12,6 +12,9 @@ use common::dual::Dual;
 use common::fixture;
 use common::problems;
 
+/// A problem's f on duals, as tests/common/problems.rs writes them.
+type Formula = fn(&[Dual]) -> Dual;
+
 fn numbers(value: &serde_json::Value) -> Vec<f64> {
     value
         .as_array()
@@ -21,7 +24,7 @@ fn numbers(value: &serde_json::Value) -> Vec<f64> {
         .collect()
 }
 
-fn value_and_gradient(f: fn(&[Dual]) -> Dual, x: &[f64]) -> (f64, Vec<f64>) {
+fn value_and_gradient(f: Formula, x: &[f64]) -> (f64, Vec<f64>) {
     let y = f(&Dual::variables(x));
     (y.v, y.d)
 }
@@ -39,7 +42,7 @@ fn projected_gradient(x: &[f64], g: &[f64], lower: &[f64], upper: &[f64]) -> f64
 fn the_fixture_and_the_rust_problems_are_the_same_and_scipy_solved_them() {
     let reference = fixture("scipy_lbfgsb_bounded.json");
     let problems = reference["problems"].as_object().expect("problems");
-    let formulas: [(&str, fn(&[Dual]) -> Dual); 4] = [
+    let formulas: [(&str, Formula); 4] = [
         ("quadratic_20", problems::quadratic),
         ("rosenbrock", problems::rosenbrock),
         ("wood", problems::wood),
