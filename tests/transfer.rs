@@ -286,7 +286,7 @@ fn blends_scales_optimizers_and_original_colors_run() {
         )
         .with_style_blend(Some(vec![3.0, 1.0]))
         .with_style_scale(0.5)
-        .with_style_layers(vec![VggLayer::Relu1_1, VggLayer::Relu2_1], None)
+        .with_style_layers(vec![VggLayer::Relu1_1, VggLayer::Relu2_1])
         .with_optimizer(optimizer)
         .with_original_colors(true)
         .with_weights(WeightsSource::Random)

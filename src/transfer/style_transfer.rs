@@ -53,7 +53,7 @@ impl Task {
 /// | [`iterations`](Self::with_iterations) | the schedule's (225 at 512 px); setting it scales every stage | any; 0 evaluates the initial image only |
 /// | [`loss_weights`](Self::with_loss_weights) | transfer: [`LossWeights::BALANCED`] (style strength 30, tv 0.5); reconstructions: fixed, one term | see [`LossWeights`] |
 /// | [`style_strength`](Self::with_style_strength) | 30 (the balance's style ratio) | finite, ≥ 0 |
-/// | [`content_layers`](Self::with_content_layers), [`style_layers`](Self::with_style_layers) | `relu4_2`; `relu1_1..relu5_1`, `w_l = 1/5` | non-empty, no repeats |
+/// | [`content_layers`](Self::with_content_layers), [`style_layers`](Self::with_style_layers), [`style_layer_weights`](Self::with_style_layer_weights) | `relu4_2`; `relu1_1..relu5_1`; `w_l = 1/5` | non-empty, no repeats; one weight per style layer, ≥ 0 |
 /// | [`style_scale`](Self::with_style_scale) | 1.0 | finite, > 0; `size × style_scale` ≤ 16384 |
 /// | [`style_blend`](Self::with_style_blend) | equal weights | one per style image, finite, ≥ 0, not all 0 |
 /// | [`init`](Self::with_init) | [`Init::Content`] for a transfer, [`Init::Noise`] for the reconstructions | |
@@ -295,11 +295,16 @@ impl StyleTransfer {
         self
     }
 
-    /// The layers whose Gram matrices define style, and their weights `w_l` (one per
-    /// layer, each finite and ≥ 0; `None`: `1/|S|` each). Default `relu1_1` to `relu5_1`,
-    /// `None`.
-    pub fn with_style_layers(mut self, layers: Vec<VggLayer>, weights: Option<Vec<f64>>) -> Self {
+    /// The layers whose Gram matrices define style. Default `relu1_1` to `relu5_1`;
+    /// non-empty, no repeats.
+    pub fn with_style_layers(mut self, layers: Vec<VggLayer>) -> Self {
         self.layers.style_layers = layers;
+        self
+    }
+
+    /// The style layers' weights `w_l`, one per style layer in the same order, each
+    /// finite and ≥ 0. Default `None`: `1/|S|` each.
+    pub fn with_style_layer_weights(mut self, weights: Option<Vec<f64>>) -> Self {
         self.layers.style_layer_weights = weights;
         self
     }

@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
-use impasto::loss::LossWeights;
+use impasto::loss::{
+    DEFAULT_CONTENT_WEIGHT, DEFAULT_STYLE_STRENGTH, DEFAULT_STYLE_WEIGHT, DEFAULT_TV_STRENGTH,
+    DEFAULT_TV_WEIGHT, LossWeights,
+};
 use impasto::optim::{AdamConfig, GradientDescentConfig, LbfgsConfig, LineSearch};
 use impasto::transfer::{ImageInput, Init, OptimizerConfig, Schedule, Stage, StyleTransfer};
 use impasto::vgg::VggLayer;
@@ -38,13 +41,10 @@ pub fn transfer_job(args: &TransferArgs) -> Result<Job<'_>, CliError> {
     if let Some(names) = &args.content_layers {
         transfer = transfer.with_content_layers(layers(names)?);
     }
-    if args.style_layers.is_some() || args.style_layer_weights.is_some() {
-        let names = match &args.style_layers {
-            Some(names) => layers(names)?,
-            None => impasto::loss::DEFAULT_STYLE_LAYERS.to_vec(),
-        };
-        transfer = transfer.with_style_layers(names, args.style_layer_weights.clone());
+    if let Some(names) = &args.style_layers {
+        transfer = transfer.with_style_layers(layers(names)?);
     }
+    let transfer = transfer.with_style_layer_weights(args.style_layer_weights.clone());
     let mut inputs = vec![args.content.clone()];
     inputs.extend(args.styles.style.iter().cloned());
     finish(transfer, &args.run, inputs)
@@ -86,25 +86,16 @@ pub fn loss_weights(args: &LossWeightArgs) -> Result<Option<LossWeights>, CliErr
             "{ratio} sets the balance of the terms and {weight} fixed weights; give one or the \
              other"
         ))),
-        (Some(_), None) => {
-            let LossWeights::Fixed { content, style, tv } = LossWeights::FIXED else {
-                unreachable!("the fixed defaults are fixed weights")
-            };
-            Ok(Some(LossWeights::Fixed {
-                content: args.content_weight.unwrap_or(content),
-                style: args.style_weight.unwrap_or(style),
-                tv: args.tv_weight.unwrap_or(tv),
-            }))
-        }
-        (None, Some(_)) => {
-            let LossWeights::Balanced { style, tv } = LossWeights::BALANCED else {
-                unreachable!("the default balance is a balance")
-            };
-            Ok(Some(LossWeights::Balanced {
-                style: args.style_strength.unwrap_or(style),
-                tv: args.tv_strength.unwrap_or(tv),
-            }))
-        }
+        // The weights not given are the library's defaults, read from where they live.
+        (Some(_), None) => Ok(Some(LossWeights::Fixed {
+            content: args.content_weight.unwrap_or(DEFAULT_CONTENT_WEIGHT),
+            style: args.style_weight.unwrap_or(DEFAULT_STYLE_WEIGHT),
+            tv: args.tv_weight.unwrap_or(DEFAULT_TV_WEIGHT),
+        })),
+        (None, Some(_)) => Ok(Some(LossWeights::Balanced {
+            style: args.style_strength.unwrap_or(DEFAULT_STYLE_STRENGTH),
+            tv: args.tv_strength.unwrap_or(DEFAULT_TV_STRENGTH),
+        })),
         (None, None) => Ok(None),
     }
 }
@@ -154,11 +145,8 @@ pub fn reconstruct_content_job(args: &ReconstructContentArgs) -> Result<Job<'_>,
 /// The job of `impasto reconstruct style`.
 pub fn reconstruct_style_job(args: &ReconstructStyleArgs) -> Result<Job<'_>, CliError> {
     let transfer = StyleTransfer::reconstruct_style(args.image.clone(), layers(&args.layers)?)
-        .with_style_scale(args.style_scale.style_scale);
-    let transfer = match &args.layer_weights {
-        Some(weights) => transfer.with_style_layers(layers(&args.layers)?, Some(weights.clone())),
-        None => transfer,
-    };
+        .with_style_scale(args.style_scale.style_scale)
+        .with_style_layer_weights(args.layer_weights.clone());
     let transfer = with_tv_weight(transfer, args.tv_weight);
     finish(transfer, &args.run, vec![args.image.clone()])
 }
