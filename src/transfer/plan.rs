@@ -66,6 +66,12 @@ impl StyleTransfer {
     /// # Errors
     /// Those of [`validate`](Self::validate) and [`network`](Self::network).
     pub fn plan(&self) -> Result<Plan, ImpastoError> {
+        self.plan_on(self.network()?)
+    }
+
+    /// [`plan`](Self::plan) on a network already chosen for these settings: a video's frames share the template's, and the weights file's header
+    /// need not be read again for each.
+    pub(crate) fn plan_on(&self, network: NetworkChoice) -> Result<Plan, ImpastoError> {
         self.validate()?;
         let (content, style) = (self.has_content_term(), self.has_style_term());
         Ok(Plan {
@@ -87,7 +93,7 @@ impl StyleTransfer {
             } else {
                 Vec::new()
             },
-            network: self.network()?,
+            network,
         })
     }
 }

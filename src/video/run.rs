@@ -15,6 +15,7 @@ use super::{
 };
 use crate::transfer::run::run_with_network;
 use crate::transfer::{NetworkCache, Stage};
+use crate::weights::NetworkChoice;
 use crate::{
     ImageInput, ImpastoError, Init, Progress, Schedule, StyleTransfer, TemporalTerm,
     TransferOutput, fit_longest_side, load_image, resize_longest_side, save_image,
@@ -70,6 +71,7 @@ fn run(
     // no weights.
     let mut cache = NetworkCache::new();
     let mut loaded_size = None;
+    let mut network: Option<NetworkChoice> = None;
     let mut previous: Option<Previous> = None;
     let (first, last) = video.written_positions()?;
     // A segment's lead-in runs only when its first frame is still to compute: a resumed
@@ -130,7 +132,13 @@ fn run(
                 }
             };
             transfer.content = Some(ImageInput::from(frame.clone()));
-            let plan = transfer.plan()?;
+            // The frames share the template's network: its weights file's header is read
+            // for the first frame computed only.
+            let plan = match &network {
+                Some(chosen) => transfer.plan_on(chosen.clone())?,
+                None => transfer.plan()?,
+            };
+            network.get_or_insert_with(|| plan.network.clone());
             let vgg = cache.network(&transfer, &plan, device)?;
             let mut abandoned = false;
             let progress = FrameProgress {
