@@ -66,15 +66,23 @@ impl StyleTransfer {
     /// # Errors
     /// Those of [`validate`](Self::validate) and [`network`](Self::network).
     pub fn plan(&self) -> Result<Plan, ImpastoError> {
-        self.plan_on(self.network()?)
+        // Every setting first: a bad one is reported before the weights file is read.
+        self.validate()?;
+        Ok(self.resolve(self.network()?))
     }
 
-    /// [`plan`](Self::plan) on a network already chosen for these settings: a video's frames share the template's, and the weights file's header
-    /// need not be read again for each.
+    /// [`plan`](Self::plan) on a network already chosen for these settings: a video's
+    /// frames share the template's, so the weights file's header is not read again for
+    /// each.
     pub(crate) fn plan_on(&self, network: NetworkChoice) -> Result<Plan, ImpastoError> {
         self.validate()?;
+        Ok(self.resolve(network))
+    }
+
+    /// The plan of validated settings on `network`.
+    fn resolve(&self, network: NetworkChoice) -> Plan {
         let (content, style) = (self.has_content_term(), self.has_style_term());
-        Ok(Plan {
+        Plan {
             task: self.task,
             stages: self.stages(),
             loss_weights: self.loss_weights,
@@ -94,6 +102,6 @@ impl StyleTransfer {
                 Vec::new()
             },
             network,
-        })
+        }
     }
 }
