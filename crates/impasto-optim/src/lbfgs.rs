@@ -6,7 +6,7 @@ use crate::line_search::{Accepted, Halt, Trials, armijo, strong_wolfe};
 use crate::run::{Context, Iterate, Iteration, Method, Step, Stopping};
 use crate::scalars::{Point, read_scalars};
 use crate::{
-    History, LbfgsConfig, LineSearch, Objective, OptimError, RecursionScalars, Termination,
+    Bounds, History, LbfgsConfig, LineSearch, Objective, OptimError, RecursionScalars, Termination,
     two_loop_direction, two_loop_direction_on_device,
 };
 
@@ -131,18 +131,31 @@ impl<const D: usize> Iterate<D> for LbfgsRun<D> {
         } = at;
         let config = &self.config;
         let change_tolerance = config.change_tolerance();
-        let (direction, slope, direction_max) =
-            descent_direction(current, &mut self.history, config.recursion_scalars())?;
+        let bounds = evaluator.bounds().clone();
+        let Direction {
+            direction,
+            slope,
+            max: direction_max,
+            norm,
+        } = descent_direction(
+            current,
+            &bounds,
+            &mut self.history,
+            config.recursion_scalars(),
+        )?;
         if -slope <= change_tolerance {
             // torch's `gtd > -tolerance_change`: no decrease left to find along d.
             return Ok(Iteration::Ended(Termination::ConvergedChange));
         }
-        // With a line search the first trial is the quasi-Newton step t = 1, or 1/‖g‖₂
-        // while the history is empty (a first step of length 1, as scipy's L-BFGS-B takes).
-        let first_trial = if self.history.is_empty() {
-            1.0 / current.gradient_norm
-        } else {
-            1.0
+        // With a line search the first trial is the quasi-Newton step t = 1, or, while the
+        // history is empty, scipy's L-BFGS-B's first step: of length 1 (1/‖g‖₂), or under
+        // bounds along d = P(x − g) − x the whole of d where every variable has two finite
+        // bounds, min(1, 1/‖d‖₂) otherwise.
+        let first_trial = match (self.history.is_empty(), norm) {
+            (false, _) => 1.0,
+            (true, Some(_)) if bounds.boxed() => 1.0,
+            (true, Some(norm)) => (1.0 / norm).min(1.0),
+            (true, None) => 1.0 / current.gradient_norm,
         };
         let mut trials = Trials {
             evaluator,
@@ -182,7 +195,12 @@ impl<const D: usize> Iterate<D> for LbfgsRun<D> {
             }
             Err(Halt::Failed) => return Ok(Iteration::Ended(Termination::LineSearchFailed)),
         };
-        let s = direction.mul_scalar(step);
+        // Under bounds the step is what the projection made of t·d.
+        let s = if bounds.is_none() {
+            direction.mul_scalar(step)
+        } else {
+            point.x.clone() - current.x.clone()
+        };
         let y = point.gradient.clone() - current.gradient.clone();
         self.history.push(s, y).map_err(OptimError::widen)?;
         Ok(Iteration::Moved {
@@ -208,27 +226,79 @@ impl Method for Lbfgs {
     }
 }
 
+/// A search direction d with what the line search needs of it.
+struct Direction<const D: usize> {
+    direction: Tensor<D>,
+    /// gᵀd.
+    slope: f64,
+    /// max |dᵢ|.
+    max: f64,
+    /// ‖d‖₂, where it was read (the bounded first direction).
+    norm: Option<f64>,
+}
+
 /// d = −H g with gᵀd and max |d| (one read); falls back to d = −g, dropping the history,
 /// when H g is not a descent direction.
+///
+/// Under bounds, the variables held at a bound (the gradient pushes them outward) are left
+/// out: d = −Z H Z g with Z zeroing them, and then d's elements that point out of the box
+/// from a bound are zeroed too, so that d is the path's own direction at t = 0⁺ and gᵀd is
+/// its slope (Kim, Sra & Dhillon 2010; Bertsekas 1982). The fallback is −Z g, which points
+/// into the box wherever a variable at a bound may move.
 fn descent_direction<const D: usize, E>(
     current: &Point<D>,
+    bounds: &Bounds<D>,
     history: &mut History<D>,
     scalars: RecursionScalars,
-) -> Result<(Tensor<D>, f64, f64), OptimError<E>> {
+) -> Result<Direction<D>, OptimError<E>> {
+    // The variables held at a bound, and Z g, the gradient of the others.
+    let held = bounds.held(&current.x, &current.gradient);
+    let free_gradient = match &held {
+        None => current.gradient.clone(),
+        Some(held) => current.gradient.clone().mask_fill(held.clone(), 0.0),
+    };
     loop {
+        if !bounds.is_none() && history.is_empty() {
+            // No curvature known: L-BFGS-B's first direction, the Cauchy point of the
+            // model with B = I, P(x − g) − x (Byrd et al. 1995, section 4, with θ = 1):
+            // −g where the box allows a unit step, cut at the bounds elsewhere.
+            let direction = bounds.projected_gradient(&current.x, &current.gradient);
+            let slope = (current.gradient.clone() * direction.clone()).sum();
+            let max = direction.clone().abs().max();
+            let squared = (direction.clone() * direction.clone()).sum();
+            let [slope, max, squared] = read_scalars([slope, max, squared])?;
+            return Ok(Direction {
+                direction,
+                slope,
+                max,
+                norm: Some(squared.sqrt()),
+            });
+        }
+        // Under bounds the recursion runs on the pairs restricted to the free variables.
+        let restricted = match &held {
+            Some(held) => Some(history.restricted(held).map_err(OptimError::widen)?),
+            None => None,
+        };
+        let pairs = restricted.as_ref().unwrap_or(history);
         let z = match scalars {
             RecursionScalars::Host => {
-                two_loop_direction(&current.gradient, history).map_err(OptimError::widen)?
+                two_loop_direction(&free_gradient, pairs).map_err(OptimError::widen)?
             }
-            RecursionScalars::Device => two_loop_direction_on_device(&current.gradient, history),
+            RecursionScalars::Device => two_loop_direction_on_device(&free_gradient, pairs),
         };
-        let direction = z.neg();
+        // Z H_Z Z g is zero on the held variables; then nothing may leave the box at once.
+        let direction = bounds.hold_outward(&current.x, z.neg());
         let slope = (current.gradient.clone() * direction.clone()).sum();
         let max = direction.clone().abs().max();
         let [slope, max] = read_scalars([slope, max])?;
         if (slope < 0.0 && max.is_finite()) || history.is_empty() {
             // With no history d = −g and gᵀd = −‖g‖² ≤ 0 already.
-            return Ok((direction, slope, max));
+            return Ok(Direction {
+                direction,
+                slope,
+                max,
+                norm: None,
+            });
         }
         history.clear();
     }

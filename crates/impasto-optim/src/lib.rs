@@ -55,6 +55,7 @@
 //! [`RecursionScalars::Device`] keeps them on the device.
 
 mod adam;
+mod bounds;
 mod config;
 mod error;
 mod gradient_descent;
@@ -69,6 +70,7 @@ mod scalars;
 mod two_loop;
 
 pub use adam::{Adam, AdamConfig};
+pub use bounds::Bounds;
 pub use config::{LbfgsConfig, LineSearch};
 pub use error::{EvaluationPart, OptimError};
 pub use gradient_descent::{GradientDescent, GradientDescentConfig};

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 
 use crate::run::{Method, minimize};
-use crate::{Objective, Observer, OptimError, Outcome};
+use crate::{Bounds, Objective, Observer, OptimError, Outcome};
 
 /// Minimises an [`Objective`] from a start point: [`Lbfgs`](crate::Lbfgs),
 /// [`GradientDescent`](crate::GradientDescent) and [`Adam`](crate::Adam), the only
@@ -59,7 +59,32 @@ pub trait Minimizer: Method {
         O: Objective<D>,
         B: Observer,
     {
-        minimize(self, objective, x0, observer)
+        minimize(self, objective, x0, &Bounds::none(), observer)
+    }
+
+    /// Minimises `objective` from `x0` within the box `bounds`: every point evaluated is
+    /// projected into it (the start point too), and the gradient tolerance applies to the
+    /// projected gradient. [`Lbfgs`](crate::Lbfgs) holds the variables that the gradient
+    /// pushes against a bound and searches along the projected path;
+    /// [`GradientDescent`](crate::GradientDescent) and [`Adam`](crate::Adam) project each
+    /// step. With [`Bounds::none`] this is [`minimize`](Self::minimize).
+    ///
+    /// # Errors
+    ///
+    /// As [`minimize`](Self::minimize), and [`OptimError::InvalidConfig`] if per-element
+    /// bounds do not have `x0`'s shape.
+    fn minimize_within<const D: usize, O, B>(
+        &self,
+        objective: &mut O,
+        x0: Tensor<D>,
+        bounds: &Bounds<D>,
+        observer: &mut B,
+    ) -> Result<Outcome<D>, OptimError<O::Error>>
+    where
+        O: Objective<D>,
+        B: Observer,
+    {
+        minimize(self, objective, x0, bounds, observer)
     }
 }
 

@@ -8,14 +8,16 @@ use std::time::Instant;
 use burn::tensor::Tensor;
 
 use crate::scalars::{Best, Point, evaluate};
-use crate::{Control, IterationRecord, Objective, Observer, OptimError, Outcome, Termination};
+use crate::{
+    Bounds, Control, IterationRecord, Objective, Observer, OptimError, Outcome, Termination,
+};
 
 /// The stopping rules every minimizer has, in every config.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stopping {
     /// Iterations before [`Termination::MaxIterations`].
     pub max_iterations: usize,
-    /// Converged when max |g| ≤ this.
+    /// Converged when max |g| ≤ this (under bounds, the projected gradient's max).
     pub gradient_tolerance: f64,
     /// Converged when |f_{k+1} − f_k| < this (and L-BFGS's own change tests).
     pub change_tolerance: f64,
@@ -32,37 +34,57 @@ impl Stopping {
     }
 }
 
-/// The objective, the evaluations made and the best point seen.
+/// The objective, the box every point is projected into, the evaluations made and the
+/// best point seen.
 pub struct Evaluator<'o, const D: usize, O> {
     objective: &'o mut O,
+    bounds: Bounds<D>,
     /// Evaluations made, the start point's included.
     pub count: usize,
     best: Best<D>,
 }
 
 impl<'o, const D: usize, O: Objective<D>> Evaluator<'o, D, O> {
-    /// Evaluates the start point (evaluation 1).
+    /// Evaluates the start point, projected into `bounds` (evaluation 1).
     pub(crate) fn start(
         objective: &'o mut O,
         x0: Tensor<D>,
+        bounds: Bounds<D>,
     ) -> Result<(Self, Point<D>), OptimError<O::Error>> {
-        let (start, _) = evaluate(objective, x0, None, 1)?;
+        if let Some(shape) = bounds.shape().filter(|shape| shape != x0.dims().as_slice()) {
+            return Err(OptimError::invalid(
+                "bounds shape",
+                format!("{shape:?}"),
+                "the start point's shape",
+            )
+            .widen());
+        }
+        let x0 = bounds.project(x0);
+        let (start, _) = evaluate(objective, x0, &bounds, None, 1)?;
         let evaluator = Self {
             objective,
+            bounds,
             count: 1,
             best: Best::new(&start),
         };
         Ok((evaluator, start))
     }
 
-    /// Evaluates `x` (the next evaluation), with its slope gᵀd along `direction` if one is
-    /// given, and offers it to the best-point record unless something is not finite.
+    /// The box of this run (none when unconstrained).
+    pub fn bounds(&self) -> &Bounds<D> {
+        &self.bounds
+    }
+
+    /// Evaluates `x` projected into the box (the next evaluation), with its slope gᵀd
+    /// along `direction` if one is given, and offers it to the best-point record unless
+    /// something is not finite.
     pub fn evaluate(
         &mut self,
         x: Tensor<D>,
         direction: Option<&Tensor<D>>,
     ) -> Result<(Point<D>, Option<f64>), OptimError<O::Error>> {
-        let (point, slope) = evaluate(self.objective, x, direction, self.count + 1)?;
+        let x = self.bounds.project(x);
+        let (point, slope) = evaluate(self.objective, x, &self.bounds, direction, self.count + 1)?;
         self.count += 1;
         if slope.is_none_or(f64::is_finite) {
             self.best.offer(&point);
@@ -173,16 +195,18 @@ impl<const D: usize, O: Objective<D>, B: Observer> Run<'_, '_, D, O, B> {
     }
 }
 
-/// Minimises `objective` from `x0` by `method`: the one run loop of every minimizer.
+/// Minimises `objective` from `x0` within `bounds` by `method`: the one run loop of every
+/// minimizer.
 ///
-/// The start point is evaluated, reported (record 0) and checked (finite, the gradient
-/// tolerance); then, before each iteration, the iteration limit and the method's own
-/// limit; after each step, in this order: a non-finite point, the observer, the gradient
-/// tolerance, the change tests.
+/// The start point is projected into the box, evaluated, reported (record 0) and checked
+/// (finite, the gradient tolerance); then, before each iteration, the iteration limit and
+/// the method's own limit; after each step, in this order: a non-finite point, the
+/// observer, the gradient tolerance (on the projected gradient), the change tests.
 pub fn minimize<M, const D: usize, O, B>(
     method: &M,
     objective: &mut O,
     x0: Tensor<D>,
+    bounds: &Bounds<D>,
     observer: &mut B,
 ) -> Result<Outcome<D>, OptimError<O::Error>>
 where
@@ -192,7 +216,7 @@ where
 {
     let started = Instant::now();
     let stopping = method.stopping();
-    let (evaluator, mut current) = Evaluator::start(objective, x0.inner())?;
+    let (evaluator, mut current) = Evaluator::start(objective, x0.inner(), bounds.clone())?;
     let mut run = Run {
         started,
         iterations: 0,
@@ -205,7 +229,7 @@ where
     if run.observe(&current, 0.0) {
         return run.finish(Termination::Stopped);
     }
-    if current.gradient_max <= stopping.gradient_tolerance {
+    if current.projected_gradient_max <= stopping.gradient_tolerance {
         return run.finish(Termination::ConvergedGradient);
     }
     let mut state = method.start(&current);
@@ -238,7 +262,7 @@ where
         if run.observe(&current, step) {
             return run.finish(Termination::Stopped);
         }
-        if current.gradient_max <= stopping.gradient_tolerance {
+        if current.projected_gradient_max <= stopping.gradient_tolerance {
             return run.finish(Termination::ConvergedGradient);
         }
         if settled || (current.loss - previous_loss).abs() < stopping.change_tolerance {

@@ -7,7 +7,7 @@
 
 use burn::tensor::{Tensor, Transaction};
 
-use crate::{Evaluation, EvaluationPart, Objective, OptimError};
+use crate::{Bounds, Evaluation, EvaluationPart, Objective, OptimError};
 
 /// Reads one-element tensors back as f64, in one device synchronisation.
 pub(crate) fn read_scalars<E, const N: usize>(
@@ -45,6 +45,9 @@ pub struct Point<const D: usize> {
     pub gradient_norm: f64,
     /// max |gᵢ|.
     pub gradient_max: f64,
+    /// max |P(x − g) − x|ᵢ, the projected gradient's largest element: max |gᵢ| when
+    /// unbounded.
+    pub projected_gradient_max: f64,
     /// Which evaluation of the run this is, counting from 1.
     pub evaluation: usize,
 }
@@ -57,11 +60,13 @@ impl<const D: usize> Point<D> {
     }
 }
 
-/// Evaluates the objective at `x` as evaluation number `evaluation` and reads f, ‖g‖,
-/// max |g| and, when a direction is given, the slope gᵀd, all in one synchronisation.
+/// Evaluates the objective at `x` (a point inside `bounds`) as evaluation number
+/// `evaluation` and reads f, ‖g‖, max |g|, the projected gradient's max (bounded runs
+/// only) and, when a direction is given, the slope gᵀd, all in one synchronisation.
 pub(crate) fn evaluate<const D: usize, O: Objective<D>>(
     objective: &mut O,
     x: Tensor<D>,
+    bounds: &Bounds<D>,
     direction: Option<&Tensor<D>>,
     evaluation: usize,
 ) -> Result<(Point<D>, Option<f64>), OptimError<O::Error>> {
@@ -83,24 +88,26 @@ pub(crate) fn evaluate<const D: usize, O: Objective<D>>(
     }
     let squared = dot(&gradient, &gradient);
     let max = gradient.clone().abs().max();
-    let (loss_value, squared, max, slope) = match direction {
-        Some(d) => {
-            let [f, squared, max, slope] = read_scalars([loss, squared, max, dot(&gradient, d)])?;
-            (f, squared, max, Some(slope))
-        }
-        None => {
-            let [f, squared, max] = read_scalars([loss, squared, max])?;
-            (f, squared, max, None)
-        }
+    // Unbounded, the projected gradient is the gradient: no reduction is added.
+    let projected = if bounds.is_none() {
+        max.clone()
+    } else {
+        bounds.projected_gradient(&x, &gradient).abs().max()
     };
+    // The slope's place is always filled, so that one read serves both cases.
+    let slope = direction.map_or_else(|| max.clone(), |d| dot(&gradient, d));
+    let [loss_value, squared, max, projected, slope_value] =
+        read_scalars([loss, squared, max, projected, slope])?;
     let point = Point {
         x,
         gradient,
         loss: loss_value,
         gradient_norm: squared.sqrt(),
         gradient_max: max,
+        projected_gradient_max: projected,
         evaluation,
     };
+    let slope = direction.map(|_| slope_value);
     Ok((point, slope))
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use burn::tensor::Tensor;
+use burn::tensor::{Bool, Tensor, Transaction};
 
 use crate::OptimError;
 use crate::scalars::{dot, read_scalars};
@@ -106,6 +106,40 @@ impl<const D: usize> History<D> {
     /// γ_k = s_{k−1}ᵀ y_{k−1} / y_{k−1}ᵀ y_{k−1} of the newest stored pair, 1 if none is.
     pub fn gamma(&self) -> f64 {
         self.gamma
+    }
+
+    /// The pairs restricted to the variables that `held` does not hold: each (Z s, Z y)
+    /// with its own ρ = 1/((Z s)ᵀ Z y) and γ from the newest kept (one read for all), so
+    /// that the recursion on them is the BFGS matrix of the free variables alone, not the
+    /// free block of the full one. A pair whose restricted curvature is not positive is
+    /// left out.
+    pub(crate) fn restricted(&self, held: &Tensor<D, Bool>) -> Result<History<D>, OptimError> {
+        let pairs: Vec<_> = self
+            .pairs
+            .iter()
+            .map(|p| {
+                (
+                    p.s.clone().mask_fill(held.clone(), 0.0),
+                    p.y.clone().mask_fill(held.clone(), 0.0),
+                )
+            })
+            .collect();
+        let mut transaction = Transaction::default();
+        for (s, y) in &pairs {
+            transaction = transaction.register(dot(y, s)).register(dot(y, y));
+        }
+        let scalars = transaction
+            .try_execute()
+            .map_err(|e| OptimError::DeviceRead(e.to_string()))?;
+        let scalars: Vec<f64> = scalars
+            .iter()
+            .map(|d| d.iter::<f64>().next().unwrap_or(f64::NAN))
+            .collect();
+        let mut restricted = History::new(self.capacity);
+        for ((s, y), products) in pairs.into_iter().zip(scalars.chunks_exact(2)) {
+            restricted.push_with(s, y, products[0], products[1]);
+        }
+        Ok(restricted)
     }
 
     /// The stored pairs, oldest first, as (s, y, ρ).

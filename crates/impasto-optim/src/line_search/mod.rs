@@ -100,14 +100,24 @@ impl<const D: usize, O: Objective<D>> Trials<'_, '_, D, O> {
     }
 
     /// Evaluates x + t·d with its slope g(x + t d)ᵀd (one evaluation of the budget).
+    ///
+    /// Under bounds the point is P(x + t·d) and the slope is the right derivative of
+    /// φ(t) = f(P(x + t·d)): g ᵀ d over the elements the projection does not hold.
     pub fn at(&mut self, t: f64) -> Result<(Box<Point<D>>, f64), Halt<O::Error>> {
         let x = self.point_at(t)?;
-        let (point, slope) = self.evaluator.evaluate(x, Some(self.direction))?;
+        let bounds = self.evaluator.bounds();
+        let (point, slope) = if bounds.is_none() {
+            self.evaluator.evaluate(x, Some(self.direction))?
+        } else {
+            let along = bounds.path_direction(&x, self.direction);
+            self.evaluator.evaluate(x, Some(&along))?
+        };
         let slope = slope.filter(|s| s.is_finite()).ok_or(Halt::NonFinite)?;
         Ok((finite(point)?, slope))
     }
 
-    /// x + t·d, if the budget allows one more evaluation.
+    /// x + t·d (the evaluator projects it into the box), if the budget allows one more
+    /// evaluation.
     fn point_at(&self, t: f64) -> Result<Tensor<D>, Halt<O::Error>> {
         if self.evaluator.count >= self.max_evaluations {
             return Err(Halt::OutOfEvaluations);

@@ -5,9 +5,9 @@ use std::convert::Infallible;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use super::{Accepted, Halt, Search, Trials, armijo, cubic_minimizer, strong_wolfe};
-use crate::Evaluation;
 use crate::run::Evaluator;
 use crate::scalars::{Point, evaluate};
+use crate::{Bounds, Evaluation};
 
 fn vector(values: &[f64]) -> Tensor<1> {
     Tensor::from_data(
@@ -46,10 +46,17 @@ fn search_along(
 ) -> (Search<1, Infallible>, Point<1>, f64, usize) {
     let mut objective = Host(f);
     let direction = vector(d);
-    let (start, slope) = evaluate(&mut objective, vector(x0), Some(&direction), 1).unwrap();
+    let (start, slope) = evaluate(
+        &mut objective,
+        vector(x0),
+        &Bounds::none(),
+        Some(&direction),
+        1,
+    )
+    .unwrap();
     let slope = slope.expect("a direction was given");
     // The run's first evaluation is the start point's; the search's come after it.
-    let (mut evaluator, _) = Evaluator::start(&mut objective, vector(x0)).unwrap();
+    let (mut evaluator, _) = Evaluator::start(&mut objective, vector(x0), Bounds::none()).unwrap();
     let mut trials = Trials {
         evaluator: &mut evaluator,
         start: &start,
