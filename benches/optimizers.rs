@@ -1,12 +1,16 @@
 //! The seed's optimizer comparison: gradient descent, Adam, L-BFGS with torch's fixed step
-//! and L-BFGS with the strong Wolfe line search, on
+//! and L-BFGS with the strong Wolfe line search, within the box [0, 1] of the pixels (the
+//! library's default, [`PixelBounds::Box`]), and L-BFGS unconstrained as it ran before
+//! the bounds existed, on
 //!
 //! 1. the style-transfer objective at 128 px (the project's own `assets/content.png` and
 //!    `assets/style.png`, random weights with seed 0, noise start with seed 0, every other
 //!    setting at the library's default), each run for 50, 80 and 120 iterations: final
-//!    loss, evaluations, seconds;
+//!    loss, the loss of the picture as saved (8 bits, clamped to [0, 1], evaluated
+//!    again), evaluations, seconds;
 //! 2. Rosenbrock's function in 1000 dimensions from (−1.2, 1, −1.2, 1, …), whose minimum
-//!    (f = 0 at x = 1) is known, so every optimizer's answer can be checked.
+//!    (f = 0 at x = 1) is known, so every optimizer's answer can be checked; L-BFGS also
+//!    within [−1.5, 1.5]ⁿ, a box the path runs into and the minimum lies inside.
 //!
 //! ```text
 //! cargo bench --bench optimizers                     # both parts, flex (the transfers take minutes)
@@ -24,12 +28,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::tensor::{Device, Tensor, TensorData};
+use image::{DynamicImage, RgbImage};
 use impasto::optim::{
-    Adam, AdamConfig, Evaluation, GradientDescent, GradientDescentConfig, Lbfgs, LbfgsConfig,
-    LineSearch, Minimizer, Outcome,
+    Adam, AdamConfig, Bounds, Evaluation, GradientDescent, GradientDescentConfig, Lbfgs,
+    LbfgsConfig, LineSearch, Minimizer, Outcome,
 };
 use impasto::report::RunReport;
-use impasto::transfer::{Init, OptimizerConfig};
+use impasto::transfer::{Init, OptimizerConfig, PixelBounds};
 use impasto::{StyleTransfer, WeightsSource};
 
 /// Pixel-space learning rates (pixels in [0, 1]) chosen by the sweep in docs/benchmarks.md.
@@ -67,9 +72,10 @@ fn target_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target")
 }
 
-/// The four optimizers, named as in the tables; `IMPASTO_BENCH_OPTIMIZERS` (a list of
-/// `gd`, `adam`, `lbfgs-fixed`, `lbfgs-wolfe`) keeps some.
-fn optimizers() -> Vec<(&'static str, OptimizerConfig)> {
+/// The optimizers with their pixel bounds, named as in the tables;
+/// `IMPASTO_BENCH_OPTIMIZERS` (a list of `gd`, `adam`, `lbfgs-fixed`, `lbfgs-wolfe`,
+/// `lbfgs-unbounded`) keeps some.
+fn optimizers() -> Vec<(&'static str, OptimizerConfig, PixelBounds)> {
     let gd = GradientDescentConfig::default()
         .with_learning_rate(env_or("IMPASTO_BENCH_GD_LR", GD_LEARNING_RATE))
         .expect("a positive learning rate");
@@ -84,23 +90,37 @@ fn optimizers() -> Vec<(&'static str, OptimizerConfig)> {
             "gd",
             "gradient descent",
             OptimizerConfig::GradientDescent(gd),
+            PixelBounds::Box,
         ),
-        ("adam", "Adam", OptimizerConfig::Adam(adam)),
+        (
+            "adam",
+            "Adam",
+            OptimizerConfig::Adam(adam),
+            PixelBounds::Box,
+        ),
         (
             "lbfgs-fixed",
             "L-BFGS, fixed step",
             OptimizerConfig::Lbfgs(fixed),
+            PixelBounds::Box,
         ),
         (
             "lbfgs-wolfe",
             "L-BFGS, strong Wolfe",
             OptimizerConfig::Lbfgs(LbfgsConfig::default()),
+            PixelBounds::Box,
+        ),
+        (
+            "lbfgs-unbounded",
+            "L-BFGS, strong Wolfe, unbounded",
+            OptimizerConfig::Lbfgs(LbfgsConfig::default()),
+            PixelBounds::None,
         ),
     ];
     let wanted = std::env::var("IMPASTO_BENCH_OPTIMIZERS").unwrap_or_default();
     all.into_iter()
-        .filter(|(key, _, _)| wanted.is_empty() || wanted.split(',').any(|w| w.trim() == *key))
-        .map(|(_, name, config)| (name, config))
+        .filter(|(key, ..)| wanted.is_empty() || wanted.split(',').any(|w| w.trim() == *key))
+        .map(|(_, name, config, bounds)| (name, config, bounds))
         .collect()
 }
 
@@ -120,12 +140,12 @@ fn style_transfer() -> String {
     let device = Device::flex();
     let mut table = String::from(
         "\n### Style transfer, 128 px, random weights (untrained), flex\n\n\
-         | optimizer | iterations | final loss | evaluations | seconds | ms / evaluation | how it ended |\n\
-         |---|---|---|---|---|---|---|\n",
+         | optimizer | bounds | iterations | final loss | loss as saved | evaluations | seconds | ms / evaluation | how it ended |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     print!("{table}");
     let mut curves = Vec::new();
-    for (name, optimizer) in optimizers() {
+    for (name, optimizer, bounds) in optimizers() {
         for &iterations in &budgets {
             let transfer = StyleTransfer::new(
                 assets.join("content.png"),
@@ -136,16 +156,18 @@ fn style_transfer() -> String {
             .with_seed(0)
             .with_init(Init::Noise)
             .with_iterations(iterations)
-            .with_optimizer(optimizer.clone());
+            .with_optimizer(optimizer.clone())
+            .with_pixel_bounds(bounds);
             let started = Instant::now();
             let output = transfer
                 .run(&device, &mut ())
                 .expect("the bench's settings are valid");
             let seconds = started.elapsed().as_secs_f64();
+            let saved = loss_as_saved(&transfer, output.image, &device);
             let report = output.report;
             let last = report.records.last().expect("record 0 at least");
             let row = format!(
-                "| {name} | {} | {:.4e} | {} | {seconds:.1} | {:.0} | {} |\n",
+                "| {name} | {bounds} | {} | {:.4e} | {saved:.4e} | {} | {seconds:.1} | {:.0} | {} |\n",
                 last.iteration,
                 last.loss,
                 report.evaluations,
@@ -165,6 +187,19 @@ fn style_transfer() -> String {
         Err(error) => println!("chart not written: {error}"),
     }
     table
+}
+
+/// The loss of `image`, the picture a run saved, under the same settings: a run of no
+/// iterations that starts from it.
+fn loss_as_saved(transfer: &StyleTransfer, image: RgbImage, device: &Device) -> f64 {
+    let pixels = DynamicImage::ImageRgb8(image).into_rgb32f();
+    let output = transfer
+        .clone()
+        .with_init(Init::Image(pixels.into()))
+        .with_iterations(0)
+        .run(device, &mut ())
+        .expect("the same settings are valid");
+    output.report.records[0].loss
 }
 
 /// (evaluations, loss) after each iteration.
@@ -252,6 +287,15 @@ fn rosenbrock() -> String {
         (
             "L-BFGS, strong Wolfe",
             Box::new(|| run(Lbfgs::new(lbfgs(LineSearch::default())), &x0)),
+        ),
+        (
+            "L-BFGS, strong Wolfe, within [−1.5, 1.5]ⁿ",
+            Box::new(|| {
+                let bounds = Bounds::uniform(-1.5, 1.5).expect("−1.5 ≤ 1.5");
+                Lbfgs::new(lbfgs(LineSearch::default()))
+                    .minimize_within(&mut rosenbrock_objective, x0.clone(), &bounds, &mut ())
+                    .expect("flex does not fail")
+            }),
         ),
     ];
     for (name, minimize) in runs {

@@ -102,6 +102,11 @@ pub struct ResolvedConfig {
     pub pooling: String,
     /// Whether the result keeps the content image's colours (luminance transfer).
     pub original_colors: bool,
+    /// How the pixels were kept in [0, 1]: `box`, `sigmoid`, `penalty` or `none`
+    /// ([`PixelBounds`](crate::transfer::PixelBounds)). Reports written before the option
+    /// existed read as `none`, which is what those runs did.
+    #[serde(default = "unbounded")]
+    pub bounds: String,
     /// The device the run used, as burn names it.
     pub device: String,
     /// The run's stages, coarse to fine (one in a single-scale run), with the α, β, γ
@@ -250,4 +255,9 @@ pub(crate) fn save_json(report: &impl Serialize, path: &Path) -> Result<(), Impa
     let mut text = to_json(report);
     text.push('\n');
     write_atomically(path, text.as_bytes())
+}
+
+/// The bounds of a report written before `bounds` existed.
+fn unbounded() -> String {
+    "none".to_string()
 }

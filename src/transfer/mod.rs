@@ -6,6 +6,7 @@ mod network_cache;
 mod next_start;
 mod observe;
 mod optimizer;
+mod pixel_bounds;
 mod plan;
 mod resolved;
 pub(crate) mod run;
@@ -23,6 +24,7 @@ pub use inputs::{ImageInput, Init};
 pub use network_cache::NetworkCache;
 pub use observe::{Progress, TransferObserver};
 pub use optimizer::OptimizerConfig;
+pub use pixel_bounds::PixelBounds;
 pub use plan::Plan;
 pub use run::TransferOutput;
 pub use stages::{

@@ -2,8 +2,8 @@
 
 use burn::tensor::Tensor;
 use impasto_optim::{
-    Adam, AdamConfig, GradientDescent, GradientDescentConfig, Lbfgs, LbfgsConfig, Minimizer,
-    Objective, Observer, OptimError, Outcome,
+    Adam, AdamConfig, Bounds, GradientDescent, GradientDescentConfig, Lbfgs, LbfgsConfig,
+    Minimizer, Objective, Observer, OptimError, Outcome,
 };
 
 /// Which optimizer a run uses, with its settings. The run's
@@ -44,19 +44,24 @@ impl OptimizerConfig {
         })
     }
 
-    /// Runs the configured minimizer.
+    /// Runs the configured minimizer within `bounds`.
     pub(crate) fn minimize<O: Objective<4>, B: Observer>(
         &self,
         objective: &mut O,
         x0: Tensor<4>,
+        bounds: &Bounds<4>,
         observer: &mut B,
     ) -> Result<Outcome<4>, OptimError<O::Error>> {
         match self {
-            OptimizerConfig::Lbfgs(c) => Lbfgs::new(c.clone()).minimize(objective, x0, observer),
-            OptimizerConfig::GradientDescent(c) => {
-                GradientDescent::new(c.clone()).minimize(objective, x0, observer)
+            OptimizerConfig::Lbfgs(c) => {
+                Lbfgs::new(c.clone()).minimize_within(objective, x0, bounds, observer)
             }
-            OptimizerConfig::Adam(c) => Adam::new(c.clone()).minimize(objective, x0, observer),
+            OptimizerConfig::GradientDescent(c) => {
+                GradientDescent::new(c.clone()).minimize_within(objective, x0, bounds, observer)
+            }
+            OptimizerConfig::Adam(c) => {
+                Adam::new(c.clone()).minimize_within(objective, x0, bounds, observer)
+            }
         }
     }
 }

@@ -73,6 +73,7 @@ impl ResolvedConfig {
             }
             .to_string(),
             original_colors: transfer.original_colors,
+            bounds: transfer.pixel_bounds.to_string(),
             device: format!("{device:?}"),
             stages: Vec::new(),
             temporal_weight: None,

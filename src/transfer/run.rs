@@ -130,7 +130,7 @@ pub(crate) fn run_with_network(
             &optimizer,
             x0,
             &offsets,
-            transfer.original_colors,
+            (transfer.pixel_bounds, transfer.original_colors),
             observer,
             &mut records,
         )?;

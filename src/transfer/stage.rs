@@ -13,7 +13,8 @@ use impasto_loss::{
 use impasto_optim::{Control, Evaluation, IterationRecord, Outcome};
 use impasto_vgg::Vgg;
 
-use super::{Progress, Stage, StyleTransfer, TransferObserver};
+use super::pixel_bounds::minimize_pixels;
+use super::{PixelBounds, Progress, Stage, StyleTransfer, TransferObserver};
 use crate::report::IterationReport;
 use crate::{ImpastoError, OptimizerConfig, image_to_tensor, resize_longest_side};
 
@@ -175,7 +176,7 @@ pub(super) fn optimise(
     optimizer: &OptimizerConfig,
     x0: Tensor<4>,
     offsets: &StageOffsets,
-    original_colors: bool,
+    (bounds, original_colors): (PixelBounds, bool),
     observer: &mut impl TransferObserver,
     records: &mut Vec<IterationReport>,
 ) -> Result<Outcome<4>, ImpastoError> {
@@ -228,7 +229,7 @@ pub(super) fn optimise(
         held.clear();
         control
     };
-    let outcome = optimizer.minimize(&mut objective, x0, &mut record_observer)?;
+    let outcome = minimize_pixels(bounds, optimizer, &mut objective, x0, &mut record_observer)?;
     match failure {
         Some(error) => Err(error.into()),
         None => Ok(outcome),

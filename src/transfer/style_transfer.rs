@@ -7,6 +7,7 @@ use impasto_vgg::{InputConvention, Pooling, VggArchitecture, VggLayer};
 
 use super::inputs::{ImageInput, Init};
 use super::optimizer::OptimizerConfig;
+use super::pixel_bounds::PixelBounds;
 use super::stages::{Schedule, Stage};
 use super::temporal::TemporalTerm;
 use crate::{ImpastoError, WeightsSource};
@@ -61,6 +62,7 @@ impl Task {
 /// | [`optimizer`](Self::with_optimizer) | L-BFGS, m = 10, strong Wolfe | see [`OptimizerConfig`] |
 /// | [`pooling`](Self::with_pooling) | max | max or avg |
 /// | [`original_colors`](Self::with_original_colors) | false | |
+/// | [`pixel_bounds`](Self::with_pixel_bounds) | [`PixelBounds::Box`]: minimised within [0, 1] | see [`PixelBounds`] |
 ///
 /// [`plan`](Self::plan) resolves all of it into the stages, weights and network a run
 /// uses.
@@ -108,6 +110,7 @@ pub struct StyleTransfer {
     pub(crate) optimizer: OptimizerConfig,
     pub(crate) pooling: Pooling,
     pub(crate) original_colors: bool,
+    pub(crate) pixel_bounds: PixelBounds,
     /// A video frame's temporal-consistency term (single-scale runs only).
     pub(crate) temporal: Option<TemporalTerm>,
 }
@@ -202,6 +205,7 @@ impl StyleTransfer {
             optimizer: OptimizerConfig::Lbfgs(LbfgsConfig::default()),
             pooling: Pooling::Max,
             original_colors: false,
+            pixel_bounds: PixelBounds::Box,
             temporal: None,
         }
     }
@@ -369,6 +373,14 @@ impl StyleTransfer {
     /// Default false.
     pub fn with_original_colors(mut self, original_colors: bool) -> Self {
         self.original_colors = original_colors;
+        self
+    }
+
+    /// How the pixels are kept in [0, 1]. Default [`PixelBounds::Box`]: the optimizer
+    /// works within the box, so the picture saved is the picture optimised (up to 8-bit
+    /// rounding); [`PixelBounds::None`] runs unconstrained and the save clamps.
+    pub fn with_pixel_bounds(mut self, pixel_bounds: PixelBounds) -> Self {
+        self.pixel_bounds = pixel_bounds;
         self
     }
 

@@ -223,7 +223,9 @@ fn finish(
     run: &RunArgs,
     inputs: Vec<PathBuf>,
 ) -> Result<Job<'_>, CliError> {
-    let mut transfer = network_settings(&run.network)?(transfer).with_optimizer(optimizer(run)?);
+    let mut transfer = network_settings(&run.network)?(transfer)
+        .with_optimizer(optimizer(run)?)
+        .with_pixel_bounds(run.bounds.bounds.into());
     if let Some(schedule) = schedule(run, transfer.schedule())? {
         transfer = transfer.with_schedule(schedule);
     }

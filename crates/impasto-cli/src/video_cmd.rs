@@ -162,7 +162,8 @@ pub fn video(args: &VideoArgs) -> Result<VideoTransfer, CliError> {
     };
     Ok(video
         .with_transfer(|t| {
-            let mut t = config::with_styles(network(t), &args.styles);
+            let mut t = config::with_styles(network(t), &args.styles)
+                .with_pixel_bounds(args.bounds.bounds.into());
             if let Some(weights) = loss_weights {
                 t = t.with_loss_weights(weights);
             }

@@ -81,6 +81,8 @@ fn transfer_writes_the_image_report_plot_and_intermediates() {
         );
     }
     assert_eq!(config["weights"], "random");
+    // By default the pixels are minimised within [0, 1].
+    assert_eq!(config["bounds"], "box");
     assert_eq!(config["architecture"], "vgg16");
     assert_eq!(config["input_convention"], "torchvision");
     assert_eq!(config["input_convention_from"], "random weights");
@@ -211,6 +213,12 @@ fn zero_iterations_write_a_report_with_record_0_only() {
     let records = json["records"].as_array().unwrap();
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["iteration"], 0);
+}
+
+#[test]
+fn bounds_none_runs_unconstrained_and_says_so_in_the_report() {
+    let (_, _, report) = small_transfer("bounds", &[&"--iterations", &"2", &"--bounds", &"none"]);
+    assert_eq!(read_report(&report)["config"]["bounds"], "none");
 }
 
 #[test]

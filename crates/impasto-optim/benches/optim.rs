@@ -21,7 +21,7 @@ use std::time::Duration;
 use burn::tensor::{Device, Distribution, Tensor};
 use criterion::Criterion;
 use impasto_optim::{
-    Evaluation, History, Lbfgs, LbfgsConfig, LineSearch, Minimizer, two_loop_direction,
+    Bounds, Evaluation, History, Lbfgs, LbfgsConfig, LineSearch, Minimizer, two_loop_direction,
     two_loop_direction_on_device,
 };
 
@@ -115,6 +115,19 @@ fn bench_device(c: &mut Criterion, name: &str, device: &Device) {
     group.bench_function("12_iterations", |b| {
         b.iter(|| {
             let outcome = lbfgs.minimize(&mut { cheap }, x0.clone(), &mut ()).unwrap();
+            assert_eq!(outcome.iterations, 12);
+            sync(outcome.x)
+        })
+    });
+    // The same within a box that holds part of the image from the first step (the
+    // minimum, 0, lies below it): the projection, the held variables and the restricted
+    // pairs are what this adds.
+    let bounds = Bounds::uniform(0.25, 1.0).unwrap();
+    group.bench_function("12_iterations_within_bounds", |b| {
+        b.iter(|| {
+            let outcome = lbfgs
+                .minimize_within(&mut { cheap }, x0.clone(), &bounds, &mut ())
+                .unwrap();
             assert_eq!(outcome.iterations, 12);
             sync(outcome.x)
         })

@@ -10,7 +10,7 @@ mod video;
 
 pub use batch::BatchArgs;
 pub use options::{
-    BackendName, LineSearchName, LossWeightArgs, NetworkArgs, OptimizerName, StyleArgs,
+    BackendName, BoundsArg, LineSearchName, LossWeightArgs, NetworkArgs, OptimizerName, StyleArgs,
     StyleScaleArg,
 };
 pub use video::VideoArgs;
@@ -250,6 +250,9 @@ pub struct RunArgs {
     /// The optimizer.
     #[arg(long, value_enum, default_value_t = OptimizerName::Lbfgs)]
     pub optimizer: OptimizerName,
+    /// How the pixels stay in [0, 1].
+    #[command(flatten)]
+    pub bounds: BoundsArg,
     /// L-BFGS only: how many past steps approximate the curvature. 1 to 1000.
     /// [default: 10]
     #[arg(long, value_name = "M")]

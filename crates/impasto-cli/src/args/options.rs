@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use impasto::transfer::PixelBounds;
 use impasto::vgg::{InputConvention, Pooling, VggArchitecture};
 
 /// The style images and how they are taken: `transfer`, `video` and batch jobs.
@@ -105,6 +106,42 @@ pub enum OptimizerName {
     Gd,
     /// Adam (for comparison).
     Adam,
+}
+
+/// How the pixels stay in [0, 1] (`--bounds`): `transfer`, the reconstructions, `video`
+/// and batch jobs.
+#[derive(Debug, Args)]
+pub struct BoundsArg {
+    /// How the pixels stay in [0, 1], the range a saved image has. `box` optimises within
+    /// [0, 1], so the picture saved is the picture optimised; `none` runs unconstrained
+    /// and the save clamps (what every run did before); `sigmoid` and `penalty` are the alternatives
+    /// measured against `box` in docs/benchmarks.md.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = BoundsName::Box)]
+    pub bounds: BoundsName,
+}
+
+/// The ways `--bounds` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BoundsName {
+    /// Minimise within [0, 1] (L-BFGS-B class): the default.
+    Box,
+    /// Optimise z with pixels = sigmoid(z).
+    Sigmoid,
+    /// Unconstrained, with a penalty on values outside [0, 1].
+    Penalty,
+    /// Unconstrained; the save clamps.
+    None,
+}
+
+impl From<BoundsName> for PixelBounds {
+    fn from(name: BoundsName) -> Self {
+        match name {
+            BoundsName::Box => PixelBounds::Box,
+            BoundsName::Sigmoid => PixelBounds::Sigmoid,
+            BoundsName::Penalty => PixelBounds::Penalty,
+            BoundsName::None => PixelBounds::None,
+        }
+    }
 }
 
 /// The L-BFGS line searches `--line-search` accepts.

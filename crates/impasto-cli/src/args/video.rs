@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{LossWeightArgs, NetworkArgs, StyleArgs};
+use super::{BoundsArg, LossWeightArgs, NetworkArgs, StyleArgs};
 
 /// What `--help` adds after the options.
 const VIDEO_NOTES: &str = "\
@@ -36,6 +36,9 @@ pub struct VideoArgs {
     /// The network, its weights and where it runs.
     #[command(flatten)]
     pub network: NetworkArgs,
+    /// How the pixels stay in [0, 1].
+    #[command(flatten)]
+    pub bounds: BoundsArg,
     /// The output frames: a numbered .png or .jpg name (e.g. 'out/%04d.png'); each frame
     /// keeps its input's number. The directory must exist.
     #[arg(long, short, value_name = "PATTERN")]

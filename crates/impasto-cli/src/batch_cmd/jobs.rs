@@ -337,7 +337,7 @@ mod tests {
         let Ok(Job::Transfer(args)) = job(
             r#"{"content": "a.jpg", "style": ["s.jpg", "/abs/t.jpg"], "output": "a-s.png",
                 "size": 64, "weights": "random", "seed": 3, "style_blend": [0.7, 0.3],
-                "original-colors": true, "init": "noise", "iterations": [5]}"#,
+                "original-colors": true, "init": "noise", "iterations": [5], "bounds": "none"}"#,
         ) else {
             panic!("a valid job")
         };
@@ -357,6 +357,8 @@ mod tests {
         );
         assert_eq!(run.network.weights.as_deref(), Some("random"));
         assert_eq!(run.init.as_deref(), Some("noise"));
+        let bounds: impasto::transfer::PixelBounds = run.bounds.bounds.into();
+        assert_eq!(bounds, impasto::transfer::PixelBounds::None);
         assert!(run.quiet);
     }
 
