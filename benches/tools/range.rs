@@ -2,11 +2,14 @@
 //! costs in loss:
 //!
 //! ```text
-//! cargo run --release --example range -- WEIGHTS PHOTO PAINTING SIZE [ITERATIONS]
+//! cargo run --release --example range -- WEIGHTS PHOTO PAINTING SIZE [ITERATIONS] [BOUNDS]
 //! ```
 //!
-//! With `ITERATIONS`, a single-scale run of that many iterations at `SIZE`; without, the
-//! default schedule up to `SIZE`. Both from the photo, with every other default. Then the
+//! With `ITERATIONS` (a number), a single-scale run of that many iterations at `SIZE`;
+//! without, the default schedule up to `SIZE`. `BOUNDS` is `box` (the library's default:
+//! nothing leaves `[0, 1]`, and the saved loss differs from the optimised by rounding
+//! only), `none` (unconstrained, as every run was before the bounds: what the save's
+//! clamp costs), `sigmoid` or `penalty`. All from the photo, with every other default. Then the
 //! last iterate is evaluated again (one evaluation each, no iteration) as it is, clamped
 //! to `[0, 1]`, quantised to 8 bits without clamping, and both (what a saved PNG holds),
 //! and the share of its values outside `[0, 1]` is printed. `WEIGHTS`: a trained VGG16
@@ -18,7 +21,7 @@ use std::path::PathBuf;
 use burn::tensor::Device;
 use image::Rgb32FImage;
 use impasto::optim::Control;
-use impasto::transfer::{Init, Progress, Schedule};
+use impasto::transfer::{Init, PixelBounds, Progress, Schedule};
 use impasto::{StyleTransfer, WeightsSource};
 
 // Only `evaluate` is used here; the structure figure is the other tools'.
@@ -34,13 +37,18 @@ type PixelMap = fn(f32) -> f32;
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [weights, photo, painting, size, rest @ ..] = args.as_slice() else {
-        return Err("usage: range WEIGHTS PHOTO PAINTING SIZE [ITERATIONS]".into());
+        return Err("usage: range WEIGHTS PHOTO PAINTING SIZE [ITERATIONS] [BOUNDS]".into());
     };
     let size: u32 = size.parse()?;
-    let iterations: Option<usize> = rest.first().map(|n| n.parse()).transpose()?;
+    let iterations: Option<usize> = rest.first().and_then(|n| n.parse().ok());
+    let bounds: PixelBounds = match rest.iter().find(|a| a.parse::<usize>().is_err()) {
+        Some(name) => name.parse()?,
+        None => PixelBounds::default(),
+    };
     let transfer = StyleTransfer::new(photo.as_str(), vec![painting.as_str().into()])
         .with_weights(WeightsSource::Path(PathBuf::from(weights)))
-        .with_size(size);
+        .with_size(size)
+        .with_pixel_bounds(bounds);
     let run = match iterations {
         Some(n) => transfer.clone().with_schedule(Schedule::single(size, n)),
         None => transfer.clone(),

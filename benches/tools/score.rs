@@ -13,10 +13,11 @@
 //!   photo's own (0 = the painting's Gram matrices exactly).
 //!
 //! Both are figures of the picture as saved: 8 bits per channel, clamped to `[0, 1]`. The
-//! run report's terms are those of the optimised float image, which can differ: what the
-//! optimizer painted outside `[0, 1]` does not survive the save (docs/benchmarks.md,
-//! "Multi-scale runs", has a single-scale run whose style left is 0.0066 in its report
-//! and 0.027 as saved; `benches/tools/range.rs` measures it).
+//! run report's terms are those of the optimised float image; with the default bounds
+//! (the box) the two differ by 8-bit rounding only, but an unconstrained run
+//! (`--bounds none`) paints outside `[0, 1]`, and that does not survive the save
+//! (docs/benchmarks.md, "Multi-scale runs", has such a run whose style left is 0.0066 in
+//! its report and 0.027 as saved; `benches/tools/range.rs` measures it).
 //!
 //! `WEIGHTS` is a trained VGG16 file (docs/weights.md); with random weights the figures
 //! mean nothing. Two evaluations per size, one per result.

@@ -37,7 +37,8 @@ impl Progress<'_> {
     }
 
     /// The image at this iteration as the optimizer holds it: float RGB, not clamped
-    /// (L-BFGS's iterates can leave `[0, 1]`) and without original colours. What
+    /// (with [`PixelBounds::None`](super::PixelBounds::None) L-BFGS's iterates can leave
+    /// `[0, 1]`; within the default box they cannot) and without original colours. What
     /// [`image`](Self::image) clamps to save (`benches/tools/range.rs` measures what that
     /// costs). Reads the image back from the device.
     pub fn pixels(&self) -> Rgb32FImage {
