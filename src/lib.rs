@@ -57,6 +57,7 @@
 //! The map of how they fit, from settings to pixels, is `docs/architecture.md`.
 
 mod backend;
+mod color_match;
 mod colors;
 pub mod error;
 mod image_io;

@@ -100,8 +100,14 @@ pub struct ResolvedConfig {
     pub optimizer: OptimizerReport,
     /// `max` or `avg`.
     pub pooling: String,
-    /// Whether the result keeps the content image's colours (luminance transfer).
+    /// Whether the result takes the content image's chroma after the run (`colors` is
+    /// `photo` or `luminance`).
     pub original_colors: bool,
+    /// Which colours the result has: `style`, `photo`, `luminance` or `histogram`
+    /// ([`Colors`](crate::transfer::Colors)). Reports written before the option existed
+    /// read as `style`, or `photo` by their `original_colors`.
+    #[serde(default)]
+    pub colors: String,
     /// How the pixels were kept in [0, 1]: `box`, `sigmoid`, `penalty` or `none`
     /// ([`PixelBounds`](crate::transfer::PixelBounds)). Reports written before the option
     /// existed read as `none`, which is what those runs did.

@@ -16,6 +16,7 @@ mod stages;
 mod style_transfer;
 mod temporal;
 
+pub use crate::color_match::{ColorMatch, Colors, color_statistics, match_colors};
 /// How the loss weighs its terms, the balance's defaults, and what it resolves to.
 pub use impasto_loss::{
     DEFAULT_STYLE_STRENGTH, DEFAULT_TV_STRENGTH, LossWeights, TermScales, TermWeights,

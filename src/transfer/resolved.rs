@@ -72,7 +72,8 @@ impl ResolvedConfig {
                 Pooling::Avg => "avg",
             }
             .to_string(),
-            original_colors: transfer.original_colors,
+            original_colors: transfer.colors.photo_chroma(),
+            colors: transfer.colors.to_string(),
             bounds: transfer.pixel_bounds.to_string(),
             device: format!("{device:?}"),
             stages: Vec::new(),

@@ -74,6 +74,10 @@ pub(crate) fn run_with_network(
     observer: &mut impl TransferObserver,
 ) -> Result<TransferOutput, ImpastoError> {
     let stages = &plan.stages;
+    // The colours: the photo kept as it is where the result takes its chroma, and the
+    // images the run optimises against (luminance, or the painting recoloured).
+    let colour_source = content.clone().filter(|_| transfer.colors.photo_chroma());
+    let (content, styles) = transfer.colors.prepare(content, styles);
     let total_iterations = plan.total_iterations();
 
     let mut records = Vec::new();
@@ -83,7 +87,14 @@ pub(crate) fn run_with_network(
     let mut final_stage = None;
     let mut optimisation_started = None;
     for (index, &stage) in stages.iter().enumerate() {
-        let problem = stage::prepare(transfer, stage, content.as_ref(), &styles, vgg, device)?;
+        let problem = stage::prepare(
+            transfer,
+            stage,
+            (content.as_ref(), colour_source.as_ref()),
+            &styles,
+            vgg,
+            device,
+        )?;
         let optimizer = transfer.optimizer.with_max_iterations(stage.iterations)?;
         let (width, height) = problem.dimensions;
         let resolved = ResolvedConfig::new(
@@ -130,7 +141,7 @@ pub(crate) fn run_with_network(
             &optimizer,
             x0,
             &offsets,
-            (transfer.pixel_bounds, transfer.original_colors),
+            transfer.pixel_bounds,
             observer,
             &mut records,
         )?;
@@ -153,11 +164,7 @@ pub(crate) fn run_with_network(
         .iter()
         .min_by(|a, b| a.loss.total_cmp(&b.loss))
         .map_or(0, |r| r.iteration);
-    let colors_of = problem
-        .content
-        .as_ref()
-        .filter(|_| transfer.original_colors);
-    let image = result_image(outcome.x, colors_of);
+    let image = result_image(outcome.x, problem.colour_source.as_ref());
     let report = RunReport {
         impasto_version: env!("CARGO_PKG_VERSION").to_string(),
         config,

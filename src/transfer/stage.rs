@@ -20,8 +20,6 @@ use crate::{ImpastoError, OptimizerConfig, image_to_tensor, resize_longest_side}
 
 /// A stage's images, targets and loss.
 pub(super) struct StageProblem {
-    /// The content image at the stage's size, on the device.
-    pub content: Option<Tensor<4>>,
     /// The optimised image's `(width, height)`.
     pub dimensions: (u32, u32),
     /// Each style image's `[width, height]` at this stage.
@@ -33,6 +31,9 @@ pub(super) struct StageProblem {
     pub scales: Option<TermScales>,
     /// The temporal term of a video frame, if any.
     pub temporal: Option<StageTemporal>,
+    /// The photo in its own colours at this stage's size, where the result takes its
+    /// chroma ([`Colors::photo_chroma`](crate::transfer::Colors::photo_chroma)).
+    pub colour_source: Option<Tensor<4>>,
 }
 
 /// A temporal term on the device, with its coefficient resolved.
@@ -50,11 +51,13 @@ pub(super) struct StageTemporal {
 pub(super) fn prepare(
     transfer: &StyleTransfer,
     stage: Stage,
-    content: Option<&Rgb32FImage>,
+    (content, colour_source): (Option<&Rgb32FImage>, Option<&Rgb32FImage>),
     styles: &[Rgb32FImage],
     vgg: &Vgg,
     device: &Device,
 ) -> Result<StageProblem, ImpastoError> {
+    let colour_source =
+        colour_source.map(|c| image_to_tensor(&resize_longest_side(c.clone(), stage.size), device));
     let content = content.map(|c| resize_longest_side(c.clone(), stage.size));
     let style_side = ((stage.size as f64 * transfer.style_scale).round() as u32).max(1);
     let styles: Vec<_> = styles
@@ -134,8 +137,8 @@ pub(super) fn prepare(
         None => None,
     };
     Ok(StageProblem {
+        colour_source,
         temporal,
-        content: content_tensor,
         dimensions,
         style_sizes: styles.iter().map(|s| [s.width(), s.height()]).collect(),
         loss: TotalLoss::new(loss_config, content_targets, style_targets)?,
@@ -176,7 +179,7 @@ pub(super) fn optimise(
     optimizer: &OptimizerConfig,
     x0: Tensor<4>,
     offsets: &StageOffsets,
-    (bounds, original_colors): (PixelBounds, bool),
+    bounds: PixelBounds,
     observer: &mut impl TransferObserver,
     records: &mut Vec<IterationReport>,
 ) -> Result<Outcome<4>, ImpastoError> {
@@ -195,7 +198,7 @@ pub(super) fn optimise(
         )
     };
     let mut failure = None;
-    let colors_of = problem.content.as_ref().filter(|_| original_colors);
+    let colors_of = problem.colour_source.as_ref();
     let mut record_observer = |record: &IterationRecord| {
         let mut held = candidates.borrow_mut();
         let accepted = held

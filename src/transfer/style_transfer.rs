@@ -10,6 +10,7 @@ use super::optimizer::OptimizerConfig;
 use super::pixel_bounds::PixelBounds;
 use super::stages::{Schedule, Stage};
 use super::temporal::TemporalTerm;
+use crate::color_match::Colors;
 use crate::{ImpastoError, WeightsSource};
 
 /// Default longest side of the result, pixels.
@@ -61,7 +62,7 @@ impl Task {
 /// | [`seed`](Self::with_seed) | 0 (noise and random weights) | any |
 /// | [`optimizer`](Self::with_optimizer) | L-BFGS, m = 10, strong Wolfe | see [`OptimizerConfig`] |
 /// | [`pooling`](Self::with_pooling) | max | max or avg |
-/// | [`original_colors`](Self::with_original_colors) | false | |
+/// | [`colors`](Self::with_colors) | [`Colors::Style`]: the painting's | see [`Colors`]; [`with_original_colors`](Self::with_original_colors) is `Photo` |
 /// | [`pixel_bounds`](Self::with_pixel_bounds) | [`PixelBounds::Box`]: minimised within [0, 1] | see [`PixelBounds`] |
 ///
 /// [`plan`](Self::plan) resolves all of it into the stages, weights and network a run
@@ -109,7 +110,7 @@ pub struct StyleTransfer {
     pub(crate) seed: u64,
     pub(crate) optimizer: OptimizerConfig,
     pub(crate) pooling: Pooling,
-    pub(crate) original_colors: bool,
+    pub(crate) colors: Colors,
     pub(crate) pixel_bounds: PixelBounds,
     /// A video frame's temporal-consistency term (single-scale runs only).
     pub(crate) temporal: Option<TemporalTerm>,
@@ -204,7 +205,7 @@ impl StyleTransfer {
             seed: 0,
             optimizer: OptimizerConfig::Lbfgs(LbfgsConfig::default()),
             pooling: Pooling::Max,
-            original_colors: false,
+            colors: Colors::Style,
             pixel_bounds: PixelBounds::Box,
             temporal: None,
         }
@@ -372,7 +373,19 @@ impl StyleTransfer {
     /// chrominance (Gatys et al. 2016, luminance-only transfer, applied to the result).
     /// Default false.
     pub fn with_original_colors(mut self, original_colors: bool) -> Self {
-        self.original_colors = original_colors;
+        self.colors = if original_colors {
+            Colors::Photo
+        } else {
+            Colors::Style
+        };
+        self
+    }
+
+    /// Which colours the result has: the painting's, the photo's put back after the run,
+    /// a luminance-only transfer, or the painting recoloured to the photo's palette
+    /// before it (Gatys et al. 2017; see [`Colors`]). Default [`Colors::Style`].
+    pub fn with_colors(mut self, colors: Colors) -> Self {
+        self.colors = colors;
         self
     }
 

@@ -8,7 +8,9 @@ use impasto::loss::{
     DEFAULT_TV_WEIGHT, LossWeights,
 };
 use impasto::optim::{AdamConfig, GradientDescentConfig, LbfgsConfig, LineSearch};
-use impasto::transfer::{ImageInput, Init, OptimizerConfig, Schedule, Stage, StyleTransfer};
+use impasto::transfer::{
+    Colors, ImageInput, Init, OptimizerConfig, Schedule, Stage, StyleTransfer,
+};
 use impasto::vgg::VggLayer;
 use impasto::{Backend, WeightsSource};
 
@@ -34,6 +36,7 @@ pub fn transfer_job(args: &TransferArgs) -> Result<Job<'_>, CliError> {
     let mut transfer = with_styles(
         StyleTransfer::new(args.content.clone(), styles),
         &args.styles,
+        colors(&args.styles)?,
     );
     if let Some(weights) = loss_weights(&args.weights)? {
         transfer = transfer.with_loss_weights(weights);
@@ -55,12 +58,27 @@ pub fn style_images(args: &StyleArgs) -> Vec<ImageInput> {
     args.style.iter().cloned().map(ImageInput::from).collect()
 }
 
-/// `transfer` with how the styles are taken: blend, scale, colours.
-pub fn with_styles(transfer: StyleTransfer, args: &StyleArgs) -> StyleTransfer {
+/// The colours `--colors`, `--color-match` and `--original-colors` ask for.
+pub fn colors(args: &StyleArgs) -> Result<Colors, CliError> {
+    Ok(match (args.colors.map(Colors::from), args.color_match) {
+        (Some(Colors::Histogram(_)), Some(map)) => Colors::Histogram(map.into()),
+        (_, Some(_)) => {
+            return Err(CliError::new(
+                "--color-match only applies with --colors histogram",
+            ));
+        }
+        (Some(colors), None) => colors,
+        (None, None) if args.original_colors => Colors::Photo,
+        (None, None) => Colors::Style,
+    })
+}
+
+/// `transfer` with how the styles are taken: blend, scale, and `colors` (from [`colors`]).
+pub fn with_styles(transfer: StyleTransfer, args: &StyleArgs, colors: Colors) -> StyleTransfer {
     transfer
         .with_style_scale(args.style_scale.style_scale)
         .with_style_blend(args.style_blend.clone())
-        .with_original_colors(args.original_colors)
+        .with_colors(colors)
 }
 
 /// The loss weights the options ask for; `None` leaves the library's default balance.

@@ -141,6 +141,7 @@ pub fn execute(args: &VideoArgs, mode: Mode) -> Result<VideoReport, CliError> {
 pub fn video(args: &VideoArgs) -> Result<VideoTransfer, CliError> {
     let network = config::network_settings(&args.network)?;
     let loss_weights = config::loss_weights(&args.weights)?;
+    let colors = config::colors(&args.styles)?;
     let output = FramePattern::parse(&args.output)?;
     let frames = FrameSequence::from_pattern(&args.frames)?;
     if args.overlap > 0 && args.first.is_none() {
@@ -162,7 +163,7 @@ pub fn video(args: &VideoArgs) -> Result<VideoTransfer, CliError> {
     };
     Ok(video
         .with_transfer(|t| {
-            let mut t = config::with_styles(network(t), &args.styles)
+            let mut t = config::with_styles(network(t), &args.styles, colors)
                 .with_pixel_bounds(args.bounds.bounds.into());
             if let Some(weights) = loss_weights {
                 t = t.with_loss_weights(weights);

@@ -223,6 +223,18 @@ fn every_bad_input_gets_one_clear_sentence_and_leaves_no_file() {
             "no VGG16 weights",
         ),
         case("cuda", &["--backend", "cuda"], "cubecl-llvm"),
+        case("unknown colours", &["--colors", "sepia"], "possible values"),
+        case(
+            "colour map without histogram",
+            &["--color-match", "pca"],
+            "--color-match only applies with --colors histogram",
+        ),
+        case(
+            "two colour options",
+            &["--colors", "luminance", "--original-colors"],
+            "cannot be used with",
+        ),
+        case("unknown bounds", &["--bounds", "clamp"], "possible values"),
         case("unknown backend", &["--backend", "tpu"], "possible values"),
         case(
             "init image missing",

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use impasto::transfer::PixelBounds;
+use impasto::transfer::{ColorMatch, Colors, PixelBounds};
 use impasto::vgg::{InputConvention, Pooling, VggArchitecture};
 
 /// The style images and how they are taken: `transfer`, `video` and batch jobs.
@@ -20,9 +20,74 @@ pub struct StyleArgs {
     /// How large the style is taken.
     #[command(flatten)]
     pub style_scale: StyleScaleArg,
-    /// Keep the content image's colours: only the luminance takes the style.
+    /// Keep the content image's colours: only the luminance takes the style. The same as
+    /// --colors photo.
     #[arg(long)]
     pub original_colors: bool,
+    /// Which colours the result has: `style`, the painting's; `photo`, the photo's
+    /// colours put back on the result after the run (--original-colors); `luminance`, a
+    /// luminance-only transfer (the painting's light and dark matched to the photo's,
+    /// then the photo's colours); `histogram`, the painting recoloured to the photo's
+    /// colour mean and covariance before the run (the photo's palette in the painting's
+    /// strokes). [default: style]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        conflicts_with = "original_colors"
+    )]
+    pub colors: Option<ColorsName>,
+    /// With --colors histogram, the map that gives the painting the photo's colour mean
+    /// and covariance: `symmetric` (the matrix square roots, closest to a plain scaling),
+    /// `cholesky` or `pca` (the principal colour axes mapped onto the photo's).
+    /// [default: symmetric]
+    #[arg(long, value_enum, value_name = "MAP")]
+    pub color_match: Option<ColorMatchName>,
+}
+
+/// The maps `--color-match` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorMatchName {
+    /// Σ_c^½ Σ_s^−½.
+    Symmetric,
+    /// L_c L_s⁻¹.
+    Cholesky,
+    /// Q_c Λ_c^½ Λ_s^−½ Q_sᵀ.
+    Pca,
+}
+
+impl From<ColorMatchName> for ColorMatch {
+    fn from(name: ColorMatchName) -> Self {
+        match name {
+            ColorMatchName::Symmetric => ColorMatch::Symmetric,
+            ColorMatchName::Cholesky => ColorMatch::Cholesky,
+            ColorMatchName::Pca => ColorMatch::Pca,
+        }
+    }
+}
+
+/// The colours `--colors` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorsName {
+    /// The painting's colours.
+    Style,
+    /// The photo's colours put back after the run.
+    Photo,
+    /// A luminance-only transfer, then the photo's colours.
+    Luminance,
+    /// The painting recoloured to the photo's palette before the run.
+    Histogram,
+}
+
+impl From<ColorsName> for Colors {
+    fn from(name: ColorsName) -> Self {
+        match name {
+            ColorsName::Style => Colors::Style,
+            ColorsName::Photo => Colors::Photo,
+            ColorsName::Luminance => Colors::Luminance,
+            ColorsName::Histogram => Colors::Histogram(ColorMatch::default()),
+        }
+    }
 }
 
 /// How the loss weighs content, style and smoothness: `transfer`, `video` and batch jobs.
