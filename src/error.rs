@@ -323,6 +323,8 @@ pub enum VideoError {
 pub enum Setting {
     /// The result's size.
     Size,
+    /// Which colours the result has.
+    Colors,
     /// The style images' scale.
     StyleScale,
     /// The style images.
@@ -347,6 +349,7 @@ impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Setting::Size => "size",
+            Setting::Colors => "colors",
             Setting::StyleScale => "style scale",
             Setting::Style => "style",
             Setting::StyleBlend => "style blend",

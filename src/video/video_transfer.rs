@@ -224,6 +224,16 @@ impl VideoTransfer {
     /// [`StyleTransfer::validate`]'s.
     pub fn validate(&self) -> Result<(), ImpastoError> {
         self.template.validate()?;
+        if self.template.colors == crate::transfer::Colors::Luminance {
+            // A later frame starts from, and is held to, the previous result, which has the
+            // photo's colours again: a luminance-only run would need its luminance instead.
+            return Err(ImpastoError::InvalidSetting {
+                setting: crate::error::Setting::Colors,
+                reason: "a luminance-only transfer is not available for video yet; use photo \
+                         or histogram"
+                    .into(),
+            });
+        }
         if !self.temporal_weight.is_finite() || self.temporal_weight < 0.0 {
             return Err(ImpastoError::InvalidSetting {
                 setting: crate::error::Setting::TemporalWeight,

@@ -497,6 +497,16 @@ fn video_bad_inputs_are_one_sentence() {
         err.contains("0002.png") && !err.contains("0001.png"),
         "{err}"
     );
+    // A luminance-only transfer cannot carry one frame's result into the next yet.
+    let mut args = video_args(&dir, &style);
+    args.extend(["--colors", "luminance"].map(Into::into));
+    let output = impasto(&args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("luminance-only") && err.trim().lines().count() == 1,
+        "{err}"
+    );
     std::fs::remove_file(dir.join("in/0003.png")).unwrap();
     run("in/%04d.png", "0003.png is missing from the sequence");
     assert!(files(&dir.join("out")).is_empty(), "nothing written");
