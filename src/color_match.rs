@@ -131,10 +131,12 @@ type Matrix = [[f64; 3]; 3];
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ColorMatch {
     /// A = L_c L_s⁻¹, from the Cholesky factors Σ = L Lᵀ (the paper's first choice).
+    /// The default: on two pairs it left the least covariance distance in the worst case
+    /// and the least style loss.
+    #[default]
     Cholesky,
     /// A = Σ_c^{1/2} Σ_s^{−1/2}, the symmetric square roots (the paper's "Image
     /// Analogies" choice): the matrix closest to a pure scaling.
-    #[default]
     Symmetric,
     /// A = Q_c Λ_c^{1/2} Λ_s^{−1/2} Q_sᵀ: the style's principal colour axes mapped onto
     /// the photo's, in the order of their variance.

@@ -123,7 +123,7 @@ fn the_names_parse_back() {
     }
     assert_eq!(
         "histogram".parse::<Colors>(),
-        Ok(Colors::Histogram(ColorMatch::Symmetric))
+        Ok(Colors::Histogram(ColorMatch::Cholesky))
     );
     assert!("sepia".parse::<Colors>().is_err());
 }

@@ -38,9 +38,9 @@ pub struct StyleArgs {
     )]
     pub colors: Option<ColorsName>,
     /// With --colors histogram, the map that gives the painting the photo's colour mean
-    /// and covariance: `symmetric` (the matrix square roots, closest to a plain scaling),
-    /// `cholesky` or `pca` (the principal colour axes mapped onto the photo's).
-    /// [default: symmetric]
+    /// and covariance: `cholesky` (the Cholesky factors), `symmetric` (the matrix square
+    /// roots, closest to a plain scaling) or `pca` (the principal colour axes mapped onto
+    /// the photo's). [default: cholesky]
     #[arg(long, value_enum, value_name = "MAP")]
     pub color_match: Option<ColorMatchName>,
 }
@@ -48,10 +48,10 @@ pub struct StyleArgs {
 /// The maps `--color-match` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorMatchName {
-    /// Σ_c^½ Σ_s^−½.
-    Symmetric,
     /// L_c L_s⁻¹.
     Cholesky,
+    /// Σ_c^½ Σ_s^−½.
+    Symmetric,
     /// Q_c Λ_c^½ Λ_s^−½ Q_sᵀ.
     Pca,
 }
