@@ -188,7 +188,7 @@ pub(super) fn optimise(
     let mut evaluations = 0;
     let mut objective = |x: &Tensor<4>| {
         evaluations += 1;
-        evaluate(
+        evaluate_point(
             vgg,
             loss,
             problem.temporal.as_ref(),
@@ -243,7 +243,7 @@ pub(super) fn optimise(
 /// frame added, so the optimizer minimises it too), backward for the pixel gradient only;
 /// the evaluation's terms are kept, detached, for the report. A loss error ends the run
 /// and comes back from the optimizer as it is.
-fn evaluate(
+fn evaluate_point(
     vgg: &Vgg,
     loss: &TotalLoss,
     temporal: Option<&StageTemporal>,
