@@ -286,8 +286,12 @@ fn descent_direction<const D: usize, E>(
             }
             RecursionScalars::Device => two_loop_direction_on_device(&free_gradient, pairs),
         };
-        // Z H_Z Z g is zero on the held variables; then nothing may leave the box at once.
-        let direction = bounds.hold_outward(&current.x, z.neg());
+        // Z H_Z Z g: the held variables zeroed (the recursion's whole s put values there);
+        // then nothing may leave the box at once.
+        let direction = match &held {
+            Some(held) => bounds.hold_outward(&current.x, z.neg().mask_fill(held.clone(), 0.0)),
+            None => z.neg(),
+        };
         let slope = (current.gradient.clone() * direction.clone()).sum();
         let max = direction.clone().abs().max();
         let [slope, max] = read_scalars([slope, max])?;

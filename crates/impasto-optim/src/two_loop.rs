@@ -108,36 +108,50 @@ impl<const D: usize> History<D> {
         self.gamma
     }
 
-    /// The pairs restricted to the variables that `held` does not hold: each (Z s, Z y)
-    /// with its own ρ = 1/((Z s)ᵀ Z y) and γ from the newest kept (one read for all), so
-    /// that the recursion on them is the BFGS matrix of the free variables alone, not the
-    /// free block of the full one. A pair whose restricted curvature is not positive is
-    /// left out.
+    /// The pairs restricted to the variables that `held` does not hold, for a recursion
+    /// on the free variables alone (the BFGS matrix of the free variables, not the free
+    /// block of the full one): each pair's y masked (Z y), its own ρ = 1/((Z s)ᵀ Z y) and
+    /// γ from the newest kept. A pair whose restricted curvature is not positive is left
+    /// out.
+    ///
+    /// s is kept whole (no copy): with a gradient already masked, the recursion's q stays
+    /// on the free variables, so sᵀq = (Z s)ᵀq, and (Z y)ᵀz reads only z's free part; the
+    /// held elements s puts into z are masked from the result by the caller. So only the
+    /// y's are masked, and ρ needs sᵀ(Z y) = (Z s)ᵀ(Z y): m masked copies, m + 1 dot
+    /// products, one read.
     pub(crate) fn restricted(&self, held: &Tensor<D, Bool>) -> Result<History<D>, OptimError> {
         let pairs: Vec<_> = self
             .pairs
             .iter()
-            .map(|p| {
-                (
-                    p.s.clone().mask_fill(held.clone(), 0.0),
-                    p.y.clone().mask_fill(held.clone(), 0.0),
-                )
-            })
+            .map(|p| (p.s.clone(), p.y.clone().mask_fill(held.clone(), 0.0)))
             .collect();
         let mut transaction = Transaction::default();
         for (s, y) in &pairs {
-            transaction = transaction.register(dot(y, s)).register(dot(y, y));
+            transaction = transaction.register(dot(y, s));
         }
-        let scalars = transaction
+        if let Some((_, y)) = pairs.last() {
+            transaction = transaction.register(dot(y, y));
+        }
+        let scalars: Vec<f64> = transaction
             .try_execute()
-            .map_err(|e| OptimError::DeviceRead(e.to_string()))?;
-        let scalars: Vec<f64> = scalars
+            .map_err(|e| OptimError::DeviceRead(e.to_string()))?
             .iter()
             .map(|d| d.iter::<f64>().next().unwrap_or(f64::NAN))
             .collect();
+        let newest_yy = scalars.get(pairs.len()).copied().unwrap_or(f64::NAN);
+        let count = pairs.len();
         let mut restricted = History::new(self.capacity);
-        for ((s, y), products) in pairs.into_iter().zip(scalars.chunks_exact(2)) {
-            restricted.push_with(s, y, products[0], products[1]);
+        for (i, ((s, y), &ys)) in pairs.into_iter().zip(&scalars).enumerate() {
+            // γ is the newest pair's; an older pair's yᵀy is not read, so its push sets a
+            // provisional γ that the newest one replaces.
+            let yy = if i + 1 == count { newest_yy } else { ys };
+            restricted.push_with(s, y, ys, yy);
+        }
+        if count > 0 && scalars[count - 1] <= CURVATURE_EPSILON && !restricted.is_empty() {
+            // The newest pair was left out: γ from the newest one kept, read now (rare).
+            let (s, y, _) = restricted.pairs().next_back().expect("not empty");
+            let [ys, yy] = read_scalars([dot(y, s), dot(y, y)])?;
+            restricted.gamma = ys / yy;
         }
         Ok(restricted)
     }
