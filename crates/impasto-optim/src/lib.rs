@@ -42,6 +42,10 @@
 //! - [`LbfgsConfig`] and [`LineSearch`]: validated settings; [`two_loop_direction`] and
 //!   [`History`]: the recursion on its own ([`RecursionScalars`]: its scalars on the host
 //!   or on the device).
+//! - [`Bounds`] and [`Minimizer::minimize_within`]: minimisation under box constraints
+//!   l ≤ x ≤ u (every point projected into the box, the gradient tolerance on the
+//!   projected gradient; L-BFGS holds the variables a bound stops and searches along the
+//!   projected path, checked against scipy's L-BFGS-B).
 //! - [`OptimError`]: invalid settings, malformed evaluations, device failures and the
 //!   objective's own errors. How a run ends is never an error.
 //!
