@@ -44,6 +44,21 @@ pub fn style_layer_loss(
     target: Tensor<3>,
     positions: usize,
 ) -> Result<Tensor<1>, LossError> {
+    style_layer_loss_over(gram, target, positions as f64)
+}
+
+/// [`style_layer_loss`] over `positions` that need not be a whole number: a region's
+/// mass `Σ m²` ([`region_style_layer_loss`](crate::region_style_layer_loss)). The same
+/// arithmetic, so a whole number gives [`style_layer_loss`]'s value to the bit.
+///
+/// # Errors
+/// As [`style_layer_loss`]; [`LossError::NoPositions`] unless `positions` is finite and
+/// > 0.
+pub fn style_layer_loss_over(
+    gram: Tensor<3>,
+    target: Tensor<3>,
+    positions: f64,
+) -> Result<Tensor<1>, LossError> {
     let [batch, channels, columns] = gram.dims();
     let [target_batch, target_channels, target_columns] = target.dims();
     if columns != channels {
@@ -66,11 +81,11 @@ pub fn style_layer_loss(
             found: vec![target_batch, target_channels, target_columns],
         });
     }
-    if positions == 0 {
+    if !(positions.is_finite() && positions > 0.0) {
         return Err(LossError::NoPositions);
     }
     let target = match_batch(target, batch, "target Gram batch")?;
-    let scale = 1.0 / (2.0 * channels as f64 * positions as f64);
+    let scale = 1.0 / (2.0 * channels as f64 * positions);
     Ok(sum_by_dims((gram - target).mul_scalar(scale).square()))
 }
 
