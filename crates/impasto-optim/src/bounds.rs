@@ -200,36 +200,13 @@ impl<const D: usize> Bounds<D> {
         }
     }
 
-    /// The variables the gradient holds at their bound: at the lower bound with gᵢ > 0,
-    /// at the upper with gᵢ < 0. `None` when unbounded.
-    pub(crate) fn held(&self, x: &Tensor<D>, gradient: &Tensor<D>) -> Option<Tensor<D, Bool>> {
-        let lower = self
-            .at_lower(x)
-            .map(|at| at.bool_and(gradient.clone().greater_elem(0.0)));
-        let upper = self
-            .at_upper(x)
-            .map(|at| at.bool_and(gradient.clone().lower_elem(0.0)));
-        match (lower, upper) {
-            (Some(l), Some(u)) => Some(l.bool_or(u)),
-            (l, u) => l.or(u),
+    /// Where `x` is at its lower and at its upper bound, compared once for the several
+    /// masks one iteration takes of them.
+    pub(crate) fn faces(&self, x: &Tensor<D>) -> Faces<D> {
+        Faces {
+            lower: self.at_lower(x),
+            upper: self.at_upper(x),
         }
-    }
-
-    /// `v` with the elements zeroed where `x` is at a bound and `v` points out of the box
-    /// (at the lower bound vᵢ < 0, at the upper vᵢ > 0). With v = −g these are the
-    /// variables the gradient holds at their bound; with v = d, the directions that the
-    /// projection would cut off at once.
-    pub(crate) fn hold_outward(&self, x: &Tensor<D>, v: Tensor<D>) -> Tensor<D> {
-        let mut v = v;
-        if let Some(at_lower) = self.at_lower(x) {
-            let outward = at_lower.bool_and(v.clone().lower_elem(0.0));
-            v = v.mask_fill(outward, 0.0);
-        }
-        if let Some(at_upper) = self.at_upper(x) {
-            let outward = at_upper.bool_and(v.clone().greater_elem(0.0));
-            v = v.mask_fill(outward, 0.0);
-        }
-        v
     }
 
     /// The right derivative of t ↦ P(x + t·d) at the point `raw` = x + t·d: d where
@@ -243,5 +220,41 @@ impl<const D: usize> Bounds<D> {
             d = d.mask_fill(at_upper, 0.0);
         }
         d
+    }
+}
+
+/// Where a point is at a bound ([`Bounds::faces`]); `None` for a side no element can be at.
+pub(crate) struct Faces<const D: usize> {
+    lower: Option<Tensor<D, Bool>>,
+    upper: Option<Tensor<D, Bool>>,
+}
+
+impl<const D: usize> Faces<D> {
+    /// Where `v` points out of the box from a bound: vᵢ < 0 at the lower bound, vᵢ > 0 at
+    /// the upper. With v = −g, the variables the gradient holds at their bound (at the
+    /// lower with gᵢ > 0, at the upper with gᵢ < 0); `None` when no element is at a
+    /// bound's side.
+    pub(crate) fn outward(&self, v: &Tensor<D>) -> Option<Tensor<D, Bool>> {
+        let lower = self
+            .lower
+            .clone()
+            .map(|at| at.bool_and(v.clone().lower_elem(0.0)));
+        let upper = self
+            .upper
+            .clone()
+            .map(|at| at.bool_and(v.clone().greater_elem(0.0)));
+        match (lower, upper) {
+            (Some(l), Some(u)) => Some(l.bool_or(u)),
+            (l, u) => l.or(u),
+        }
+    }
+
+    /// `v` with the elements that point out of the box from a bound zeroed: the
+    /// directions the projection would cut off at once.
+    pub(crate) fn hold_outward(&self, v: Tensor<D>) -> Tensor<D> {
+        match self.outward(&v) {
+            Some(outward) => v.mask_fill(outward, 0.0),
+            None => v,
+        }
     }
 }

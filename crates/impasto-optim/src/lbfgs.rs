@@ -252,7 +252,9 @@ fn descent_direction<const D: usize, E>(
     scalars: RecursionScalars,
 ) -> Result<Direction<D>, OptimError<E>> {
     // The variables held at a bound, and Z g, the gradient of the others.
-    let held = bounds.held(&current.x, &current.gradient);
+    // The bound masks of x, once; the held variables are those −g points out of the box.
+    let faces = bounds.faces(&current.x);
+    let held = faces.outward(&current.gradient.clone().neg());
     let free_gradient = match &held {
         None => current.gradient.clone(),
         Some(held) => current.gradient.clone().mask_fill(held.clone(), 0.0),
@@ -289,7 +291,7 @@ fn descent_direction<const D: usize, E>(
         // Z H_Z Z g: the held variables zeroed (the recursion's whole s put values there);
         // then nothing may leave the box at once.
         let direction = match &held {
-            Some(held) => bounds.hold_outward(&current.x, z.neg().mask_fill(held.clone(), 0.0)),
+            Some(held) => faces.hold_outward(z.neg().mask_fill(held.clone(), 0.0)),
             None => z.neg(),
         };
         let slope = (current.gradient.clone() * direction.clone()).sum();

@@ -138,21 +138,23 @@ impl<const D: usize> History<D> {
             .iter()
             .map(|d| d.iter::<f64>().next().unwrap_or(f64::NAN))
             .collect();
-        let newest_yy = scalars.get(pairs.len()).copied().unwrap_or(f64::NAN);
-        let count = pairs.len();
+        let newest = pairs.len().checked_sub(1);
         let mut restricted = History::new(self.capacity);
-        for (i, ((s, y), &ys)) in pairs.into_iter().zip(&scalars).enumerate() {
-            // γ is the newest pair's; an older pair's yᵀy is not read, so its push sets a
-            // provisional γ that the newest one replaces.
-            let yy = if i + 1 == count { newest_yy } else { ys };
-            restricted.push_with(s, y, ys, yy);
+        for ((s, y), &ys) in pairs.into_iter().zip(&scalars) {
+            // γ is set once below, from the newest pair kept; yᵀy is not needed here.
+            restricted.push_with(s, y, ys, ys);
         }
-        if count > 0 && scalars[count - 1] <= CURVATURE_EPSILON && !restricted.is_empty() {
-            // The newest pair was left out: γ from the newest one kept, read now (rare).
-            let (s, y, _) = restricted.pairs().next_back().expect("not empty");
-            let [ys, yy] = read_scalars([dot(y, s), dot(y, y)])?;
-            restricted.gamma = ys / yy;
-        }
+        // γ = sᵀy / yᵀy of the newest pair kept: read with the others when it is the
+        // newest pair, read now (rare) when that one was left out.
+        let gamma = match (newest, restricted.pairs().next_back()) {
+            (_, None) => 1.0,
+            (Some(i), Some(_)) if scalars[i] > CURVATURE_EPSILON => scalars[i] / scalars[i + 1],
+            (_, Some((s, y, _))) => {
+                let [ys, yy] = read_scalars([dot(y, s), dot(y, y)])?;
+                ys / yy
+            }
+        };
+        restricted.gamma = gamma;
         Ok(restricted)
     }
 
