@@ -405,6 +405,16 @@ impl StyleTransfer {
         self
     }
 
+    /// How the pixels are kept in [0, 1] (see [`with_pixel_bounds`](Self::with_pixel_bounds)).
+    pub fn pixel_bounds(&self) -> PixelBounds {
+        self.pixel_bounds
+    }
+
+    /// Which colours the result has (see [`with_colors`](Self::with_colors)).
+    pub fn colors(&self) -> Colors {
+        self.colors
+    }
+
     /// How the loss weighs its terms.
     pub fn loss_weights(&self) -> LossWeights {
         self.loss_weights

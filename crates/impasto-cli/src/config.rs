@@ -241,9 +241,10 @@ fn finish(
     run: &RunArgs,
     inputs: Vec<PathBuf>,
 ) -> Result<Job<'_>, CliError> {
-    let mut transfer = network_settings(&run.network)?(transfer)
-        .with_optimizer(optimizer(run)?)
-        .with_pixel_bounds(run.bounds.bounds.into());
+    let mut transfer = network_settings(&run.network)?(transfer).with_optimizer(optimizer(run)?);
+    if let Some(bounds) = run.bounds.bounds {
+        transfer = transfer.with_pixel_bounds(bounds.into());
+    }
     if let Some(schedule) = schedule(run, transfer.schedule())? {
         transfer = transfer.with_schedule(schedule);
     }

@@ -76,6 +76,18 @@ fn the_help_states_the_defaults_a_run_uses() {
         stated_default("transfer", "size").parse::<u32>().unwrap(),
         plan.size()
     );
+    // Pixel bounds and colours: the library's defaults, by the names the options take.
+    let run = transfer(&[]).unwrap();
+    assert_eq!(
+        stated_default("transfer", "bounds"),
+        run.pixel_bounds().name()
+    );
+    assert_eq!(stated_default("video", "bounds"), run.pixel_bounds().name());
+    assert_eq!(stated_default("transfer", "colors"), run.colors().name());
+    assert_eq!(
+        stated_default("transfer", "color-match"),
+        impasto::transfer::ColorMatch::default().name()
+    );
     // The fixed weights are not a default run's: their help says so.
     for option in ["content-weight", "style-weight", "tv-weight"] {
         assert!(

@@ -163,8 +163,10 @@ pub fn video(args: &VideoArgs) -> Result<VideoTransfer, CliError> {
     };
     Ok(video
         .with_transfer(|t| {
-            let mut t = config::with_styles(network(t), &args.styles, colors)
-                .with_pixel_bounds(args.bounds.bounds.into());
+            let mut t = config::with_styles(network(t), &args.styles, colors);
+            if let Some(bounds) = args.bounds.bounds {
+                t = t.with_pixel_bounds(bounds.into());
+            }
             if let Some(weights) = loss_weights {
                 t = t.with_loss_weights(weights);
             }

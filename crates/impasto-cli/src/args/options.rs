@@ -180,9 +180,9 @@ pub struct BoundsArg {
     /// How the pixels stay in [0, 1], the range a saved image has. `box` optimises within
     /// [0, 1], so the picture saved is the picture optimised; `none` runs unconstrained
     /// and the save clamps (what every run did before); `sigmoid` and `penalty` are the alternatives
-    /// measured against `box` in docs/benchmarks.md.
-    #[arg(long, value_enum, value_name = "HOW", default_value_t = BoundsName::Box)]
-    pub bounds: BoundsName,
+    /// measured against `box` in docs/benchmarks.md. [default: box]
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub bounds: Option<BoundsName>,
 }
 
 /// The ways `--bounds` accepts.

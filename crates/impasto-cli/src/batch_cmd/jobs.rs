@@ -357,7 +357,7 @@ mod tests {
         );
         assert_eq!(run.network.weights.as_deref(), Some("random"));
         assert_eq!(run.init.as_deref(), Some("noise"));
-        let bounds: impasto::transfer::PixelBounds = run.bounds.bounds.into();
+        let bounds: impasto::transfer::PixelBounds = run.bounds.bounds.unwrap().into();
         assert_eq!(bounds, impasto::transfer::PixelBounds::None);
         assert!(run.quiet);
     }
