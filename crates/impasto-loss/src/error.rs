@@ -138,6 +138,29 @@ pub enum LossError {
         shape: Vec<usize>,
     },
 
+    /// [`StyleTargets::with_regions`](crate::StyleTargets::with_regions) was given another
+    /// number of masks than style images.
+    #[error("{masks} region masks given for {styles} style images; give one mask per style image")]
+    RegionCount {
+        /// Style images given.
+        styles: usize,
+        /// Masks given.
+        masks: usize,
+    },
+
+    /// A region mask covers no position at a style layer: black, or a region too small to
+    /// survive the network's downsampling to that layer.
+    #[error(
+        "the mask of style image {index} covers no position at {layer}; paint a larger region \
+         (a layer sees the image at 1/2^k of its size)"
+    )]
+    EmptyRegion {
+        /// Position of the style image (and its mask) in the list given.
+        index: usize,
+        /// The first layer where the region is empty.
+        layer: VggLayer,
+    },
+
     /// The targets given to [`TotalLoss::new`](crate::TotalLoss::new) lack a layer the
     /// config needs, or a term with a positive weight has no targets at all.
     #[error("no {term} target for layer {layer}; build the targets with the config's layers")]

@@ -69,6 +69,7 @@ mod evaluation;
 mod gram;
 mod guided;
 mod reduce;
+mod region_targets;
 mod style;
 mod targets;
 mod temporal;

@@ -8,7 +8,9 @@ use burn::tensor::Tensor;
 use impasto_vgg::{Vgg, VggLayer};
 
 use crate::checks::{check_layers, check_weight};
-use crate::{LossError, Term, gram};
+use crate::gram::gram_for_symmetric_loss;
+use crate::region_targets::Region;
+use crate::{LossError, Term, gram, style_layer_loss};
 
 /// The content image's activations `P^l` at the content layers.
 ///
@@ -113,9 +115,17 @@ impl ContentTargets {
 /// ```
 #[derive(Debug, Clone)]
 pub struct StyleTargets {
-    /// `Σ_i k_i G_i / M_i` per layer, `[1, N_l, N_l]`.
-    grams_per_position: BTreeMap<VggLayer, Tensor<3>>,
+    targets: Targets,
     blend_weights: Vec<f64>,
+}
+
+/// What the style loss compares with.
+#[derive(Debug, Clone)]
+enum Targets {
+    /// `Σ_i k_i G_i / M_i` per layer, `[1, N_l, N_l]`: one Gram for the whole image.
+    Blended(BTreeMap<VggLayer, Tensor<3>>),
+    /// Each style on its own region ([`StyleTargets::with_regions`]).
+    Regions(Vec<Region>),
 }
 
 impl StyleTargets {
@@ -140,34 +150,14 @@ impl StyleTargets {
         styles: &[(Tensor<4>, f64)],
         layers: &[VggLayer],
     ) -> Result<Self, LossError> {
-        check_layers(Term::Style, layers)?;
-        if styles.is_empty() {
-            return Err(LossError::NoStyleImages);
-        }
-        for (index, (image, weight)) in styles.iter().enumerate() {
-            check_weight(|| format!("blend weight of style image {index}"), *weight)?;
-            let [batch, channels, _, _] = image.dims();
-            if batch != 1 || channels != 3 {
-                return Err(LossError::StyleImageShape {
-                    index,
-                    shape: image.dims().to_vec(),
-                });
-            }
-        }
-        let sum: f64 = styles.iter().map(|(_, weight)| weight).sum();
-        if sum <= 0.0 {
-            return Err(LossError::ZeroBlendWeights);
-        }
-        let blend_weights: Vec<f64> = styles.iter().map(|(_, weight)| weight / sum).collect();
-
+        let blend_weights = check_styles(styles, layers)?;
         let mut grams_per_position: BTreeMap<VggLayer, Tensor<3>> = BTreeMap::new();
         for ((image, _), &k) in styles.iter().zip(&blend_weights) {
             if k == 0.0 {
                 continue;
             }
-            for (layer, features) in constant_features(vgg, image.clone(), layers)? {
-                let [_, _, height, width] = features.dims();
-                let scaled = gram(features).mul_scalar(k / (height * width) as f64);
+            for (layer, scaled) in grams_per_position_of(vgg, image, layers)? {
+                let scaled = scaled.mul_scalar(k);
                 let blended = match grams_per_position.remove(&layer) {
                     Some(sum) => sum + scaled,
                     None => scaled,
@@ -176,17 +166,150 @@ impl StyleTargets {
             }
         }
         Ok(Self {
-            grams_per_position,
+            targets: Targets::Blended(grams_per_position),
+            blend_weights,
+        })
+    }
+
+    /// Style targets each confined to a region: style `i` paints where `masks[i]` is
+    /// white, partly where it is grey, and not where it is black; a position no mask
+    /// covers takes no style loss. Each region's Gram matrix is taken over its masked
+    /// features and normalised by its mass `Σ m²`, and weighed by the fraction of the
+    /// image it covers:
+    ///
+    /// `E_l = Σ_i r_i ‖G(F ⊙ m_il) − mass_il Â_il‖² / (4 N_l² mass_il M_l)`, `r_i = n k_i`,
+    ///
+    /// with `Â_il` style `i`'s Gram per position and `k_i` its blend weight (normalised;
+    /// `n` styles). A position's gradient is then `m²` times what a plain run of its
+    /// style gives there, whatever the region's size; equal blend weights give every
+    /// region `r_i = 1`. With one style and an all-white mask this is [`new`](Self::new)'s
+    /// loss to the bit. The mask is brought to each layer's size by averaging 2×2 blocks
+    /// once per pooling before it, as the network's pooling shrinks the image.
+    ///
+    /// # Shapes
+    /// - each style image: as for [`new`](Self::new)
+    /// - each mask: `[1, 1, H, W]`, values in `[0, 1]`, at the **optimised image's** size
+    ///   (it is brought to each layer's size here, once)
+    ///
+    /// # Errors
+    /// Those of [`new`](Self::new); [`LossError::RegionCount`] unless there is one mask
+    /// per style image; [`LossError::ShapeMismatch`] for a mask that is not one channel;
+    /// [`LossError::EmptyRegion`] for a mask that covers no position at a style layer.
+    pub fn with_regions(
+        vgg: &Vgg,
+        styles: &[(Tensor<4>, f64)],
+        masks: &[Tensor<4>],
+        layers: &[VggLayer],
+    ) -> Result<Self, LossError> {
+        if masks.len() != styles.len() {
+            return Err(LossError::RegionCount {
+                styles: styles.len(),
+                masks: masks.len(),
+            });
+        }
+        let blend_weights = check_styles(styles, layers)?;
+        let n = styles.len() as f64;
+        let mut regions = Vec::with_capacity(styles.len());
+        for (index, (((image, _), mask), &k)) in
+            styles.iter().zip(masks).zip(&blend_weights).enumerate()
+        {
+            if k == 0.0 {
+                continue;
+            }
+            let grams = grams_per_position_of(vgg, image, layers)?;
+            regions.push(Region::new(index, (n * k, k), grams, mask.clone())?);
+        }
+        Ok(Self {
+            targets: Targets::Regions(regions),
             blend_weights,
         })
     }
 
     /// The target `A^l` of `layer` for an optimised image with `positions` (`M_l`)
     /// positions at that layer, `[1, N_l, N_l]`, if the layer was computed.
+    ///
+    /// `None` as well for targets [`with_regions`](Self::with_regions), which have one
+    /// Gram per region rather than one for the image.
     pub fn gram(&self, layer: VggLayer, positions: usize) -> Option<Tensor<3>> {
-        self.grams_per_position
-            .get(&layer)
-            .map(|per_position| per_position.clone().mul_scalar(positions as f64))
+        match &self.targets {
+            Targets::Blended(grams) => grams
+                .get(&layer)
+                .map(|per_position| per_position.clone().mul_scalar(positions as f64)),
+            Targets::Regions(_) => None,
+        }
+    }
+
+    /// Whether each style paints a region of its own ([`with_regions`](Self::with_regions)).
+    pub fn has_regions(&self) -> bool {
+        matches!(self.targets, Targets::Regions(_))
+    }
+
+    /// `E_l` of the optimised image's `features` at `layer`, `[1]`: the plain layer loss
+    /// against the blended Gram, or the regions' sum.
+    ///
+    /// # Errors
+    /// [`LossError::MissingTarget`] if `layer` was not computed; those of
+    /// [`style_layer_loss`](crate::style_layer_loss); [`LossError::ShapeMismatch`] for
+    /// features of another size than the regions' masks.
+    pub fn layer_loss(&self, layer: VggLayer, features: Tensor<4>) -> Result<Tensor<1>, LossError> {
+        let missing = || LossError::MissingTarget {
+            term: Term::Style,
+            layer,
+        };
+        match &self.targets {
+            Targets::Blended(_) => {
+                let [_, _, height, width] = features.dims();
+                let positions = height * width;
+                let target = self.gram(layer, positions).ok_or_else(missing)?;
+                // E_l is symmetric in G, so the one-product backward applies.
+                let g = gram_for_symmetric_loss(features);
+                style_layer_loss(g, target, positions)
+            }
+            Targets::Regions(regions) => {
+                let mut sum: Option<Tensor<1>> = None;
+                for region in regions {
+                    let e = region
+                        .layer_loss(layer, features.clone())
+                        .ok_or_else(missing)??;
+                    sum = Some(match sum {
+                        Some(s) => s + e,
+                        None => e,
+                    });
+                }
+                sum.ok_or_else(missing)
+            }
+        }
+    }
+
+    /// `E_l` of an image with no features (`G = 0`) at `layer` and one position
+    /// (`‖A‖² / (4 N_l²)`, the same for every size): the balance's style scale per layer.
+    /// With regions, `Σ_i k_i` of each style's, as if every mask were white, so that the
+    /// balance gives each region the strength a plain run of its style has.
+    ///
+    /// # Errors
+    /// [`LossError::MissingTarget`] if `layer` was not computed.
+    pub fn black_image_loss(&self, layer: VggLayer) -> Result<Tensor<1>, LossError> {
+        let missing = || LossError::MissingTarget {
+            term: Term::Style,
+            layer,
+        };
+        match &self.targets {
+            Targets::Blended(_) => {
+                let target = self.gram(layer, 1).ok_or_else(missing)?;
+                style_layer_loss(target.zeros_like(), target, 1)
+            }
+            Targets::Regions(regions) => {
+                let mut sum: Option<Tensor<1>> = None;
+                for region in regions {
+                    let e = region.black_image_loss(layer).ok_or_else(missing)??;
+                    sum = Some(match sum {
+                        Some(s) => s + e,
+                        None => e,
+                    });
+                }
+                sum.ok_or_else(missing)
+            }
+        }
     }
 
     /// The blend weights `k_i`, normalised to sum 1, in the order the images were given.
@@ -195,9 +318,56 @@ impl StyleTargets {
     }
 
     /// The layers held, in network order.
-    pub fn layers(&self) -> impl Iterator<Item = VggLayer> + '_ {
-        self.grams_per_position.keys().copied()
+    pub fn layers(&self) -> Vec<VggLayer> {
+        match &self.targets {
+            Targets::Blended(grams) => grams.keys().copied().collect(),
+            Targets::Regions(regions) => {
+                regions.first().map_or(Vec::new(), |r| r.layers().collect())
+            }
+        }
     }
+}
+
+/// Checks the style images and their blend weights, and returns the weights normalised
+/// to sum 1.
+fn check_styles(styles: &[(Tensor<4>, f64)], layers: &[VggLayer]) -> Result<Vec<f64>, LossError> {
+    check_layers(Term::Style, layers)?;
+    if styles.is_empty() {
+        return Err(LossError::NoStyleImages);
+    }
+    for (index, (image, weight)) in styles.iter().enumerate() {
+        check_weight(|| format!("blend weight of style image {index}"), *weight)?;
+        let [batch, channels, _, _] = image.dims();
+        if batch != 1 || channels != 3 {
+            return Err(LossError::StyleImageShape {
+                index,
+                shape: image.dims().to_vec(),
+            });
+        }
+    }
+    let sum: f64 = styles.iter().map(|(_, weight)| weight).sum();
+    if sum <= 0.0 {
+        return Err(LossError::ZeroBlendWeights);
+    }
+    Ok(styles.iter().map(|(_, weight)| weight / sum).collect())
+}
+
+/// Each layer's Gram matrix of `image` per position, `G / M`, `[1, N_l, N_l]`.
+fn grams_per_position_of(
+    vgg: &Vgg,
+    image: &Tensor<4>,
+    layers: &[VggLayer],
+) -> Result<BTreeMap<VggLayer, Tensor<3>>, LossError> {
+    Ok(constant_features(vgg, image.clone(), layers)?
+        .into_iter()
+        .map(|(layer, features)| {
+            let [_, _, height, width] = features.dims();
+            (
+                layer,
+                gram(features).mul_scalar(1.0 / (height * width) as f64),
+            )
+        })
+        .collect())
 }
 
 /// The activations of `layers` for `image`, computed without autodiff so that no graph

@@ -5,10 +5,9 @@ use std::collections::BTreeSet;
 use burn::tensor::Tensor;
 use impasto_vgg::{Vgg, VggLayer};
 
-use crate::gram::gram_for_symmetric_loss;
 use crate::{
     ContentTargets, LossError, LossEvaluation, StyleTargets, Term, TotalLossConfig, content_loss,
-    style_layer_loss, style_loss, total_variation,
+    style_loss, total_variation,
 };
 
 /// The loss that style transfer minimises, ready to evaluate: a validated
@@ -73,7 +72,7 @@ impl TotalLoss {
             Term::Style,
             &config.style_layers,
             config.style_weight,
-            style.as_ref().map(|t| t.layers().collect()),
+            style.as_ref().map(|t| t.layers().into_iter().collect()),
         )?;
         Ok(Self {
             style_layer_weights: config.resolved_style_layer_weights(),
@@ -138,15 +137,7 @@ impl TotalLoss {
             Some(targets) => {
                 let mut per_layer = Vec::with_capacity(config.style_layers.len());
                 for l in &config.style_layers {
-                    let f = layer(l);
-                    let [_, _, height, width] = f.dims();
-                    let positions = height * width;
-                    let target = targets
-                        .gram(*l, positions)
-                        .expect("checked in TotalLoss::new");
-                    // E_l is symmetric in G, so the one-product backward applies.
-                    let g = gram_for_symmetric_loss(f);
-                    per_layer.push(style_layer_loss(g, target, positions)?);
+                    per_layer.push(targets.layer_loss(*l, layer(l))?);
                 }
                 let total = style_loss(per_layer.clone(), Some(&self.style_layer_weights))?;
                 Some((total, per_layer))

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::checks::check_weight;
 use crate::{
     ContentTargets, DEFAULT_CONTENT_WEIGHT, DEFAULT_STYLE_WEIGHT, DEFAULT_TV_WEIGHT, LossError,
-    StyleTargets, Term, content_loss, style_layer_loss, style_loss, total_variation,
+    StyleTargets, Term, content_loss, style_loss, total_variation,
 };
 
 /// The balance's default style strength: the style term's weight relative to the
@@ -216,10 +216,7 @@ pub fn term_scales(
     let mut per_layer = Vec::with_capacity(style_layers.len());
     for &layer in style_layers {
         // E_l(G = 0) = ‖A‖² / (4 N² M²) is the same for every M: take M = 1.
-        let Some(target) = style_targets.gram(layer, 1) else {
-            continue;
-        };
-        per_layer.push(style_layer_loss(target.zeros_like(), target, 1)?);
+        per_layer.push(style_targets.black_image_loss(layer)?);
     }
     let style_scale = style_loss(per_layer, Some(style_layer_weights))?;
     let tv_scale = total_variation(content.clone());
