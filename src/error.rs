@@ -331,6 +331,10 @@ pub enum Setting {
     Style,
     /// The style images' blend weights.
     StyleBlend,
+    /// The style images' region masks.
+    StyleMask,
+    /// The automatic regions.
+    Regions,
     /// The stages of the schedule.
     Scales,
     /// The loss weights.
@@ -353,6 +357,8 @@ impl fmt::Display for Setting {
             Setting::StyleScale => "style scale",
             Setting::Style => "style",
             Setting::StyleBlend => "style blend",
+            Setting::StyleMask => "style mask",
+            Setting::Regions => "regions",
             Setting::Scales => "scales",
             Setting::LossWeights => "loss weights",
             Setting::TemporalWeight => "temporal weight",

@@ -220,6 +220,43 @@ pub fn save_image(image: &RgbImage, path: impl AsRef<Path>) -> Result<(), Impast
     write_atomically(path, &bytes)
 }
 
+/// Writes a region mask as an 8-bit greyscale PNG (white the region), whole or not at
+/// all, as [`save_image`]: what [`TransferOutput::regions`](crate::transfer::TransferOutput::regions)
+/// holds, to edit and give back with `--style-mask`.
+///
+/// # Errors
+/// [`ImageError::OutputFormat`](crate::error::ImageError::OutputFormat) unless `path` ends
+/// in `.png`; [`ImageError::Write`](crate::error::ImageError::Write) if it cannot be written.
+pub fn save_mask(mask: &crate::transfer::Mask, path: impl AsRef<Path>) -> Result<(), ImpastoError> {
+    let path = path.as_ref();
+    let is_png = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    if !is_png {
+        return Err(ImpastoError::Image(
+            crate::error::ImageError::OutputFormat {
+                path: path.to_path_buf(),
+            },
+        ));
+    }
+    let grey = image::GrayImage::from_fn(mask.width(), mask.height(), |x, y| {
+        image::Luma([(mask.get_pixel(x, y).0[0].clamp(0.0, 1.0) * 255.0).round() as u8])
+    });
+    let mut bytes = Vec::new();
+    grey.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| {
+        ImpastoError::Image(crate::error::ImageError::Write {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })
+    })?;
+    write_atomically(path, &bytes)
+}
+
 /// Writes `bytes` to a temporary file in `path`'s directory
 /// ([`partial_file_path`]), then renames it to `path`: `path` holds either the whole new
 /// contents or what it held before. The temporary file is removed on failure.

@@ -61,6 +61,7 @@ mod color_match;
 mod colors;
 pub mod error;
 mod image_io;
+pub mod regions;
 pub mod report;
 pub mod transfer;
 pub mod video;
@@ -71,7 +72,8 @@ pub mod weights;
 pub mod image {
     pub use crate::image_io::{
         MAX_IMAGE_SIDE, fit_longest_side, image_to_tensor, load_image, partial_file_path,
-        resize_longest_side, save_image, tensor_to_float_image, tensor_to_image, write_atomically,
+        resize_longest_side, save_image, save_mask, tensor_to_float_image, tensor_to_image,
+        write_atomically,
     };
 }
 

@@ -151,6 +151,9 @@ pub struct StyleReport {
     pub weight: f64,
     /// Its `[width, height]` after resizing.
     pub size: [u32; 2],
+    /// Where it painted, if not everywhere: its mask's path, or `region k of n`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<String>,
 }
 
 /// The optimizer of a run and its settings.

@@ -13,6 +13,7 @@ pub(crate) mod run;
 mod settings;
 mod stage;
 mod stages;
+mod style_regions;
 mod style_transfer;
 mod temporal;
 
@@ -32,5 +33,6 @@ pub use stages::{
     COARSEST_ITERATIONS, COARSEST_MIN_SIZE, MAX_SIZE, Schedule, Stage, default_schedule,
     scale_iterations, schedule,
 };
+pub use style_regions::{Mask, StyleRegions};
 pub use style_transfer::{DEFAULT_ITERATIONS, DEFAULT_SIZE, StyleTransfer, Task};
 pub use temporal::{DEFAULT_TEMPORAL_WEIGHT, TemporalTerm};

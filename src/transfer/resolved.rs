@@ -6,6 +6,7 @@ use impasto_loss::TotalLoss;
 use impasto_optim::LineSearch;
 use impasto_vgg::{Pooling, VggLayer};
 
+use super::style_regions::describe;
 use super::{OptimizerConfig, Plan, StyleTransfer};
 use crate::report::{OptimizerReport, ResolvedConfig, StyleReport};
 
@@ -45,10 +46,12 @@ impl ResolvedConfig {
                 .styles
                 .iter()
                 .zip(parts.style_sizes.iter().zip(blend))
-                .map(|(input, (&size, &weight))| StyleReport {
+                .enumerate()
+                .map(|(index, (input, (&size, &weight)))| StyleReport {
                     image: input.to_string(),
                     weight,
                     size,
+                    mask: describe(&transfer.regions, index),
                 })
                 .collect(),
             weights: transfer.weights.to_string(),

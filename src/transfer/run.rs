@@ -12,6 +12,7 @@ use impasto_vgg::{Vgg, portable_rng};
 use super::next_start::next_start;
 use super::resolved::RunParts;
 use super::stage::{self, StageOffsets};
+use super::style_regions::{Mask, resize_mask, run_masks};
 use super::{ImageInput, Init, NetworkCache, Plan, StyleTransfer, TransferObserver};
 use crate::colors::result_image;
 use crate::report::{IterationReport, ResolvedConfig, RunReport, StageReport, termination_name};
@@ -28,6 +29,10 @@ pub struct TransferOutput {
     pub image: RgbImage,
     /// Everything the run did.
     pub report: RunReport,
+    /// The regions found for [`StyleTransfer::with_regions`], at the result's size,
+    /// largest first (style `i` painted region `i`): to save, edit and pass back as
+    /// masks. Empty otherwise.
+    pub regions: Vec<Mask>,
 }
 
 fn run(
@@ -77,6 +82,9 @@ pub(crate) fn run_with_network(
     // The colours: the photo kept as it is where the result takes its chroma, and the
     // images the run optimises against (luminance, or the painting recoloured).
     let colour_source = content.clone().filter(|_| transfer.colors.photo_chroma());
+    // Found in the photo as it is, before any change of its colours. A video loads its
+    // masks again for every frame: a decode, beside a frame's optimisation.
+    let masks = run_masks(transfer, content.as_ref(), vgg, device)?;
     let (content, styles) = transfer.colors.prepare(content, styles);
     let total_iterations = plan.total_iterations();
 
@@ -91,7 +99,7 @@ pub(crate) fn run_with_network(
             transfer,
             stage,
             (content.as_ref(), colour_source.as_ref()),
-            &styles,
+            (&styles, masks.as_ref().map(|m| &m.styles[..])),
             vgg,
             device,
         )?;
@@ -175,7 +183,15 @@ pub(crate) fn run_with_network(
         records,
         duration_ms: started.elapsed().as_secs_f64() * 1e3,
     };
-    Ok(TransferOutput { image, report })
+    let regions = masks.map_or(Vec::new(), |m| {
+        let size = image.dimensions();
+        m.found.iter().map(|mask| resize_mask(mask, size)).collect()
+    });
+    Ok(TransferOutput {
+        image,
+        report,
+        regions,
+    })
 }
 
 fn initial_image(

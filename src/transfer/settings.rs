@@ -66,6 +66,7 @@ fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
             return Err(invalid(Setting::StyleBlend, "the weights are all 0".into()));
         }
     }
+    super::style_regions::validate(transfer)?;
     // The optimizer configs are valid by construction, and so is every iteration limit.
     let stages = transfer.stages();
     stages::validate(&stages)?;

@@ -14,6 +14,7 @@ use impasto_optim::{Control, Evaluation, IterationRecord, Outcome};
 use impasto_vgg::Vgg;
 
 use super::pixel_bounds::minimize_pixels;
+use super::style_regions::{Mask, mask_tensor};
 use super::{PixelBounds, Progress, Stage, StyleTransfer, TransferObserver};
 use crate::report::IterationReport;
 use crate::{ImpastoError, OptimizerConfig, image_to_tensor, resize_longest_side};
@@ -52,7 +53,7 @@ pub(super) fn prepare(
     transfer: &StyleTransfer,
     stage: Stage,
     (content, colour_source): (Option<&Rgb32FImage>, Option<&Rgb32FImage>),
-    styles: &[Rgb32FImage],
+    (styles, masks): (&[Rgb32FImage], Option<&[Mask]>),
     vgg: &Vgg,
     device: &Device,
 ) -> Result<StageProblem, ImpastoError> {
@@ -85,7 +86,17 @@ pub(super) fn prepare(
             .zip(blend)
             .map(|(s, w)| (image_to_tensor(s, device), w))
             .collect();
-        Some(StyleTargets::new(vgg, &weighted, &layers.style_layers)?)
+        Some(match masks {
+            // Each mask at this stage's size, brought to each layer's by the targets.
+            Some(masks) => {
+                let masks: Vec<_> = masks
+                    .iter()
+                    .map(|m| mask_tensor(m, dimensions, device))
+                    .collect();
+                StyleTargets::with_regions(vgg, &weighted, &masks, &layers.style_layers)?
+            }
+            None => StyleTargets::new(vgg, &weighted, &layers.style_layers)?,
+        })
     } else {
         None
     };

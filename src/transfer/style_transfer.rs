@@ -9,6 +9,7 @@ use super::inputs::{ImageInput, Init};
 use super::optimizer::OptimizerConfig;
 use super::pixel_bounds::PixelBounds;
 use super::stages::{Schedule, Stage};
+use super::style_regions::StyleRegions;
 use super::temporal::TemporalTerm;
 use crate::color_match::Colors;
 use crate::{ImpastoError, WeightsSource};
@@ -64,6 +65,7 @@ impl Task {
 /// | [`pooling`](Self::with_pooling) | max | max or avg |
 /// | [`colors`](Self::with_colors) | [`Colors::Style`]: the painting's | see [`Colors`]; [`with_original_colors`](Self::with_original_colors) is `Photo` |
 /// | [`pixel_bounds`](Self::with_pixel_bounds) | [`PixelBounds::Box`]: minimised within [0, 1] | see [`PixelBounds`] |
+/// | [`style_masks`](Self::with_style_masks), [`regions`](Self::with_regions) | [`StyleRegions::Whole`]: every style everywhere | one mask per style, not all black; regions ≥ 1 and ≥ the styles |
 ///
 /// [`plan`](Self::plan) resolves all of it into the stages, weights and network a run
 /// uses.
@@ -112,6 +114,8 @@ pub struct StyleTransfer {
     pub(crate) pooling: Pooling,
     pub(crate) colors: Colors,
     pub(crate) pixel_bounds: PixelBounds,
+    /// Where each style paints.
+    pub(crate) regions: StyleRegions,
     /// A video frame's temporal-consistency term (single-scale runs only).
     pub(crate) temporal: Option<TemporalTerm>,
 }
@@ -207,6 +211,7 @@ impl StyleTransfer {
             pooling: Pooling::Max,
             colors: Colors::Style,
             pixel_bounds: PixelBounds::Box,
+            regions: StyleRegions::Whole,
             temporal: None,
         }
     }

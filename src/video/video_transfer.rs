@@ -234,6 +234,17 @@ impl VideoTransfer {
                     .into(),
             });
         }
+        if matches!(
+            self.template.regions,
+            crate::transfer::StyleRegions::Automatic(_)
+        ) {
+            // Found afresh in every frame, the regions would move from frame to frame.
+            return Err(ImpastoError::InvalidSetting {
+                setting: crate::error::Setting::Regions,
+                reason: "automatic regions are not available for video; find them once with                          `impasto transfer --regions` on a frame and give the masks with                          --style-mask"
+                    .into(),
+            });
+        }
         if !self.temporal_weight.is_finite() || self.temporal_weight < 0.0 {
             return Err(ImpastoError::InvalidSetting {
                 setting: crate::error::Setting::TemporalWeight,

@@ -50,6 +50,7 @@ pub fn transfer_job(args: &TransferArgs) -> Result<Job<'_>, CliError> {
     let transfer = transfer.with_style_layer_weights(args.style_layer_weights.clone());
     let mut inputs = vec![args.content.clone()];
     inputs.extend(args.styles.style.iter().cloned());
+    inputs.extend(args.styles.style_mask.iter().cloned());
     finish(transfer, &args.run, inputs)
 }
 
@@ -75,10 +76,21 @@ pub fn colors(args: &StyleArgs) -> Result<Colors, CliError> {
 
 /// `transfer` with how the styles are taken: blend, scale, and `colors` (from [`colors`]).
 pub fn with_styles(transfer: StyleTransfer, args: &StyleArgs, colors: Colors) -> StyleTransfer {
-    transfer
+    let transfer = transfer
         .with_style_scale(args.style_scale.style_scale)
         .with_style_blend(args.style_blend.clone())
         .with_colors(colors)
+        .with_style_masks(
+            args.style_mask
+                .iter()
+                .cloned()
+                .map(ImageInput::from)
+                .collect(),
+        );
+    match args.regions {
+        Some(count) => transfer.with_regions(count),
+        None => transfer,
+    }
 }
 
 /// The loss weights the options ask for; `None` leaves the library's default balance.

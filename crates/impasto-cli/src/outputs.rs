@@ -21,16 +21,19 @@ pub struct Outputs {
     pub plot: Option<PathBuf>,
     /// Save the image every this many iterations, if asked for.
     pub save_every: Option<usize>,
+    /// How many automatic regions' masks the run writes (`--regions`), else 0.
+    pub regions: usize,
 }
 
 impl Outputs {
-    /// The outputs `run` asks for.
-    pub fn new(run: &RunArgs) -> Self {
+    /// The outputs `run` asks for, with the masks of `regions` automatic regions.
+    pub fn new(run: &RunArgs, regions: usize) -> Self {
         Outputs {
             image: run.output.clone(),
             report: run.report.clone(),
             plot: run.plot.clone(),
             save_every: run.save_every,
+            regions,
         }
     }
 
@@ -39,6 +42,7 @@ impl Outputs {
         let mut paths = vec![self.image.clone()];
         paths.extend(self.report.iter().cloned());
         paths.extend(self.plot.iter().cloned());
+        paths.extend((1..=self.regions).map(|k| region_path(&self.image, k)));
         paths
     }
 
@@ -99,6 +103,16 @@ impl Outputs {
         self.image
             .with_file_name(format!("{stem}-{scale}{iteration:0width$}.{extension}"))
     }
+}
+
+/// Where automatic region `k` (from 1) of the result `image` is written:
+/// `out-region-1.png` beside `out.jpg` (a mask is always a PNG).
+pub fn region_path(image: &Path, k: usize) -> PathBuf {
+    let stem = image
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    image.with_file_name(format!("{stem}-region-{k}.png"))
 }
 
 /// `.png`, `.jpg` or `.jpeg`, or the library's own error for the output.
@@ -180,6 +194,7 @@ mod tests {
             report: None,
             plot: None,
             save_every: Some(10),
+            regions: 0,
         }
     }
 

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use impasto::optim::Control;
 use impasto::report::RunReport;
-use impasto::transfer::{NetworkCache, Progress, Task};
+use impasto::transfer::{NetworkCache, Progress, StyleRegions, Task};
 
 use crate::config::{self, Job};
 use crate::error::CliError;
@@ -44,7 +44,11 @@ pub fn execute(
         run,
         inputs,
     } = job;
-    let outputs = Outputs::new(run);
+    let regions = match transfer.style_regions() {
+        StyleRegions::Automatic(count) => *count,
+        _ => 0,
+    };
+    let outputs = Outputs::new(run, regions);
     outputs.check(&inputs)?;
     let mut display = Display::new(run.quiet, run.print_every);
 
@@ -160,6 +164,13 @@ pub fn execute(
     let mut written = vec![image_path.display().to_string()];
     if let Some(path) = &outputs.report {
         interrupt::writing(path, || output.report.save(path))?;
+        written.push(path.display().to_string());
+    }
+    // The masks before the image: in a batch the image's existence means the job's other
+    // files exist.
+    for (k, mask) in output.regions.iter().enumerate() {
+        let path = crate::outputs::region_path(image_path, k + 1);
+        interrupt::writing(&path, || impasto::image::save_mask(mask, &path))?;
         written.push(path.display().to_string());
     }
     if let Some(path) = &outputs.plot {

@@ -120,6 +120,7 @@ fn every_bad_input_gets_one_clear_sentence_and_leaves_no_file() {
         path
     };
     let text = write("notes.png", b"these are not pixels\n");
+    let s0 = |p: &Path| p.display().to_string();
     let cut_png = write("cut.png", &truncated(image::ImageFormat::Png));
     let cut_jpeg = write("cut.jpg", &truncated(image::ImageFormat::Jpeg));
     let zero = write("zero.png", &png_header_only(0, 16));
@@ -131,6 +132,13 @@ fn every_bad_input_gets_one_clear_sentence_and_leaves_no_file() {
             .collect::<Vec<_>>(),
     );
     let wrong = write("wrong.safetensors", &wrong_architecture_safetensors());
+    let black = inputs.join("black.png");
+    image::GrayImage::new(8, 8).save(&black).unwrap();
+    let white = inputs.join("white.png");
+    image::GrayImage::from_pixel(8, 8, image::Luma([255]))
+        .save(&white)
+        .unwrap();
+    let (black, white, notes) = (s0(&black), s0(&white), s0(&text));
     let copy = inputs.join("copy.png");
     std::fs::copy(&content, &copy).unwrap();
     let s = |p: &Path| p.display().to_string();
@@ -235,6 +243,31 @@ fn every_bad_input_gets_one_clear_sentence_and_leaves_no_file() {
             "cannot be used with",
         ),
         case("unknown bounds", &["--bounds", "clamp"], "possible values"),
+        case(
+            "more masks than styles",
+            &["--style-mask", &white, "--style-mask", &white],
+            "2 masks given for 1 style images; give one mask per style",
+        ),
+        case(
+            "black mask",
+            &["--style-mask", &black],
+            "is black everywhere: it covers no pixel",
+        ),
+        case(
+            "mask not an image",
+            &["--style-mask", &notes],
+            "not a readable image",
+        ),
+        case(
+            "regions 0",
+            &["--regions", "0"],
+            "0 regions; ask for at least 1",
+        ),
+        case(
+            "masks and regions",
+            &["--style-mask", &white, "--regions", "2"],
+            "cannot be used with",
+        ),
         case("unknown backend", &["--backend", "tpu"], "possible values"),
         case(
             "init image missing",

@@ -94,7 +94,12 @@ fn two_regions_add_up_with_their_weights() {
     .unwrap();
     assert_eq!(both.blend_weights(), &[0.25, 0.75]);
     let alone = |style: &Tensor<4>, m: &Tensor<4>| {
-        let t = StyleTargets::with_regions(&vgg, &[(style.clone(), 1.0)], &[m.clone()], layers);
+        let t = StyleTargets::with_regions(
+            &vgg,
+            &[(style.clone(), 1.0)],
+            std::slice::from_ref(m),
+            layers,
+        );
         loss_and_gradient(&vgg, &config, t.unwrap(), &image).0
     };
     let expected = 0.5 * alone(&a, &top) + 1.5 * alone(&b, &bottom);

@@ -17,6 +17,17 @@ pub struct StyleArgs {
     /// by commas (e.g. 0.7,0.3); normalised to sum to 1. [default: equal weights]
     #[arg(long, value_name = "W,...", value_delimiter = ',')]
     pub style_blend: Option<Vec<f64>>,
+    /// Where the style paints: a greyscale image per --style, in the same order (any size,
+    /// resized to the photo's): white paints this style, grey partly, black not. Where no
+    /// mask is white the result keeps the photo. Repeat the option, one per style.
+    #[arg(long, value_name = "MASK", conflicts_with = "regions")]
+    pub style_mask: Vec<PathBuf>,
+    /// Split the photo into N regions found automatically (the network's features, colour
+    /// and position) and paint the styles in them in order, largest region first;
+    /// regions beyond the last style keep the photo. The masks used are written beside
+    /// the output (out-region-1.png, …) to edit and give back with --style-mask.
+    #[arg(long, value_name = "N")]
+    pub regions: Option<usize>,
     /// How large the style is taken.
     #[command(flatten)]
     pub style_scale: StyleScaleArg,

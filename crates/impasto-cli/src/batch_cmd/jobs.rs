@@ -60,6 +60,8 @@ impl Job {
                 let mut files = vec![run.output.clone()];
                 files.extend(run.report.iter().cloned());
                 files.extend(run.plot.iter().cloned());
+                let regions = args.styles.regions.unwrap_or(0);
+                files.extend((1..=regions).map(|k| crate::outputs::region_path(&run.output, k)));
                 files
             }
             Job::Video(args) => args.report.iter().cloned().collect(),
@@ -107,9 +109,10 @@ pub fn parse(text: &str, base: &Path, out_dir: &Path) -> Vec<Line> {
 
 /// Keys whose relative paths start at the jobs file's directory, and the words that are
 /// not paths there.
-const INPUT_PATHS: [(&str, &[&str]); 5] = [
+const INPUT_PATHS: [(&str, &[&str]); 6] = [
     ("content", &[]),
     ("style", &[]),
+    ("style_mask", &[]),
     ("frames", &[]),
     ("init", &["noise", "content", "style"]),
     ("weights", &["random"]),
@@ -337,7 +340,8 @@ mod tests {
         let Ok(Job::Transfer(args)) = job(
             r#"{"content": "a.jpg", "style": ["s.jpg", "/abs/t.jpg"], "output": "a-s.png",
                 "size": 64, "weights": "random", "seed": 3, "style_blend": [0.7, 0.3],
-                "original-colors": true, "init": "noise", "iterations": [5], "bounds": "none"}"#,
+                "original-colors": true, "init": "noise", "iterations": [5], "bounds": "none",
+                "style_mask": ["sky.png", "/abs/ground.png"]}"#,
         ) else {
             panic!("a valid job")
         };
@@ -347,6 +351,13 @@ mod tests {
             [PathBuf::from("jobs/s.jpg"), PathBuf::from("/abs/t.jpg")]
         );
         assert_eq!(args.styles.style_blend, Some(vec![0.7, 0.3]));
+        assert_eq!(
+            args.styles.style_mask,
+            [
+                PathBuf::from("jobs/sky.png"),
+                PathBuf::from("/abs/ground.png")
+            ]
+        );
         assert!(args.styles.original_colors);
         let run = &args.run;
         assert_eq!(run.output, Path::new("out/a-s.png"));
