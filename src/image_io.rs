@@ -220,6 +220,10 @@ pub fn save_image(image: &RgbImage, path: impl AsRef<Path>) -> Result<(), Impast
     write_atomically(path, &bytes)
 }
 
+/// A greyscale mask, one `f32` per pixel in `[0, 1]`: white the region, black outside,
+/// grey partly.
+pub type Mask = image::ImageBuffer<image::Luma<f32>, Vec<f32>>;
+
 /// Writes a region mask as an 8-bit greyscale PNG (white the region), whole or not at
 /// all, as [`save_image`]: what [`TransferOutput::regions`](crate::transfer::TransferOutput::regions)
 /// holds, to edit and give back with `--style-mask`.
@@ -227,7 +231,7 @@ pub fn save_image(image: &RgbImage, path: impl AsRef<Path>) -> Result<(), Impast
 /// # Errors
 /// [`ImageError::OutputFormat`](crate::error::ImageError::OutputFormat) unless `path` ends
 /// in `.png`; [`ImageError::Write`](crate::error::ImageError::Write) if it cannot be written.
-pub fn save_mask(mask: &crate::transfer::Mask, path: impl AsRef<Path>) -> Result<(), ImpastoError> {
+pub fn save_mask(mask: &Mask, path: impl AsRef<Path>) -> Result<(), ImpastoError> {
     let path = path.as_ref();
     let is_png = path
         .extension()

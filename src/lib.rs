@@ -71,7 +71,7 @@ pub mod weights;
 /// resizing, tensors, and writing whole or not at all.
 pub mod image {
     pub use crate::image_io::{
-        MAX_IMAGE_SIDE, fit_longest_side, image_to_tensor, load_image, partial_file_path,
+        MAX_IMAGE_SIDE, Mask, fit_longest_side, image_to_tensor, load_image, partial_file_path,
         resize_longest_side, save_image, save_mask, tensor_to_float_image, tensor_to_image,
         write_atomically,
     };

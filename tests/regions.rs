@@ -144,3 +144,26 @@ fn bad_regions_are_refused_before_any_work() {
         .unwrap_err();
     assert!(err.to_string().contains("covers no pixel"), "{err}");
 }
+
+#[test]
+fn masks_work_with_blends_style_scale_and_a_schedule() {
+    use impasto::transfer::Stage;
+    let right = mask(48, 32, |x| x >= 24);
+    let left = mask(48, 32, |x| x < 24);
+    let output = StyleTransfer::new(
+        photo(48, 32),
+        vec![painting(32).into(), painting(16).into()],
+    )
+    .with_weights(WeightsSource::Random)
+    .with_stages(vec![Stage::new(32, 2), Stage::new(48, 2)])
+    .with_style_scale(0.75)
+    .with_style_blend(Some(vec![1.0, 3.0]))
+    .with_style_masks(vec![left, right])
+    .run(&Device::flex(), &mut ())
+    .unwrap();
+    let styles = &output.report.config.styles;
+    assert_eq!([styles[0].weight, styles[1].weight], [0.25, 0.75]);
+    assert!(styles.iter().all(|s| s.mask.is_some()));
+    assert_eq!(output.report.config.stages.len(), 2);
+    assert_eq!(output.image.dimensions(), (48, 32));
+}

@@ -421,3 +421,34 @@ fn a_range_outside_the_sequence_is_a_typed_error() {
     assert_eq!(report.frames.len(), 1);
     assert!(report.frames[0].temporal_weight.is_some());
 }
+
+#[test]
+fn a_mask_per_sequence_paints_every_frame_and_automatic_regions_are_refused() {
+    let dir = setup("mask", &[(32, 24); 2]);
+    let mask = dir.join("left.png");
+    image::GrayImage::from_fn(16, 12, |x, _| image::Luma([if x < 8 { 255 } else { 0 }]))
+        .save(&mask)
+        .unwrap();
+    let report = video(&dir)
+        .unwrap()
+        .with_transfer(|t| t.with_style_masks(vec![mask.clone().into()]))
+        .run(&Device::flex(), &mut ())
+        .unwrap();
+    assert_eq!(report.frames.len(), 2);
+    assert!(report.frames.iter().all(|f| !f.skipped && f.loss.is_some()));
+    let error = video(&dir)
+        .unwrap()
+        .with_transfer(|t| t.with_regions(2))
+        .validate()
+        .unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            ImpastoError::InvalidSetting {
+                setting: impasto::error::Setting::Regions,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}

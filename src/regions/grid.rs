@@ -3,7 +3,19 @@
 
 use image::Rgb32FImage;
 
-use super::FeatureMap;
+/// A network activation on the host: `channels × height × width`, channel-major (CHW), f32.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureMap {
+    /// Number of channels, at least 1.
+    pub channels: usize,
+    /// Rows of the activation, at least 1.
+    pub height: usize,
+    /// Columns of the activation, at least 1.
+    pub width: usize,
+    /// `channels × height × width` values, channel `c`, row `y`, column `x` at
+    /// `(c × height + y) × width + x`.
+    pub data: Vec<f32>,
+}
 
 /// Longest side of the working grid when it comes from the photo: k-means over 128 × 96
 /// positions is quick, and regions finer than 1/128 of the photo are not regions.

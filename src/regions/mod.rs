@@ -19,23 +19,10 @@ use image::{ImageBuffer, Luma, Rgb32FImage};
 
 use crate::ImpastoError;
 use crate::error::Setting;
+pub use grid::FeatureMap;
 use grid::{cell_colours, normalise, resample, working_grid};
 use kmeans::kmeans;
 use masks::{masks, mode_filter};
-
-/// A network activation on the host: `channels × height × width`, channel-major (CHW), f32.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeatureMap {
-    /// Number of channels, at least 1.
-    pub channels: usize,
-    /// Rows of the activation, at least 1.
-    pub height: usize,
-    /// Columns of the activation, at least 1.
-    pub width: usize,
-    /// `channels × height × width` values, channel `c`, row `y`, column `x` at
-    /// `(c × height + y) × width + x`.
-    pub data: Vec<f32>,
-}
 
 /// How the vectors k-means clusters are made, and how soft the masks are.
 ///
@@ -46,14 +33,14 @@ pub struct FeatureMap {
 pub struct RegionSettings {
     /// Weight of the VGG feature block (what is where). Default 1.0; finite, `>= 0`.
     pub features: f64,
-    /// Weight of the colour block (CIELAB of the photo). Default 0.5 (see `default()`);
-    /// finite, `>= 0`.
+    /// Weight of the colour block (CIELAB of the photo). Default 0.5 (see
+    /// [`default`](Self::default) for why); finite, `>= 0`.
     pub colour: f64,
     /// Weight of the position block (x, y): higher gives rounder, more compact regions.
-    /// Default 0.5 (see `default()`); finite, `>= 0`.
+    /// Default 0.1 (see [`default`](Self::default) for why); finite, `>= 0`.
     pub position: f64,
     /// Standard deviation of the Gaussian that softens mask edges, as a fraction of the
-    /// photo's longest side. Default 0.01, untuned; finite, `>= 0` (0: no blur, edges
+    /// photo's longest side. Default 0.01 (about 5 px at 512), by eye; finite, `>= 0` (0: no blur, edges
     /// are then as soft as the bilinear upsampling of the grid, one grid cell).
     pub smoothing: f64,
     /// Seed of k-means++'s initial centres: the same seed and input give the same masks.
@@ -62,19 +49,23 @@ pub struct RegionSettings {
 }
 
 impl Default for RegionSettings {
-    /// Features 1, colour 0.5, position 0.5, smoothing 0.01, seed 0.
+    /// Features 1, colour 0.5, position 0.1, smoothing 0.01, seed 0.
     ///
-    /// Why these: features lead (they tell sky from water of the same blue), colour at
-    /// half so that a sky's gradient or a white cloud does not split off on its own,
-    /// position at half so that regions hold together without becoming position-only
-    /// tiles. Checked by eye on one drawn picture (`assets/content.png`, trained VGG16,
-    /// relu3_1 + relu4_1, 2 to 5 regions), where colour 0.5 beat 1.0 and 0.25; not yet
-    /// tuned on real photos.
+    /// Chosen by looking at three regions found on the shared photos (Tübingen, the
+    /// Golden Gate, Hoover Tower, and the Matisse portrait; trained VGG16, relu3_1 +
+    /// relu4_1, `cargo run --release --example region_sheet`; docs/regions.md). Features
+    /// lead: they tell sky from water of the same blue and a bridge from both. Colour at
+    /// 0.5: at 0.25 the Golden Gate's sky and water merge and the cables split off; at
+    /// 1.0 a sky's gradient or a cloud splits on its own. Position at 0.1: at 0.5 the
+    /// sky of Tübingen and of the Golden Gate splits into a left and a right half before
+    /// houses, water and bridge separate; 0, 0.1 and 0.2 give the same three parts (sky,
+    /// houses, water; sky, water, bridge; sky, building, tower and lit arches), 0.1 keeps
+    /// a little pull towards regions in one piece.
     fn default() -> Self {
         RegionSettings {
             features: 1.0,
             colour: 0.5,
-            position: 0.5,
+            position: 0.1,
             smoothing: 0.01,
             seed: 0,
         }

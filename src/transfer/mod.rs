@@ -18,6 +18,7 @@ mod style_transfer;
 mod temporal;
 
 pub use crate::color_match::{ColorMatch, Colors, color_statistics, match_colors};
+pub use crate::image_io::Mask;
 /// How the loss weighs its terms, the balance's defaults, and what it resolves to.
 pub use impasto_loss::{
     DEFAULT_STYLE_STRENGTH, DEFAULT_TV_STRENGTH, LossWeights, TermScales, TermWeights,
@@ -33,6 +34,6 @@ pub use stages::{
     COARSEST_ITERATIONS, COARSEST_MIN_SIZE, MAX_SIZE, Schedule, Stage, default_schedule,
     scale_iterations, schedule,
 };
-pub use style_regions::{Mask, StyleRegions};
+pub use style_regions::StyleRegions;
 pub use style_transfer::{DEFAULT_ITERATIONS, DEFAULT_SIZE, StyleTransfer, Task};
 pub use temporal::{DEFAULT_TEMPORAL_WEIGHT, TemporalTerm};

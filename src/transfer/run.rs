@@ -12,9 +12,10 @@ use impasto_vgg::{Vgg, portable_rng};
 use super::next_start::next_start;
 use super::resolved::RunParts;
 use super::stage::{self, StageOffsets};
-use super::style_regions::{Mask, resize_mask, run_masks};
+use super::style_regions::{resize_mask, run_masks};
 use super::{ImageInput, Init, NetworkCache, Plan, StyleTransfer, TransferObserver};
 use crate::colors::result_image;
+use crate::image_io::Mask;
 use crate::report::{IterationReport, ResolvedConfig, RunReport, StageReport, termination_name};
 use crate::{ImpastoError, image_to_tensor};
 

@@ -14,8 +14,9 @@ use impasto_optim::{Control, Evaluation, IterationRecord, Outcome};
 use impasto_vgg::Vgg;
 
 use super::pixel_bounds::minimize_pixels;
-use super::style_regions::{Mask, mask_tensor};
+use super::style_regions::mask_tensor;
 use super::{PixelBounds, Progress, Stage, StyleTransfer, TransferObserver};
+use crate::image_io::Mask;
 use crate::report::IterationReport;
 use crate::{ImpastoError, OptimizerConfig, image_to_tensor, resize_longest_side};
 

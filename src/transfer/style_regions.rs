@@ -4,18 +4,15 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use image::imageops::{self, FilterType};
-use image::{ImageBuffer, Luma, Rgb32FImage};
+use image::{Luma, Rgb32FImage};
 use impasto_vgg::{Vgg, VggLayer};
 
 use super::inputs::ImageInput;
 use super::style_transfer::{StyleTransfer, Task};
 use crate::error::Setting;
+use crate::image_io::Mask;
 use crate::regions::{FeatureMap, RegionSettings, find_regions};
 use crate::{ImpastoError, image_to_tensor, resize_longest_side};
-
-/// A greyscale mask, one `f32` per pixel in `[0, 1]`: white the region, black outside,
-/// grey partly.
-pub type Mask = ImageBuffer<Luma<f32>, Vec<f32>>;
 
 /// Where each style image paints.
 #[derive(Debug, Clone, Default)]
@@ -28,10 +25,16 @@ pub enum StyleRegions {
     /// (resized to the photo's), white where the style paints, grey partly, black not.
     /// Where no mask is white the picture keeps the photo.
     Masks(Vec<ImageInput>),
-    /// The photo split into this many regions ([`crate::regions::find_regions`]: k-means
-    /// on the network's features, colour and position), largest first; style `i` paints
-    /// region `i`, and regions beyond the last style keep the photo.
-    Automatic(usize),
+    /// The photo split into `count` regions ([`crate::regions::find_regions`]: k-means
+    /// on the network's features, colour and position, as `settings` weigh them),
+    /// largest first; style `i` paints region `i`, and regions beyond the last style keep
+    /// the photo.
+    Automatic {
+        /// How many regions; ≥ 1 and ≥ the number of style images.
+        count: usize,
+        /// How the regions are found. Default [`RegionSettings::default`].
+        settings: RegionSettings,
+    },
 }
 
 impl StyleTransfer {
@@ -53,8 +56,15 @@ impl StyleTransfer {
     /// ([`TransferOutput::regions`](super::TransferOutput::regions)), to edit and pass
     /// back with [`with_style_masks`](Self::with_style_masks). `count` ≥ 1 and at least
     /// the number of style images.
-    pub fn with_regions(mut self, count: usize) -> Self {
-        self.regions = StyleRegions::Automatic(count);
+    pub fn with_regions(self, count: usize) -> Self {
+        self.with_automatic_regions(count, RegionSettings::default())
+    }
+
+    /// [`with_regions`](Self::with_regions), with the regions found as `settings` say
+    /// (the weights of features, colour and position, the masks' softness); the run's
+    /// seed replaces `settings.seed`.
+    pub fn with_automatic_regions(mut self, count: usize, settings: RegionSettings) -> Self {
+        self.regions = StyleRegions::Automatic { count, settings };
         self
     }
 
@@ -74,7 +84,7 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
     let setting = match &transfer.regions {
         StyleRegions::Whole => return Ok(()),
         StyleRegions::Masks(_) => Setting::StyleMask,
-        StyleRegions::Automatic(_) => Setting::Regions,
+        StyleRegions::Automatic { .. } => Setting::Regions,
     };
     if transfer.task != Task::Transfer {
         return Err(invalid(
@@ -91,8 +101,10 @@ pub(super) fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
                 masks.len()
             ),
         )),
-        StyleRegions::Automatic(0) => Err(invalid(setting, "0 regions; ask for at least 1".into())),
-        StyleRegions::Automatic(count) if *count < styles => Err(invalid(
+        StyleRegions::Automatic { count: 0, .. } => {
+            Err(invalid(setting, "0 regions; ask for at least 1".into()))
+        }
+        StyleRegions::Automatic { count, .. } if *count < styles => Err(invalid(
             setting,
             format!(
                 "{styles} style images for {count} region{}; each style needs a region of its \
@@ -109,7 +121,7 @@ pub(super) fn describe(regions: &StyleRegions, index: usize) -> Option<String> {
     match regions {
         StyleRegions::Whole => None,
         StyleRegions::Masks(masks) => masks.get(index).map(ToString::to_string),
-        StyleRegions::Automatic(count) => Some(format!("region {} of {count}", index + 1)),
+        StyleRegions::Automatic { count, .. } => Some(format!("region {} of {count}", index + 1)),
     }
 }
 
@@ -152,9 +164,13 @@ pub(super) fn run_masks(
                 found: Vec::new(),
             }))
         }
-        StyleRegions::Automatic(count) => {
+        StyleRegions::Automatic { count, settings } => {
             let photo = photo.expect("validated: a transfer has a photo");
-            let found = automatic_regions(transfer, photo, *count, vgg, device)?;
+            let settings = RegionSettings {
+                seed: transfer.seed,
+                ..*settings
+            };
+            let found = automatic_regions(photo, (*count, &settings), vgg, device)?;
             let styles = found.iter().take(transfer.styles.len()).cloned().collect();
             Ok(Some(RunMasks { styles, found }))
         }
@@ -170,9 +186,8 @@ const ANALYSIS_SIDE: u32 = 512;
 const REGION_LAYERS: [VggLayer; 2] = [VggLayer::Relu3_1, VggLayer::Relu4_1];
 
 fn automatic_regions(
-    transfer: &StyleTransfer,
     photo: &Rgb32FImage,
-    count: usize,
+    (count, settings): (usize, &RegionSettings),
     vgg: &Vgg,
     device: &Device,
 ) -> Result<Vec<Mask>, ImpastoError> {
@@ -201,11 +216,7 @@ fn automatic_regions(
             });
         }
     }
-    let settings = RegionSettings {
-        seed: transfer.seed,
-        ..RegionSettings::default()
-    };
-    find_regions(&photo, &maps, count, &settings)
+    find_regions(&photo, &maps, count, settings)
 }
 
 /// The luminance of `image`, one channel.

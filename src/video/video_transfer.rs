@@ -236,7 +236,7 @@ impl VideoTransfer {
         }
         if matches!(
             self.template.regions,
-            crate::transfer::StyleRegions::Automatic(_)
+            crate::transfer::StyleRegions::Automatic { .. }
         ) {
             // Found afresh in every frame, the regions would move from frame to frame.
             return Err(ImpastoError::InvalidSetting {

@@ -45,7 +45,7 @@ pub fn execute(
         inputs,
     } = job;
     let regions = match transfer.style_regions() {
-        StyleRegions::Automatic(count) => *count,
+        StyleRegions::Automatic { count, .. } => *count,
         _ => 0,
     };
     let outputs = Outputs::new(run, regions);
