@@ -27,8 +27,11 @@ pub enum ImpastoError {
     Video(#[from] VideoError),
 
     /// A setting of a [`StyleTransfer`](crate::StyleTransfer) out of its range (size,
-    /// style scale, style blend, a transfer without style images), found by
-    /// [`StyleTransfer::validate`](crate::StyleTransfer::validate) before any work.
+    /// style scale, style blend, a transfer without style images, masks that do not match
+    /// the styles), found by [`StyleTransfer::validate`](crate::StyleTransfer::validate)
+    /// before any work; or found bad when a run reads it, before the optimisation: a
+    /// region mask that is black everywhere, regions that cannot be found
+    /// ([`find_regions`](crate::regions::find_regions)).
     #[error("invalid {setting}: {reason}")]
     InvalidSetting {
         /// Which setting.

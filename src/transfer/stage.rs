@@ -94,7 +94,20 @@ pub(super) fn prepare(
                     .iter()
                     .map(|m| mask_tensor(m, dimensions, device))
                     .collect();
-                StyleTargets::with_regions(vgg, &weighted, &masks, &layers.style_layers)?
+                let targets =
+                    StyleTargets::with_regions(vgg, &weighted, &masks, &layers.style_layers)?;
+                if transfer.loss_weights.is_balanced() {
+                    // Each region as strong as a plain run of its own painting.
+                    let weights: Vec<_> = layers
+                        .style_layers
+                        .iter()
+                        .copied()
+                        .zip(layers.resolved_style_layer_weights())
+                        .collect();
+                    targets.with_regions_balanced(&weights)?
+                } else {
+                    targets
+                }
             }
             None => StyleTargets::new(vgg, &weighted, &layers.style_layers)?,
         })

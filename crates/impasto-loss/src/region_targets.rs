@@ -28,6 +28,7 @@
 //! either side, which the coarse layers' pooling dominates.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use burn::tensor::Tensor;
 use burn::tensor::module::avg_pool2d;
@@ -35,13 +36,56 @@ use burn::tensor::ops::AvgPoolOptions;
 use impasto_vgg::VggLayer;
 
 use crate::gram::gram_for_symmetric_loss;
-use crate::{LossError, region_mass, style_layer_loss_over};
+use crate::{LossError, style_layer_loss_over};
 
-/// A region's mask at one layer: `[1, 1, H_l, W_l]`, and its mass `Σ m²`.
+/// A region's mask at one layer, cut to the rows and columns where it is not black: a
+/// region's Gram matrix is summed over those positions only (the others add zeros), so
+/// two halves cost one whole image's Gram, not two.
 #[derive(Debug, Clone)]
 pub(crate) struct LayerMask {
+    /// The mask inside its bounding box, `[1, 1, rows, columns]`.
     mask: Tensor<4>,
+    /// Its mass `Σ m²` (over the whole layer: nothing outside the box).
     mass: f64,
+    /// The box's rows and columns in the layer.
+    rows: Range<usize>,
+    columns: Range<usize>,
+    /// The layer's `[H_l, W_l]`.
+    size: [usize; 2],
+}
+
+impl LayerMask {
+    /// `mask` (`[1, 1, H_l, W_l]`) cut to its bounding box; `None` if it is black. One
+    /// read of the mask.
+    fn new(mask: Tensor<4>) -> Result<Option<Self>, LossError> {
+        let [_, _, height, width] = mask.dims();
+        let values = mask.clone().try_into_vec_as::<f64>()?;
+        let (mut rows, mut columns) = (height..0, width..0);
+        let mut mass = 0.0;
+        for (k, &m) in values.iter().enumerate() {
+            if m != 0.0 {
+                let (row, column) = (k / width, k % width);
+                rows = rows.start.min(row)..rows.end.max(row + 1);
+                columns = columns.start.min(column)..columns.end.max(column + 1);
+                mass += m * m;
+            }
+        }
+        if rows.is_empty() || !(mass.is_finite() && mass > 0.0) {
+            return Ok(None);
+        }
+        let cut = if rows.len() == height && columns.len() == width {
+            mask
+        } else {
+            mask.slice([0..1, 0..1, rows.clone(), columns.clone()])
+        };
+        Ok(Some(Self {
+            mask: cut,
+            mass,
+            rows,
+            columns,
+            size: [height, width],
+        }))
+    }
 }
 
 /// One style image's targets and the region it paints.
@@ -90,17 +134,10 @@ impl Region {
                 at_pixels = avg_pool2d(at_pixels, AvgPoolOptions::new([2, 2]));
                 halvings += 1;
             }
-            let mass = region_mass(&at_pixels);
-            if !(mass.is_finite() && mass > 0.0) {
+            let Some(cut) = LayerMask::new(at_pixels.clone())? else {
                 return Err(LossError::EmptyRegion { index, layer });
-            }
-            masks.insert(
-                layer,
-                LayerMask {
-                    mask: at_pixels.clone(),
-                    mass,
-                },
-            );
+            };
+            masks.insert(layer, cut);
         }
         Ok(Self {
             weight,
@@ -122,18 +159,29 @@ impl Region {
         features: Tensor<4>,
     ) -> Option<Result<Tensor<1>, LossError>> {
         let target = self.grams_per_position.get(&layer)?;
-        let LayerMask { mask, mass } = self.masks.get(&layer)?;
-        let [batch, _, height, width] = features.dims();
-        if mask.dims()[2..] != [height, width] {
+        let LayerMask {
+            mask,
+            mass,
+            rows,
+            columns,
+            size,
+        } = self.masks.get(&layer)?;
+        let [batch, channels, height, width] = features.dims();
+        if *size != [height, width] {
             return Some(Err(LossError::ShapeMismatch {
                 what: "region mask (the image's size)",
                 expected: vec![batch, 1, height, width],
-                found: mask.dims().to_vec(),
+                found: vec![1, 1, size[0], size[1]],
             }));
         }
         let positions = (height * width) as f64;
+        let inside = if rows.len() == height && columns.len() == width {
+            features
+        } else {
+            features.slice([0..batch, 0..channels, rows.clone(), columns.clone()])
+        };
         // E_l is symmetric in G, so the one-product backward applies, as for the plain Gram.
-        let g = gram_for_symmetric_loss(features * mask.clone());
+        let g = gram_for_symmetric_loss(inside * mask.clone());
         let target = target.clone().mul_scalar(*mass);
         Some(
             style_layer_loss_over(g, target, *mass)
@@ -150,6 +198,42 @@ impl Region {
             style_layer_loss_over(target.zeros_like(), target.clone(), 1.0)
                 .map(|e| e.mul_scalar(self.blend)),
         )
+    }
+
+    /// The style's own scale, `Σ_l w_l ‖Â_il‖² / (4 N_l²)`, unread: the loss of a black
+    /// image under a white mask, without the blend weight.
+    pub(crate) fn own_scale(
+        &self,
+        layer_weights: &[(VggLayer, f64)],
+    ) -> Result<Tensor<1>, LossError> {
+        let mut sum: Option<Tensor<1>> = None;
+        for &(layer, w) in layer_weights {
+            let target = self
+                .grams_per_position
+                .get(&layer)
+                .ok_or(LossError::MissingTarget {
+                    term: crate::Term::Style,
+                    layer,
+                })?;
+            let e = style_layer_loss_over(target.zeros_like(), target.clone(), 1.0)?.mul_scalar(w);
+            sum = Some(match sum {
+                Some(s) => s + e,
+                None => e,
+            });
+        }
+        sum.ok_or(LossError::EmptyLayers {
+            term: crate::Term::Style,
+        })
+    }
+
+    /// Multiplies the region's weight `r_i` by `factor`.
+    pub(crate) fn scale_weight(&mut self, factor: f64) {
+        self.weight *= factor;
+    }
+
+    /// `k_i`, the region's blend weight, normalised.
+    pub(crate) fn blend(&self) -> f64 {
+        self.blend
     }
 
     /// The layers held, in network order.

@@ -120,11 +120,24 @@ fn two_regions_add_up_with_their_weights() {
     let own = |style: &Tensor<4>| {
         scale(&StyleTargets::new(&vgg, &[(style.clone(), 1.0)], layers).unwrap())
     };
-    let expected = 0.25 * own(&a) + 0.75 * own(&b);
+    let (s_a, s_b) = (own(&a), own(&b));
+    let mean = 0.25 * s_a + 0.75 * s_b;
     let got = scale(&both);
+    assert!((got - mean).abs() <= 1e-5 * mean, "{got} vs {mean}");
+
+    // Balanced: each region weighed by S_s / S_i, the scale unchanged.
+    let weights: Vec<_> = layers.iter().map(|&l| (l, 0.5)).collect();
+    let balanced = both.with_regions_balanced(&weights).unwrap();
+    assert!((scale(&balanced) - mean).abs() <= 1e-5 * mean);
+    let expected = 0.5 * mean / s_a * alone(&a, &top) + 1.5 * mean / s_b * alone(&b, &bottom);
+    let got = loss_and_gradient(&vgg, &config, balanced, &image).0;
     assert!(
         (got - expected).abs() <= 1e-5 * expected,
         "{got} vs {expected}"
+    );
+    assert!(
+        (s_a / s_b - 1.0).abs() > 0.05,
+        "the test needs paintings of other scales"
     );
 }
 
@@ -174,4 +187,40 @@ fn bad_masks_are_refused() {
         .evaluate(&vgg, random_image(9, 10, 10, &ad))
         .unwrap_err();
     assert!(matches!(err, LossError::ShapeMismatch { .. }), "{err}");
+}
+
+#[test]
+fn a_region_cut_to_its_box_is_the_guided_loss_over_the_whole_layer() {
+    // relu1_1 has the pixels' size, so the mask at the layer is the mask given; it is
+    // black outside rows 2..6 and columns 1..5, so the targets cut the features there.
+    let ad = device().autodiff();
+    let vgg = small_vgg(&ad);
+    let config = style_only(vec![Relu1_1]).with_style_layer_weights(Some(vec![1.0]));
+    let style = [(random_image(10, 8, 8, &device()), 1.0)];
+    let grey = |row: usize, column: usize| {
+        if (2..6).contains(&row) && (1..5).contains(&column) {
+            0.2 + 0.1 * (row + column) as f64
+        } else {
+            0.0
+        }
+    };
+    let m = mask(8, 8, grey);
+    let targets =
+        StyleTargets::with_regions(&vgg, &style, std::slice::from_ref(&m), &config.style_layers)
+            .unwrap();
+    let image = random_image(11, 8, 8, &device());
+    let (got, _) = loss_and_gradient(&vgg, &config, targets, &image);
+
+    let mass: f64 = (0..64).map(|k| grey(k / 8, k % 8).powi(2)).sum();
+    let per_position = StyleTargets::new(&vgg, &style, &[Relu1_1])
+        .unwrap()
+        .gram(Relu1_1, 1)
+        .unwrap();
+    let features = vgg.features(image.autodiff(), &[Relu1_1]).unwrap()[&Relu1_1].clone();
+    let whole = region_style_layer_loss(features, m, per_position.mul_scalar(mass), mass).unwrap();
+    let expected = scalar(whole.inner()) * mass / 64.0;
+    assert!(
+        (got - expected).abs() <= 1e-6 * expected,
+        "{got} vs {expected}"
+    );
 }

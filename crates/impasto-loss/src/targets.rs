@@ -281,6 +281,51 @@ impl StyleTargets {
         }
     }
 
+    /// Weighs each region by `S_s / S_i` (its painting's own style scale `S_i = Σ_l w_l
+    /// ‖Â_il‖² / (4 N_l²)` against `S_s = Σ_i k_i S_i`, the balance's), so that a balance
+    /// gives every region the strength a plain run of its own painting has: the loss of
+    /// region `i` becomes `n k_i (S_s / S_i) E_i`, and with β = strength · S_c / S_s its
+    /// coefficient is `n k_i · strength · S_c / S_i`. Without it a painting of weak
+    /// correlations (small `S_i`) would be painted faintly beside a strong one. For a
+    /// balanced loss only: fixed weights keep the paper's sum. Targets without regions,
+    /// or with one region, are returned as they are. One read of the scales.
+    ///
+    /// # Errors
+    /// [`LossError::MissingTarget`] for a layer not computed, [`LossError::EmptyLayers`]
+    /// for no layers, [`LossError::NoScale`] if a painting has no style scale (a black
+    /// painting), [`LossError::Read`] if the device fails.
+    pub fn with_regions_balanced(
+        mut self,
+        layer_weights: &[(VggLayer, f64)],
+    ) -> Result<Self, LossError> {
+        let Targets::Regions(regions) = &mut self.targets else {
+            return Ok(self);
+        };
+        if regions.len() < 2 {
+            return Ok(self);
+        }
+        let scales = regions
+            .iter()
+            .map(|r| r.own_scale(layer_weights))
+            .collect::<Result<Vec<_>, _>>()?;
+        let scales = Tensor::cat(scales, 0).try_into_vec_as::<f64>()?;
+        if let Some(&value) = scales.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+            return Err(LossError::NoScale {
+                term: Term::Style,
+                value,
+            });
+        }
+        let mean: f64 = regions
+            .iter()
+            .zip(&scales)
+            .map(|(r, s)| r.blend() * s)
+            .sum();
+        for (region, scale) in regions.iter_mut().zip(&scales) {
+            region.scale_weight(mean / scale);
+        }
+        Ok(self)
+    }
+
     /// `E_l` of an image with no features (`G = 0`) at `layer` and one position
     /// (`‖A‖² / (4 N_l²)`, the same for every size): the balance's style scale per layer.
     /// With regions, `Σ_i k_i` of each style's, as if every mask were white, so that the
