@@ -112,7 +112,7 @@ pub fn parse(text: &str, base: &Path, out_dir: &Path) -> Vec<Line> {
 const INPUT_PATHS: [(&str, &[&str]); 6] = [
     ("content", &[]),
     ("style", &[]),
-    ("style_mask", &[]),
+    ("style-mask", &[]),
     ("frames", &[]),
     ("init", &["noise", "content", "style"]),
     ("weights", &["random"]),
