@@ -4,17 +4,15 @@
 /// Lloyd iterations at most; they usually settle in 10–20.
 const MAX_ITERATIONS: usize = 50;
 
-/// splitmix64 (Steele, Lea & Flood 2014): a tiny, well-mixed deterministic generator,
-/// so that no dependency is needed for k-means++'s draws.
+/// splitmix64 (Steele, Lea & Flood 2014) as a sequential generator, with the output
+/// function of the project's portable generator ([`impasto_vgg::portable_rng::mix`]): the
+/// same draws on every machine, no dependency.
 pub(super) struct SplitMix64(pub(super) u64);
 
 impl SplitMix64 {
     fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        impasto_vgg::portable_rng::mix(self.0)
     }
 
     /// Uniform in `[0, 1)`.

@@ -4,17 +4,12 @@
 
 use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 use impasto_loss::{StyleTargets, TotalLoss, TotalLossConfig};
-use impasto_vgg::portable_rng::{normal, stream, uniform};
+use impasto_vgg::portable_rng::{normal, stream};
 use impasto_vgg::{Vgg, VggConfig, VggLayer};
 
-fn image(seed: u64, height: usize, width: usize, device: &Device) -> Tensor<4> {
-    let pixels = uniform(stream(seed, 0), 3 * height * width, 0.0, 1.0);
-    Tensor::from_data(TensorData::new(pixels, [1, 3, height, width]), device)
-}
+mod network;
 
-fn host(tensor: Tensor<4>) -> Vec<f64> {
-    tensor.try_into_vec_as::<f64>().unwrap()
-}
+use network::{host, image};
 
 #[test]
 fn the_regions_style_gradient_matches_central_differences() {
