@@ -4,7 +4,7 @@
 //! Job, a Slurm array) hands out is a shard: idempotent, so a retried shard redoes only
 //! what is missing (docs/batch.md).
 
-mod jobs;
+pub mod jobs;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

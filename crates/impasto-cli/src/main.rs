@@ -10,6 +10,7 @@
 //!     --size 1024 --report run.json --plot loss.png   # 256, 512, then 1024 px
 //! impasto video --frames 'in/%04d.png' --style painting.jpg --output 'out/%04d.png'
 //! impasto batch jobs.jsonl --out-dir results --shard 0/4   # one shard of many jobs
+//! impasto serve                  # a web page and JSON API on 127.0.0.1:8910
 //! impasto reconstruct content --image photo.jpg --layer relu2_2 --output content.png
 //! impasto reconstruct style --image painting.jpg --layers relu1_1,relu2_1 --output style.png
 //! impasto weights path           # where the weights are looked for
@@ -35,6 +36,7 @@ mod outputs;
 mod plot;
 mod progress;
 mod run;
+mod serve;
 mod video_cmd;
 mod weights_cmd;
 
@@ -70,6 +72,7 @@ fn dispatch(cli: &Cli) -> Result<ExitCode, CliError> {
         Command::Video(args) => video_cmd::run(args),
         // The only command whose status says more than success or failure (130: stopped).
         Command::Batch(args) => return batch_cmd::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Reconstruct(Reconstruct::Content(args)) => {
             run::run(config::reconstruct_content_job(args)?)
         }

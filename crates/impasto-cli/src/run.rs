@@ -38,6 +38,20 @@ pub fn execute(
     mode: Mode,
     networks: &mut NetworkCache,
 ) -> Result<RunReport, CliError> {
+    execute_watched(job, mode, networks, &mut |_: &Progress<'_>| {
+        Control::Continue
+    })
+}
+
+/// [`execute`], with `watch` seeing every iteration after the display does: `impasto
+/// serve` publishes the progress and a preview through it, and stops a cancelled job
+/// (its [`Control::Stop`] ends the run after this iteration, as Ctrl-C does).
+pub fn execute_watched(
+    job: Job<'_>,
+    mode: Mode,
+    networks: &mut NetworkCache,
+    watch: &mut dyn FnMut(&Progress<'_>) -> Control,
+) -> Result<RunReport, CliError> {
     let started = Instant::now();
     let Job {
         transfer,
@@ -136,7 +150,8 @@ pub fn execute(
                 save_failed = true;
             }
         }
-        if mode == Mode::Alone && interrupt::stop_requested() {
+        let watched = watch(p);
+        if watched == Control::Stop || (mode == Mode::Alone && interrupt::stop_requested()) {
             Control::Stop
         } else {
             Control::Continue

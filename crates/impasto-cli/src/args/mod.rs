@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod batch;
 mod options;
+mod serve;
 mod video;
 
 pub use batch::BatchArgs;
@@ -13,6 +14,7 @@ pub use options::{
     BackendName, BoundsArg, LineSearchName, LossWeightArgs, NetworkArgs, OptimizerName, StyleArgs,
     StyleScaleArg,
 };
+pub use serve::ServeArgs;
 pub use video::VideoArgs;
 
 /// The examples at the end of `impasto --help`.
@@ -26,6 +28,8 @@ Examples:
   impasto video --frames 'in/%04d.png' --style painting.jpg --output 'out/%04d.png'
   # many jobs, one JSON object per line; shard 0 of 4 (resumable)
   impasto batch jobs.jsonl --out-dir results --shard 0/4
+  # a web page on this machine: upload, watch, download
+  impasto serve
 
   # without downloading anything: an untrained network, a demo only
   impasto transfer --content assets/content.png --style assets/style.png \\
@@ -63,6 +67,9 @@ pub enum Command {
     /// Run many transfers (or video segments) from a JSON Lines file: one shard of them,
     /// skipping those whose output exists, a line per job and a summary.
     Batch(BatchArgs),
+    /// Serve a web page and a JSON API on this machine: upload a photo and paintings,
+    /// watch the image form, download the result. Jobs run one at a time.
+    Serve(ServeArgs),
     /// The paper's reconstruction experiments: what one layer keeps of an image.
     #[command(subcommand)]
     Reconstruct(Reconstruct),

@@ -132,6 +132,32 @@ fn parse_job(text: &str, base: &Path, out_dir: &Path) -> Result<Job, String> {
             kind_of(&value)
         ));
     };
+    parse_object(&object, base, out_dir)
+}
+
+/// A transfer job of `impasto serve`: `object` holds the options of a job line (the
+/// caller has put the inputs and outputs in it, as names in `dir`), so that a served
+/// job means exactly what the same line means to `impasto batch`, defaults and checks
+/// included.
+pub fn transfer_args(
+    object: &serde_json::Map<String, Value>,
+    dir: &Path,
+) -> Result<Box<TransferArgs>, String> {
+    if object.contains_key("frames") {
+        return Err("a served job is a transfer; \"frames\" is not a key here".to_owned());
+    }
+    match parse_object(object, dir, dir)? {
+        Job::Transfer(args) => Ok(args),
+        Job::Video(_) => Err("a served job is a transfer, not a video".to_owned()),
+    }
+}
+
+/// A job line's object: the command line it stands for, parsed and checked.
+fn parse_object(
+    object: &serde_json::Map<String, Value>,
+    base: &Path,
+    out_dir: &Path,
+) -> Result<Job, String> {
     let command = if object.contains_key("frames") {
         "video"
     } else {
@@ -144,7 +170,7 @@ fn parse_job(text: &str, base: &Path, out_dir: &Path) -> Result<Job, String> {
     let mut argv = vec!["impasto".to_owned(), command.to_owned()];
     let mut output = None;
     let mut has_report = false;
-    for (key, value) in &object {
+    for (key, value) in object {
         let name = key.replace('_', "-");
         let Some(arg) = subcommand
             .get_arguments()
@@ -200,7 +226,7 @@ fn parse_job(text: &str, base: &Path, out_dir: &Path) -> Result<Job, String> {
     if !has_report && let Some(output) = &output {
         argv.push(format!(
             "--report={}",
-            default_report(command, output, &object)
+            default_report(command, output, object)
         ));
     }
     // The batch prints a line per job; the jobs' own progress would drown it.

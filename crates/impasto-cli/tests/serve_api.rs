@@ -1,0 +1,690 @@
+//! `impasto serve`'s API, end to end: the built binary listens on a free loopback port
+//! and a minimal HTTP/1.1 client (std's TcpStream, one request per connection) talks to
+//! it. Random weights, 32 px images and a few iterations keep each job short.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use common::{BIN, checkerboard, gradient, scratch};
+
+/// Jobs submitted at once in `many_jobs_at_once_are_all_accounted_for` (the issue's 50).
+const MANY: usize = 50;
+
+/// A form part: its field, file name (for files) and bytes.
+type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+/// A running `impasto serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    fn start(results: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--weights", "random"])
+            .args(["--backend", "flex", "--results"])
+            .arg(results)
+            .args(extra)
+            .env_remove("IMPASTO_WEIGHTS")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start impasto serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout is piped"))
+            .read_line(&mut line)
+            .expect("read the server's first line");
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_owned();
+        Server { child, address }
+    }
+
+    /// Sends one request; the status and the body.
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let mut stream = TcpStream::connect(&self.address).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .expect("timeout");
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.address,
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        // A server refusing a large body may close before reading it all; the reply
+        // still comes.
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body);
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        Reply::parse(&raw)
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, &[], &[])
+    }
+
+    fn delete(&self, path: &str) -> Reply {
+        self.request("DELETE", path, &[], &[])
+    }
+
+    /// `POST /api/jobs` with these form parts: (field, file name, bytes).
+    fn submit(&self, parts: &[Part]) -> Reply {
+        let (content_type, body) = multipart(parts);
+        self.request(
+            "POST",
+            "/api/jobs",
+            &[("Content-Type", content_type.as_str())],
+            &body,
+        )
+    }
+
+    /// The status of job `id`.
+    fn status(&self, id: &str) -> Value {
+        let reply = self.get(&format!("/api/jobs/{id}"));
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        reply.json()
+    }
+
+    /// Waits until job `id` is finished; its last status.
+    fn wait(&self, id: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let status = self.status(id);
+            if ["done", "failed", "cancelled"].contains(&status["state"].as_str().unwrap_or("")) {
+                return status;
+            }
+            assert!(started.elapsed() < Duration::from_secs(300), "{status}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Asserts the server still answers.
+    fn alive(&self) {
+        assert_eq!(self.get("/api/jobs").status, 200);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP reply.
+struct Reply {
+    status: u16,
+    headers: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn parse(raw: &[u8]) -> Reply {
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no reply: {:?}", String::from_utf8_lossy(raw)));
+        let headers = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+        let status = headers
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let mut body = raw[split + 4..].to_vec();
+        if headers.contains("transfer-encoding: chunked") {
+            body = dechunk(&body);
+        }
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
+    }
+
+    /// Asserts a 4xx with a one-sentence JSON error containing `expected`.
+    fn refused(&self, status: u16, expected: &str) {
+        assert_eq!(self.status, status, "{}", self.text());
+        let error = self.json()["error"].as_str().unwrap_or_default().to_owned();
+        assert!(error.contains(expected), "{expected:?} not in {error:?}");
+        assert!(!error.contains('\n'), "{error}");
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&body[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 || body.len() < end + 2 + size {
+            break;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[(end + 4 + size).min(body.len())..];
+    }
+    out
+}
+
+/// A multipart/form-data body: its content type and bytes.
+fn multipart(parts: &[Part]) -> (String, Vec<u8>) {
+    let boundary = "impasto-test-boundary-7d3f";
+    let mut body = Vec::new();
+    for (name, file, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let disposition = match file {
+            Some(file) => format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            ),
+            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// PNG's chunk checksum (CRC-32, the IEEE polynomial), bit by bit.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn png(image: &image::RgbImage) -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .expect("encode");
+    bytes.into_inner()
+}
+
+/// The test photo and painting, 32 px.
+fn pictures() -> (Vec<u8>, Vec<u8>) {
+    (png(&gradient(32, 24)), png(&checkerboard(32)))
+}
+
+/// Submits a job of `iterations` at 32 px; its id.
+fn submit(server: &Server, iterations: usize) -> String {
+    let (content, style) = pictures();
+    let settings = format!(r#"{{"size": 32, "iterations": [{iterations}]}}"#);
+    let reply = server.submit(&[
+        ("content", Some("photo.png"), &content),
+        ("style", Some("painting.png"), &style),
+        ("settings", None, settings.as_bytes()),
+    ]);
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    reply.json()["id"].as_str().expect("an id").to_owned()
+}
+
+/// The events of a stream: (name, data).
+fn events(text: &str) -> Vec<(String, Value)> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((name.to_owned(), serde_json::from_str(data).ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn a_job_is_queued_runs_and_its_files_are_served_and_kept() {
+    let dir = scratch("serve-lifecycle");
+    let results = dir.join("results");
+    let server = Server::start(&results, &[]);
+    let page = server.get("/");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("<html"), "{}", page.text());
+
+    let first = submit(&server, 30);
+    let (content, style) = pictures();
+    let reply = server.submit(&[
+        ("content", Some("photo.png"), &content),
+        ("style", Some("a.png"), &style),
+        ("style", Some("b.png"), &style),
+        (
+            "settings",
+            None,
+            br#"{"size": 32, "iterations": [8], "style_strength": 30}"#,
+        ),
+    ]);
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let second = reply.json()["id"].as_str().expect("an id").to_owned();
+    assert!(reply.json()["position"].as_u64().is_some());
+
+    // The preview of the running first job.
+    let started = Instant::now();
+    loop {
+        let status = server.status(&first);
+        let image = server.get(&format!("/api/jobs/{first}/image"));
+        if image.status == 200 {
+            assert!(image.body.starts_with(b"\x89PNG"));
+            assert!(image.headers.contains("image/png"));
+            break;
+        }
+        assert_ne!(status["state"], "done", "no preview seen while running");
+        assert!(started.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    // The second job's events: queued behind the first, running, done, then the end.
+    let stream = server.get(&format!("/api/jobs/{second}/events"));
+    assert_eq!(stream.status, 200);
+    assert!(stream.headers.contains("text/event-stream"));
+    let events = events(&stream.text());
+    let states: Vec<&str> = events
+        .iter()
+        .map(|(_, data)| data["state"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(events.first().map(|e| e.0.as_str()), Some("progress"));
+    assert_eq!(states.first(), Some(&"queued"), "{states:?}");
+    assert!(states.contains(&"running"), "{states:?}");
+    let (last, data) = events.last().expect("events");
+    assert_eq!(
+        (last.as_str(), data["iteration"].as_u64()),
+        ("done", Some(8))
+    );
+
+    assert_eq!(server.wait(&first)["state"], "done");
+    let image = server.get(&format!("/api/jobs/{second}/image"));
+    assert_eq!(image.status, 200);
+    let result = image::load_from_memory(&image.body).expect("a PNG");
+    assert_eq!(result.width().max(result.height()), 32);
+    let report = server.get(&format!("/api/jobs/{second}/report"));
+    assert_eq!(report.status, 200);
+    assert_eq!(report.json()["records"].as_array().map(Vec::len), Some(9));
+    let job_dir = results.join(&second);
+    let mut files = common::files(&job_dir);
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "content.png",
+            "report.json",
+            "result.png",
+            "settings.json",
+            "style-1.png",
+            "style-2.png"
+        ]
+    );
+    let list = server.get("/api/jobs").json();
+    let ids: Vec<&str> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|j| j["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&first.as_str()) && ids.contains(&second.as_str()));
+
+    // A new server on the same folder lists the finished jobs again.
+    drop(server);
+    std::fs::create_dir(results.join("0123456789abcdef")).expect("an unfinished job");
+    let server = Server::start(&results, &[]);
+    assert_eq!(server.status(&second)["state"], "done");
+    assert_eq!(server.get(&format!("/api/jobs/{second}/image")).status, 200);
+    let unfinished = server.status("0123456789abcdef");
+    assert_eq!(unfinished["state"], "failed");
+    assert_eq!(
+        unfinished["error"],
+        "the server stopped before the job finished"
+    );
+    assert_eq!(
+        server.get("/api/jobs").json().as_array().map(Vec::len),
+        Some(3)
+    );
+}
+
+#[test]
+fn bad_requests_are_refused_with_a_sentence_and_the_server_goes_on() {
+    let dir = scratch("serve-bad");
+    let results = dir.join("results");
+    let server = Server::start(&results, &[]);
+    let (content, style) = pictures();
+    let settings = br#"{"size": 32, "iterations": [2]}"#;
+    let cases: Vec<(Vec<Part>, u16, &str)> = vec![
+        (
+            vec![
+                ("content", Some("notes.txt"), b"hello"),
+                ("style", Some("s.png"), &style),
+            ],
+            400,
+            "notes.txt is not a readable image",
+        ),
+        (
+            vec![("style", Some("s.png"), &style)],
+            400,
+            "no \"content\" file",
+        ),
+        (
+            vec![("content", Some("c.png"), &content)],
+            400,
+            "no \"style\" file",
+        ),
+        (
+            vec![
+                ("content", Some("c.png"), &content),
+                ("style", Some("s.png"), &style),
+                ("settings", None, br#"{"colour": 1}"#),
+            ],
+            400,
+            "unknown key \"colour\"",
+        ),
+        (
+            vec![
+                ("content", Some("c.png"), &content),
+                ("style", Some("s.png"), &style),
+                ("settings", None, br#"{"output": "/etc/x.png"}"#),
+            ],
+            400,
+            "\"output\" is set by the server",
+        ),
+        (
+            vec![
+                ("content", Some("c.png"), &content),
+                ("style", Some("s.png"), &style),
+                ("settings", None, br#"{"init": "/etc/passwd"}"#),
+            ],
+            400,
+            "\"init\" is set by the server",
+        ),
+        (
+            vec![
+                ("content", Some("c.png"), &content),
+                ("style", Some("s.png"), &style),
+                ("settings", None, b"{\"size\": 32,"),
+            ],
+            400,
+            "not valid JSON",
+        ),
+        (
+            vec![
+                ("content", Some("c.png"), &content),
+                ("style", Some("s.png"), &style),
+                ("settings", None, br#"{"size": 0}"#),
+            ],
+            400,
+            "size",
+        ),
+        (
+            vec![
+                ("content", Some("c.png"), &content),
+                ("photo", None, settings),
+            ],
+            400,
+            "unknown form field",
+        ),
+    ];
+    for (parts, status, expected) in &cases {
+        server.submit(parts).refused(*status, expected);
+        server.alive();
+    }
+
+    // An image that declares more pixels than the loader takes (a decompression bomb).
+    let mut bomb = png(&gradient(4, 4));
+    bomb[16..20].copy_from_slice(&20_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+    let crc = crc32(&bomb[12..29]);
+    bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+    server
+        .submit(&[
+            ("content", Some("bomb.png"), &bomb),
+            ("style", Some("s.png"), &style),
+        ])
+        .refused(400, "cannot be used");
+    server.alive();
+
+    // A body over the limit.
+    let huge = vec![0u8; 33 * 1024 * 1024];
+    server
+        .submit(&[
+            ("content", Some("huge.png"), &huge),
+            ("style", Some("s.png"), &style),
+        ])
+        .refused(413, "larger than the server's limit");
+    server.alive();
+
+    // Not multipart, and broken multipart.
+    server
+        .request(
+            "POST",
+            "/api/jobs",
+            &[("Content-Type", "application/json")],
+            b"{}",
+        )
+        .refused(400, "multipart");
+    server
+        .request(
+            "POST",
+            "/api/jobs",
+            &[("Content-Type", "multipart/form-data; boundary=xyz")],
+            b"--xyz\r\nContent-Disposition: form-data; name=\"content\"\r\n\r\nabc",
+        )
+        .refused(400, "multipart");
+    server.alive();
+
+    // Nothing of the refused jobs is left, and no job was queued.
+    assert_eq!(common::files(&results), Vec::<String>::new());
+    assert_eq!(server.get("/api/jobs").json(), serde_json::json!([]));
+}
+
+#[test]
+fn ids_are_checked_and_nothing_outside_the_folder_is_reached() {
+    let dir = scratch("serve-ids");
+    let results = dir.join("results");
+    std::fs::create_dir_all(&results).expect("results");
+    std::fs::write(dir.join("report.json"), "TOPSECRET").expect("a file outside");
+    std::fs::write(dir.join("result.png"), "TOPSECRET").expect("a file outside");
+    let server = Server::start(&results, &[]);
+    server
+        .get("/api/jobs/0123456789abcdef")
+        .refused(404, "no job");
+    server
+        .delete("/api/jobs/0123456789abcdef")
+        .refused(404, "no job");
+    for path in [
+        "/api/jobs/..%2F..%2Freport.json",
+        "/api/jobs/..%2Freport/report",
+        "/api/jobs/0123456789ABCDEF",
+        "/api/jobs/0123456789abcdef0/image",
+        "/api/jobs/%2E%2E/image",
+    ] {
+        server.get(path).refused(400, "a job id is 16 characters");
+    }
+    for path in [
+        "/api/jobs/../../report.json",
+        "/api/jobs/../report",
+        "/api/../report.json",
+        "/api/jobs/x/y/z",
+    ] {
+        let reply = server.get(path);
+        assert!(
+            (400..500).contains(&reply.status),
+            "{path}: {}",
+            reply.status
+        );
+        assert!(!reply.text().contains("TOPSECRET"), "{path}");
+    }
+    server.alive();
+}
+
+#[test]
+fn cancelled_jobs_stop_and_are_not_kept() {
+    let dir = scratch("serve-cancel");
+    let results = dir.join("results");
+    let server = Server::start(&results, &[]);
+    let running = submit(&server, 100_000);
+    let queued = submit(&server, 5);
+    assert_eq!(server.status(&queued)["position"], 0);
+
+    // The queued job never runs.
+    let reply = server.delete(&format!("/api/jobs/{queued}"));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["state"], "cancelled");
+    server
+        .delete(&format!("/api/jobs/{queued}"))
+        .refused(409, "already cancelled");
+
+    // The running one stops within an iteration of the cancel.
+    let started = Instant::now();
+    while server.status(&running)["iteration"].as_u64().unwrap_or(0) < 3 {
+        assert!(started.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let reply = server.delete(&format!("/api/jobs/{running}"));
+    assert_eq!(reply.status, 202, "{}", reply.text());
+    let at_cancel = reply.json()["iteration"].as_u64().expect("an iteration");
+    let last = server.wait(&running);
+    assert_eq!(last["state"], "cancelled");
+    let stopped_at = last["iteration"].as_u64().expect("an iteration");
+    assert!(stopped_at <= at_cancel + 1, "{at_cancel} -> {stopped_at}");
+    server
+        .get(&format!("/api/jobs/{running}/report"))
+        .refused(404, "cancelled");
+    server
+        .get(&format!("/api/jobs/{running}/image"))
+        .refused(404, "cancelled");
+    assert_eq!(server.status(&queued)["iteration"], 0);
+    for id in [&running, &queued] {
+        let job_dir: PathBuf = results.join(id);
+        assert!(job_dir.join("cancelled").is_file());
+        assert!(!job_dir.join("result.png").exists());
+        assert!(!job_dir.join("report.json").exists());
+        assert!(
+            !common::files(&job_dir)
+                .iter()
+                .any(|f| f.ends_with(".partial"))
+        );
+    }
+    // The server goes on with the next job.
+    let next = submit(&server, 2);
+    assert_eq!(server.wait(&next)["state"], "done");
+
+    drop(server);
+    let server = Server::start(&results, &[]);
+    assert_eq!(server.status(&running)["state"], "cancelled");
+}
+
+#[test]
+fn many_jobs_at_once_are_all_accounted_for() {
+    let dir = scratch("serve-many");
+    let results = dir.join("results");
+    let server = Server::start(&results, &[]);
+    let started = Instant::now();
+    let ids: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..MANY)
+            .map(|_| scope.spawn(|| submit(&server, 2)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a submission"))
+            .collect()
+    });
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), MANY);
+    // Some are cancelled while they wait.
+    let cancelled: Vec<&String> = ids.iter().step_by(7).skip(1).collect();
+    for id in &cancelled {
+        let reply = server.delete(&format!("/api/jobs/{id}"));
+        assert!([200, 202, 409].contains(&reply.status), "{}", reply.text());
+    }
+    for id in &ids {
+        let state = server.wait(id)["state"].as_str().unwrap_or("").to_owned();
+        if cancelled.contains(&id) {
+            assert!(state == "cancelled" || state == "done", "{id}: {state}");
+        } else {
+            assert_eq!(state, "done", "{id}");
+            assert!(results.join(id).join("result.png").is_file());
+        }
+    }
+    assert_eq!(
+        server.get("/api/jobs").json().as_array().map(Vec::len),
+        Some(MANY)
+    );
+    eprintln!("{MANY} jobs in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn a_token_is_required_when_set() {
+    let dir = scratch("serve-token");
+    let server = Server::start(&dir.join("results"), &["--token", "s3cret-token"]);
+    server.get("/api/jobs").refused(401, "token");
+    server
+        .request(
+            "GET",
+            "/api/jobs",
+            &[("Authorization", "Bearer wrong")],
+            &[],
+        )
+        .refused(401, "token");
+    server.get("/api/jobs?token=wrong").refused(401, "token");
+    server.submit(&[]).refused(401, "token");
+    let reply = server.request(
+        "GET",
+        "/api/jobs",
+        &[("Authorization", "Bearer s3cret-token")],
+        &[],
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(server.get("/api/jobs?token=s3cret-token").status, 200);
+    // The page itself carries nothing secret.
+    assert_eq!(server.get("/").status, 200);
+}
+
+#[test]
+fn other_addresses_need_a_token() {
+    let output = common::impasto(
+        [
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--weights",
+            "random",
+            "--results",
+        ]
+        .iter()
+        .map(std::ffi::OsString::from)
+        .chain([scratch("serve-open").into_os_string()]),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let error = common::stderr(&output);
+    assert!(error.contains("--token"), "{error}");
+    assert_eq!(error.lines().count(), 1, "{error}");
+}
