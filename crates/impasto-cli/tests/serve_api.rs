@@ -355,6 +355,8 @@ fn a_job_is_queued_runs_and_its_files_are_served_and_kept() {
     // A new server on the same folder lists the finished jobs again.
     drop(server);
     std::fs::create_dir(results.join("0123456789abcdef")).expect("an unfinished job");
+    let partial = results.join("0123456789abcdef/.result.png.99999.partial");
+    std::fs::write(&partial, "half an image").expect("a killed server's temporary file");
     let server = Server::start(&results, &[]);
     assert_eq!(server.status(&second)["state"], "done");
     assert_eq!(server.get(&format!("/api/jobs/{second}/image")).status, 200);
@@ -364,6 +366,7 @@ fn a_job_is_queued_runs_and_its_files_are_served_and_kept() {
         unfinished["error"],
         "the server stopped before the job finished"
     );
+    assert!(!partial.exists(), "the temporary file is left behind");
     assert_eq!(
         server.get("/api/jobs").json().as_array().map(Vec::len),
         Some(3)

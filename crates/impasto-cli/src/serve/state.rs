@@ -186,6 +186,7 @@ impl Shared {
                 continue;
             }
             let path = folder.path();
+            remove_partials(&path);
             let (created, size) = read_settings(&path);
             let (state, error) = if path.join(RESULT).is_file() && path.join(REPORT).is_file() {
                 (State::Done, None)
@@ -210,6 +211,20 @@ impl Shared {
                     args: None,
                 },
             );
+        }
+    }
+}
+
+/// Removes the temporary files (`.NAME.PID.partial`) a server killed mid-write left in a
+/// job's folder: files are renamed into place whole, so these are never a job's files.
+fn remove_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.ends_with(".partial") {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }
