@@ -374,6 +374,36 @@ fn a_job_is_queued_runs_and_its_files_are_served_and_kept() {
 }
 
 #[test]
+fn events_follow_each_stage() {
+    let dir = scratch("serve-stages");
+    let server = Server::start(&dir.join("results"), &[]);
+    let (content, style) = pictures();
+    let reply = server.submit(&[
+        ("content", Some("photo.png"), &content),
+        ("style", Some("painting.png"), &style),
+        (
+            "settings",
+            None,
+            br#"{"scales": [24, 32], "iterations": [6, 4], "colors": "histogram"}"#,
+        ),
+    ]);
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let id = reply.json()["id"].as_str().expect("an id").to_owned();
+    let stream = server.get(&format!("/api/jobs/{id}/events"));
+    let events = events(&stream.text());
+    let (last, data) = events.last().expect("events");
+    assert_eq!(last, "done");
+    assert_eq!(
+        (data["stage"].as_u64(), data["iteration"].as_u64()),
+        (Some(1), Some(10))
+    );
+    assert_eq!(data["iterations"], 10);
+    assert!(events.iter().filter(|(name, _)| name == "progress").count() >= 1);
+    let report = server.get(&format!("/api/jobs/{id}/report")).json();
+    assert_eq!(report["config"]["stages"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
 fn bad_requests_are_refused_with_a_sentence_and_the_server_goes_on() {
     let dir = scratch("serve-bad");
     let results = dir.join("results");

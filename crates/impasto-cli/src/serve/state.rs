@@ -110,8 +110,6 @@ pub struct Jobs {
     pub entries: HashMap<String, Entry>,
     /// The ids of queued jobs, in submission order.
     pub queue: VecDeque<String>,
-    /// Set when the server stops: the worker ends.
-    pub shutdown: bool,
 }
 
 /// What the handlers and the worker share.
@@ -277,4 +275,28 @@ pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_sixteen_lowercase_hex_digits_and_distinct() {
+        let dir = std::env::temp_dir().join(format!("impasto-serve-ids-{}", std::process::id()));
+        let shared = Shared::new(dir);
+        let ids: std::collections::HashSet<String> = (0..1000).map(|_| shared.new_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        assert!(ids.iter().all(|id| valid_id(id)));
+        for bad in [
+            "",
+            "0123456789abcde",
+            "0123456789abcdef0",
+            "0123456789ABCDEF",
+            "../../etc/passw",
+            "0123456789abcde/",
+        ] {
+            assert!(!valid_id(bad), "{bad}");
+        }
+    }
 }

@@ -68,13 +68,11 @@ fn work(shared: &Shared) {
     }
 }
 
-/// The next queued job, marked running; `None` when the server stops.
+/// The next queued job, marked running (waiting for one: the thread lives as long as
+/// the process).
 fn next(shared: &Shared) -> Option<String> {
     let mut jobs = shared.lock();
     loop {
-        if jobs.shutdown {
-            return None;
-        }
         if let Some(id) = jobs.queue.pop_front() {
             if let Some(entry) = jobs.entries.get_mut(&id) {
                 entry.state = State::Running;
