@@ -488,10 +488,11 @@ fn bad_requests_are_refused_with_a_sentence_and_the_server_goes_on() {
         server.alive();
     }
 
-    // An image that declares more pixels than the loader takes (a decompression bomb).
+    // An image wider than the loader takes (16384 px), though under 40 megapixels: the
+    // loader's refusal, before it allocates.
     let mut bomb = png(&gradient(4, 4));
     bomb[16..20].copy_from_slice(&20_000u32.to_be_bytes());
-    bomb[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&100u32.to_be_bytes());
     let crc = crc32(&bomb[12..29]);
     bomb[29..33].copy_from_slice(&crc.to_be_bytes());
     server
@@ -500,6 +501,24 @@ fn bad_requests_are_refused_with_a_sentence_and_the_server_goes_on() {
             ("style", Some("s.png"), &style),
         ])
         .refused(400, "cannot be used");
+    server.alive();
+
+    // An image within the loader's limits but over the server's 40 megapixels: refused
+    // from its header, before it is decoded.
+    let mut large = png(&gradient(4, 4));
+    large[16..20].copy_from_slice(&8000u32.to_be_bytes());
+    large[20..24].copy_from_slice(&6000u32.to_be_bytes());
+    let crc = crc32(&large[12..29]);
+    large[29..33].copy_from_slice(&crc.to_be_bytes());
+    server
+        .submit(&[
+            ("content", Some("large.png"), &large),
+            ("style", Some("s.png"), &style),
+        ])
+        .refused(
+            400,
+            "large.png is 8000x6000 pixels, more than the 40 megapixels",
+        );
     server.alive();
 
     // A body over the limit.

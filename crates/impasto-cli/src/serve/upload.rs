@@ -241,21 +241,19 @@ async fn write_image(dir: &Path, stem: &str, upload: Upload) -> Result<String, R
             (StatusCode::INTERNAL_SERVER_ERROR, one_line(&e.to_string()))
         };
         impasto::image::write_atomically(&path, &upload.bytes).map_err(server_error)?;
+        // The size the header declares, refused before decoding all of it.
+        let declared = image::ImageReader::open(&path)
+            .and_then(|reader| reader.with_guessed_format())
+            .ok()
+            .and_then(|reader| reader.into_dimensions().ok());
+        if let Some((width, height)) = declared {
+            too_many_pixels(&name, width, height)?;
+        }
         // The loader's sentence, naming the upload rather than the server's file.
         let image = impasto::image::load_image(&path).map_err(|e| {
             bad(one_line(&e.to_string()).replace(&path.display().to_string(), &name))
         })?;
-        let pixels = u64::from(image.width()) * u64::from(image.height());
-        if pixels > MAX_PIXELS {
-            return Err(bad(format!(
-                "{name} is {}x{} pixels, more than the {} megapixels the server takes; \
-                 send a smaller image",
-                image.width(),
-                image.height(),
-                MAX_PIXELS / 1_000_000
-            )));
-        }
-        Ok(())
+        too_many_pixels(&name, image.width(), image.height())
     })
     .await;
     match checked {
@@ -265,4 +263,16 @@ async fn write_image(dir: &Path, stem: &str, upload: Upload) -> Result<String, R
             "the image check stopped on an internal error".to_owned(),
         )),
     }
+}
+
+/// Refuses an image of more than [`MAX_PIXELS`].
+fn too_many_pixels(name: &str, width: u32, height: u32) -> Result<(), Refusal> {
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(bad(format!(
+            "{name} is {width}x{height} pixels, more than the {} megapixels the server takes; \
+             send a smaller image",
+            MAX_PIXELS / 1_000_000
+        )));
+    }
+    Ok(())
 }
