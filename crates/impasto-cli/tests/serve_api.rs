@@ -404,6 +404,44 @@ fn events_follow_each_stage() {
 }
 
 #[test]
+fn a_job_that_fails_says_why_and_the_next_one_runs() {
+    let dir = scratch("serve-failed");
+    let results = dir.join("results");
+    let server = Server::start(&results, &[]);
+    let (content, style) = pictures();
+    // Valid settings, but too small for the network: the run itself fails.
+    let reply = server.submit(&[
+        ("content", Some("photo.png"), &content),
+        ("style", Some("painting.png"), &style),
+        ("settings", None, br#"{"size": 4, "iterations": [2]}"#),
+    ]);
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let failed = reply.json()["id"].as_str().expect("an id").to_owned();
+    let next = submit(&server, 2);
+    let stream = server.get(&format!("/api/jobs/{failed}/events"));
+    let events = events(&stream.text());
+    let (last, data) = events.last().expect("events");
+    assert_eq!(last, "failed");
+    let error = data["error"].as_str().expect("an error").to_owned();
+    assert!(error.contains("too small"), "{error}");
+    server
+        .get(&format!("/api/jobs/{failed}/image"))
+        .refused(404, "failed");
+    server
+        .get(&format!("/api/jobs/{failed}/report"))
+        .refused(404, "failed");
+    assert_eq!(server.wait(&next)["state"], "done");
+
+    drop(server);
+    let server = Server::start(&results, &[]);
+    let status = server.status(&failed);
+    assert_eq!(
+        (status["state"].as_str(), status["error"].as_str()),
+        (Some("failed"), Some(error.as_str()))
+    );
+}
+
+#[test]
 fn bad_requests_are_refused_with_a_sentence_and_the_server_goes_on() {
     let dir = scratch("serve-bad");
     let results = dir.join("results");

@@ -21,6 +21,8 @@ pub const REPORT: &str = "report.json";
 pub const SETTINGS: &str = "settings.json";
 /// Left by a cancelled job, so that a restarted server lists it as cancelled.
 pub const CANCELLED: &str = "cancelled";
+/// Left by a failed job: its error sentence, listed again after a restart.
+pub const FAILED: &str = "error.txt";
 /// Why an unfinished job found in the folder on start failed.
 pub const STOPPED_BEFORE: &str = "the server stopped before the job finished";
 
@@ -190,6 +192,8 @@ impl Shared {
                 (State::Done, None)
             } else if path.join(CANCELLED).is_file() {
                 (State::Cancelled, None)
+            } else if let Ok(error) = std::fs::read_to_string(path.join(FAILED)) {
+                (State::Failed, Some(error.trim().to_owned()))
             } else {
                 (State::Failed, Some(STOPPED_BEFORE.to_owned()))
             };

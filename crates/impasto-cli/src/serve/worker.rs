@@ -10,7 +10,7 @@ use std::time::Instant;
 use impasto::optim::Control;
 use impasto::transfer::{NetworkCache, Progress};
 
-use super::state::{CANCELLED, REPORT, RESULT, Shared, State};
+use super::state::{CANCELLED, FAILED, REPORT, RESULT, Shared, State};
 use crate::config;
 use crate::error::one_line;
 use crate::run::{self, Mode};
@@ -55,6 +55,10 @@ fn work(shared: &Shared) {
             let _ = impasto::image::write_atomically(&dir.join(CANCELLED), b"");
             let _ = std::fs::remove_file(dir.join(RESULT));
             let _ = std::fs::remove_file(dir.join(REPORT));
+        }
+        if let Some(error) = &error {
+            let path = shared.job_dir(&id).join(FAILED);
+            let _ = impasto::image::write_atomically(&path, error.as_bytes());
         }
         {
             let mut jobs = shared.lock();
