@@ -778,3 +778,19 @@ fn other_addresses_need_a_token() {
     assert!(error.contains("--token"), "{error}");
     assert_eq!(error.lines().count(), 1, "{error}");
 }
+
+#[test]
+fn missing_weights_are_refused_at_start() {
+    let dir = scratch("serve-weights");
+    let output = common::impasto([
+        "serve".as_ref(),
+        "--weights".as_ref(),
+        dir.join("no-such-weights.pth").as_os_str(),
+        "--results".as_ref(),
+        dir.join("results").as_os_str(),
+    ] as [&std::ffi::OsStr; 5]);
+    assert_eq!(output.status.code(), Some(1));
+    let error = common::stderr(&output);
+    assert!(error.contains("no-such-weights.pth"), "{error}");
+    assert_eq!(error.lines().count(), 1, "{error}");
+}

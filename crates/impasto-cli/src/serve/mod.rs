@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::ValueEnum;
+use impasto::WeightsSource;
 
 use self::api::App;
 use self::state::Shared;
@@ -59,7 +60,15 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
                 .to_string(),
         ),
     };
-    // Fail now, not at the first job, if the backend is not in this build.
+    // Fail now, not at the first job, if the weights are missing or the backend is not
+    // in this build.
+    let source = match &weights {
+        Some(text) => text
+            .parse::<WeightsSource>()
+            .unwrap_or_else(|never| match never {}),
+        None => WeightsSource::Default,
+    };
+    source.resolve()?;
     config::backend(args.backend)?.device()?;
     let backend = args
         .backend
