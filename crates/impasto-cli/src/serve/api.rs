@@ -20,8 +20,13 @@ use serde_json::{Value, json};
 use super::state::{CANCELLED, REPORT, RESULT, Shared, State as JobState, status_json, valid_id};
 use super::upload::{self, MAX_BODY, Network};
 
-/// The placeholder page: plain HTML, CSS and JavaScript, nothing fetched from elsewhere.
+/// The page: plain HTML, CSS and JavaScript built into the binary, nothing fetched from
+/// elsewhere (docs/serve.md, "The page").
 const PAGE: &str = include_str!("page.html");
+/// The page's style sheet.
+const PAGE_CSS: &str = include_str!("page.css");
+/// The page's script.
+const PAGE_JS: &str = include_str!("page.js");
 
 /// Progress events of one job come at most this often (and at every new stage).
 const EVENT_INTERVAL: Duration = Duration::from_millis(250);
@@ -50,8 +55,29 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn_with_state(app.clone(), authorize));
     Router::new()
         .route("/", get(|| async { Html(PAGE) }))
+        .route(
+            "/page.css",
+            get(|| async { asset("text/css; charset=utf-8", PAGE_CSS) }),
+        )
+        .route(
+            "/page.js",
+            get(|| async { asset("text/javascript; charset=utf-8", PAGE_JS) }),
+        )
         .nest("/api", api)
         .with_state(app)
+}
+
+/// One of the page's files. `no-cache`: a browser asks again (cheaply) after the
+/// server is updated, rather than mixing an old script with a new page.
+fn asset(content_type: &'static str, text: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 /// `{"error": message}` with `status`.
