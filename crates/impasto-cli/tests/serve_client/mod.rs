@@ -48,6 +48,11 @@ impl Server {
         Server { child, address }
     }
 
+    /// `host:port`, as the server printed it.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
     /// Sends one request; the status and the body.
     pub fn request(
         &self,
