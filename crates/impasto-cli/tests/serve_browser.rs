@@ -111,54 +111,82 @@ async fn read_page(client: &Client) -> Value {
         .expect("read the page")
 }
 
+/// chromedriver and a WebDriver session with headless Chromium, or why not (the
+/// programs are missing).
+struct Browser {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+    _driver: Driver,
+}
+
+impl Browser {
+    fn start() -> Result<Browser, &'static str> {
+        let chromium = find_program(&["chromium", "chromium-browser"])
+            .ok_or("no chromium on PATH (Debian: apt-get install chromium chromium-driver)")?;
+        let chromedriver = find_program(&["chromedriver"])
+            .ok_or("no chromedriver on PATH (Debian: apt-get install chromium-driver)")?;
+        let driver = Driver::start(&chromedriver);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            json!({
+                "binary": chromium,
+                // As root (CI) Chromium needs --no-sandbox; no GPU or large /dev/shm there.
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,1000"],
+            }),
+        );
+        let client = runtime.block_on(async {
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities)
+                .connect(&driver.url)
+                .await
+                .expect("a WebDriver session with headless Chromium")
+        });
+        Ok(Browser {
+            runtime,
+            client,
+            _driver: driver,
+        })
+    }
+
+    /// Runs `steps` with the browser, then closes it, even if a step failed.
+    fn run<T: Send + 'static>(
+        self,
+        steps: impl FnOnce(Client) -> std::pin::Pin<Box<dyn Future<Output = T> + Send>>,
+    ) -> T {
+        // On their own task, so that a failed step's panic comes back here.
+        let outcome = self
+            .runtime
+            .block_on(self.runtime.spawn(steps(self.client.clone())));
+        let _ = self.runtime.block_on(self.client.close());
+        match outcome {
+            Ok(value) => value,
+            Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+        }
+    }
+}
+
 #[test]
 fn the_page_paints_a_picture_in_headless_chromium() {
-    let Some(chromium) = find_program(&["chromium", "chromium-browser"]) else {
-        println!("skipped: no chromium on PATH (Debian: apt-get install chromium chromium-driver)");
-        return;
-    };
-    let Some(chromedriver) = find_program(&["chromedriver"]) else {
-        println!("skipped: no chromedriver on PATH (Debian: apt-get install chromium-driver)");
-        return;
-    };
     let started = Instant::now();
+    let browser = match Browser::start() {
+        Ok(browser) => browser,
+        Err(why) => {
+            println!("skipped: {why}");
+            return;
+        }
+    };
     let dir = scratch("serve-browser");
     let server = Server::start(&dir.join("results"), &[]);
-    let driver = Driver::start(&chromedriver);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": chromium,
-            // As root (CI) Chromium needs --no-sandbox; no GPU or large /dev/shm there.
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=1280,1000"],
-        }),
-    );
-    let client = runtime.block_on(async {
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&driver.url)
-            .await
-            .expect("a WebDriver session with headless Chromium")
-    });
-    // The steps run on their own task, so that the browser is closed even if one fails.
-    let steps = runtime.spawn(use_the_page(
-        client.clone(),
-        format!("http://{}/", server.address()),
-        dir.clone(),
-    ));
-    let outcome = runtime.block_on(steps);
-    let _ = runtime.block_on(client.close());
-    let (id, image_href, report_href) = match outcome {
-        Ok(links) => links,
-        Err(failed) => std::panic::resume_unwind(failed.into_panic()),
-    };
+    let url = format!("http://{}/", server.address());
+    let (id, image_href, report_href) =
+        browser.run(|client| Box::pin(use_the_page(client, url, dir.clone())));
 
     // The links fetch what they say: the finished PNG and the JSON report.
     let image = server.get(&image_href);
@@ -170,8 +198,106 @@ fn the_page_paints_a_picture_in_headless_chromium() {
     assert_eq!(report.status, 200, "{}", report.text());
     assert!(report.json().is_object(), "{}", report.text());
     assert_eq!(server.status(&id)["state"], "done");
-    drop(driver);
     println!("the browser test took {:.1?}", started.elapsed());
+}
+
+#[test]
+fn the_page_sends_the_token_and_cancels_a_job() {
+    let browser = match Browser::start() {
+        Ok(browser) => browser,
+        Err(why) => {
+            println!("skipped: {why}");
+            return;
+        }
+    };
+    let dir = scratch("serve-browser-token");
+    let server = Server::start(&dir.join("results"), &["--token", "s3cret"]);
+    let url = format!("http://{}/", server.address());
+    let id = browser.run(|client| Box::pin(cancel_with_the_token(client, url)));
+    let status = server.request(
+        "GET",
+        &format!("/api/jobs/{id}"),
+        &[("Authorization", "Bearer s3cret")],
+        &[],
+    );
+    assert_eq!(status.json()["state"], "cancelled", "{}", status.text());
+}
+
+/// Without the token the page shows the server's sentence; with it (in the address)
+/// a job starts, and Cancel stops it. The job's id.
+async fn cancel_with_the_token(client: Client, url: String) -> String {
+    client.goto(&url).await.expect("open the page");
+    let page = wait_for(&client, "the 401 sentence", |page| {
+        Some(page["error"].as_str()?.contains("token"))
+    })
+    .await;
+    assert!(
+        page["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("needs its token"),
+        "{page}"
+    );
+
+    client
+        .goto(&format!("{url}?token=s3cret"))
+        .await
+        .expect("open the page with the token");
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets")
+        .canonicalize()
+        .expect("the assets folder");
+    for (css, file) in [
+        ("#content-input", "content.png"),
+        ("#style-input", "style.png"),
+    ] {
+        client
+            .find(Locator::Css(css))
+            .await
+            .expect("the file input")
+            .send_keys(&assets.join(file).display().to_string())
+            .await
+            .expect("pick the file");
+    }
+    let find = |css: &'static str| {
+        let client = client.clone();
+        async move { client.find(Locator::Css(css)).await.expect(css) }
+    };
+    find("#size")
+        .await
+        .select_by_value("64")
+        .await
+        .expect("64 px");
+    find("#advanced summary")
+        .await
+        .click()
+        .await
+        .expect("open More");
+    find("#iterations")
+        .await
+        .send_keys("5000")
+        .await
+        .expect("type 5000");
+    find("#start").await.click().await.expect("start");
+    wait_for(&client, "the job running", |page| {
+        Some(page["progress"].as_str()?.starts_with("running"))
+    })
+    .await;
+    find("#cancel").await.click().await.expect("cancel");
+    let page = wait_for(&client, "the job cancelled", |page| {
+        Some(page["progress"] == "cancelled")
+    })
+    .await;
+    assert_eq!(page["error"], "", "{page}");
+    assert_eq!(page["done"], false, "{page}");
+    let hash = client.current_url().await.expect("the address");
+    let id = hash
+        .fragment()
+        .and_then(|f| f.strip_prefix("job="))
+        .expect("the page names the job it watches")
+        .to_owned();
+    assert_eq!(hash.query(), Some("token=s3cret"));
+    id
 }
 
 /// The steps a person takes on the page; the finished job's id and the hrefs of the
