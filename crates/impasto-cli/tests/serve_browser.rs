@@ -12,6 +12,7 @@ mod serve_client;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -73,6 +74,13 @@ impl Driver {
         }
         driver
     }
+
+    /// Panics if chromedriver has exited (it could not listen: the port was taken).
+    fn check_running(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("chromedriver exited at start ({status}); was its port taken?");
+        }
+    }
 }
 
 impl Drop for Driver {
@@ -117,7 +125,15 @@ struct Browser {
     runtime: tokio::runtime::Runtime,
     client: Client,
     _driver: Driver,
+    /// Held until the driver has stopped (fields drop in order): one browser at a time.
+    _turn: MutexGuard<'static, ()>,
 }
+
+/// The tests take turns with the browser. chromedriver is given a port that was free a
+/// moment before, and two started at once can be given the same one: the second then
+/// fails to listen, and its test talks to the first's driver until that one stops
+/// (seen in CI as "connection refused").
+static ONE_BROWSER: Mutex<()> = Mutex::new(());
 
 impl Browser {
     fn start() -> Result<Browser, &'static str> {
@@ -125,7 +141,12 @@ impl Browser {
             .ok_or("no chromium on PATH (Debian: apt-get install chromium chromium-driver)")?;
         let chromedriver = find_program(&["chromedriver"])
             .ok_or("no chromedriver on PATH (Debian: apt-get install chromium-driver)")?;
-        let driver = Driver::start(&chromedriver);
+        // A test that failed while holding the turn poisons it; the next may still run.
+        let turn = ONE_BROWSER
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut driver = Driver::start(&chromedriver);
+        driver.check_running();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -152,6 +173,7 @@ impl Browser {
             runtime,
             client,
             _driver: driver,
+            _turn: turn,
         })
     }
 
