@@ -22,6 +22,13 @@ fn a_job_is_queued_runs_and_its_files_are_served_and_kept() {
     let page = server.get("/");
     assert_eq!(page.status, 200);
     assert!(page.text().contains("<html"), "{}", page.text());
+    // The form starts at the library's defaults, filled in by the server.
+    let text = page.text();
+    assert!(!text.contains("{{"), "a placeholder left in the page");
+    let size = impasto::transfer::DEFAULT_SIZE;
+    assert!(text.contains(&format!("data-default=\"{size}\"")), "{text}");
+    let strength = impasto::loss::DEFAULT_STYLE_STRENGTH;
+    assert!(text.contains(&format!(">{strength}</output>")), "{text}");
 
     let first = submit(&server, 30);
     let (content, style) = pictures();

@@ -21,7 +21,8 @@ use super::state::{CANCELLED, REPORT, RESULT, Shared, State as JobState, status_
 use super::upload::{self, MAX_BODY, Network};
 
 /// The page: plain HTML, CSS and JavaScript built into the binary, nothing fetched from
-/// elsewhere (docs/serve.md, "The page").
+/// elsewhere (docs/serve.md, "The page"); its `{{…}}` are the library's defaults
+/// ([`page`]).
 const PAGE: &str = include_str!("page.html");
 /// The page's style sheet.
 const PAGE_CSS: &str = include_str!("page.css");
@@ -54,7 +55,7 @@ pub fn router(app: App) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(app.clone(), authorize));
     Router::new()
-        .route("/", get(|| async { Html(PAGE) }))
+        .route("/", get(|| async { Html(page()) }))
         .route(
             "/page.css",
             get(|| async { asset("text/css; charset=utf-8", PAGE_CSS) }),
@@ -65,6 +66,28 @@ pub fn router(app: App) -> Router {
         )
         .nest("/api", api)
         .with_state(app)
+}
+
+/// The page with the library's defaults filled in (size, style strength, the default
+/// schedule's iterations), so that the form starts where `impasto transfer` does and no
+/// default has a second home here. Rendered once.
+fn page() -> &'static str {
+    static PAGE_FILLED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PAGE_FILLED.get_or_init(|| {
+        use impasto::loss::DEFAULT_STYLE_STRENGTH;
+        use impasto::transfer::{DEFAULT_SIZE, default_schedule};
+        let iterations: usize = default_schedule(DEFAULT_SIZE)
+            .iter()
+            .map(|s| s.iterations)
+            .sum();
+        PAGE.replace("{{size}}", &DEFAULT_SIZE.to_string())
+            .replace("{{strength}}", &DEFAULT_STYLE_STRENGTH.to_string())
+            .replace(
+                "{{strength_log10}}",
+                &DEFAULT_STYLE_STRENGTH.log10().to_string(),
+            )
+            .replace("{{iterations}}", &iterations.to_string())
+    })
 }
 
 /// One of the page's files. `no-cache`: a browser asks again (cheaply) after the

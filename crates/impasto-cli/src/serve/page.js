@@ -58,7 +58,9 @@ for (const [drop, input, box] of [
   });
 }
 
-// ---- style strength: a log-scale slider around the default 30 ----
+// ---- size and style strength: the library's defaults, filled in by the server ----
+$("size").value = $("size").dataset.default;
+// A log-scale slider around the default strength.
 // Two significant digits (30, 4.5, 120), the slider's resolution at that scale.
 const strength = () => Number((10 ** Number($("strength").value)).toPrecision(2));
 $("strength").addEventListener("input", () => { $("strength-value").textContent = strength(); });
