@@ -52,12 +52,15 @@ pub(crate) struct LayerMask {
     columns: Range<usize>,
     /// The layer's `[H_l, W_l]`.
     size: [usize; 2],
+    /// The style's target for this region, `mass · Â_l`, made once, not per evaluation.
+    target: Tensor<3>,
 }
 
 impl LayerMask {
-    /// `mask` (`[1, 1, H_l, W_l]`) cut to its bounding box; `None` if it is black. One
-    /// read of the mask.
-    fn new(mask: Tensor<4>) -> Result<Option<Self>, LossError> {
+    /// `mask` (`[1, 1, H_l, W_l]`) cut to its bounding box, with the style's Gram per
+    /// position `per_position` scaled to its mass; `None` if it is black. One read of the
+    /// mask.
+    fn new(mask: Tensor<4>, per_position: &Tensor<3>) -> Result<Option<Self>, LossError> {
         let [_, _, height, width] = mask.dims();
         let values = mask.clone().try_into_vec_as::<f64>()?;
         let (mut rows, mut columns) = (height..0, width..0);
@@ -84,6 +87,7 @@ impl LayerMask {
             rows,
             columns,
             size: [height, width],
+            target: per_position.clone().mul_scalar(mass),
         }))
     }
 }
@@ -125,7 +129,7 @@ impl Region {
         let mut at_pixels = mask.inner();
         let mut halvings = 0;
         let mut masks = BTreeMap::new();
-        for &layer in grams_per_position.keys() {
+        for (&layer, per_position) in &grams_per_position {
             while halvings < layer.downsamplings() {
                 let [_, _, h, w] = at_pixels.dims();
                 if h < 2 || w < 2 {
@@ -134,7 +138,7 @@ impl Region {
                 at_pixels = avg_pool2d(at_pixels, AvgPoolOptions::new([2, 2]));
                 halvings += 1;
             }
-            let Some(cut) = LayerMask::new(at_pixels.clone())? else {
+            let Some(cut) = LayerMask::new(at_pixels.clone(), per_position)? else {
                 return Err(LossError::EmptyRegion { index, layer });
             };
             masks.insert(layer, cut);
@@ -158,13 +162,13 @@ impl Region {
         layer: VggLayer,
         features: Tensor<4>,
     ) -> Option<Result<Tensor<1>, LossError>> {
-        let target = self.grams_per_position.get(&layer)?;
         let LayerMask {
             mask,
             mass,
             rows,
             columns,
             size,
+            target,
         } = self.masks.get(&layer)?;
         let [batch, channels, height, width] = features.dims();
         if *size != [height, width] {
@@ -182,9 +186,8 @@ impl Region {
         };
         // E_l is symmetric in G, so the one-product backward applies, as for the plain Gram.
         let g = gram_for_symmetric_loss(inside * mask.clone());
-        let target = target.clone().mul_scalar(*mass);
         Some(
-            style_layer_loss_over(g, target, *mass)
+            style_layer_loss_over(g, target.clone(), *mass)
                 .map(|e| e.mul_scalar(self.weight * mass / positions)),
         )
     }
