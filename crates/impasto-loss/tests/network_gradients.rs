@@ -2,14 +2,14 @@
 //! the network, in float64 (flex's default float type is set to `F64` for this test
 //! binary, so the differences measure the derivative, not `f32` rounding).
 
-use burn::tensor::{Device, FloatDType, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use impasto_loss::{ContentTargets, StyleTargets, TotalLoss, TotalLossConfig};
+use impasto_vgg::VggLayer;
 use impasto_vgg::portable_rng::{normal, stream};
-use impasto_vgg::{Vgg, VggConfig, VggLayer};
 
 mod network;
 
-use network::{host, image};
+use network::{float64_network, host, image};
 
 fn pixels(values: Vec<f64>, device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(values, [1, 3, 16, 16]), device)
@@ -25,15 +25,7 @@ fn perturbed(x: &[f64], direction: &[f64], step: f64, device: &Device) -> Tensor
 
 #[test]
 fn each_terms_pixel_gradient_matches_central_differences() {
-    let mut plain = Device::flex();
-    plain
-        .configure(FloatDType::F64)
-        .expect("this test binary configures flex before creating any tensor");
-    let ad = plain.clone().autodiff();
-    let vgg: Vgg = VggConfig::new()
-        .with_seed(5)
-        .with_last_layer(Some(VggLayer::Relu3_1))
-        .init(&ad);
+    let (plain, ad, vgg) = float64_network(5);
     let config = TotalLossConfig::new()
         .with_content_layers(vec![VggLayer::Relu2_2, VggLayer::Relu3_1])
         .with_style_layers(vec![

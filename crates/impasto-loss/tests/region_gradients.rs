@@ -2,26 +2,18 @@
 //! overlap), through the network, in float64 (flex's default float type is set to `F64`
 //! for this test binary).
 
-use burn::tensor::{Device, FloatDType, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use impasto_loss::{StyleTargets, TotalLoss, TotalLossConfig};
+use impasto_vgg::VggLayer;
 use impasto_vgg::portable_rng::{normal, stream};
-use impasto_vgg::{Vgg, VggConfig, VggLayer};
 
 mod network;
 
-use network::{host, image};
+use network::{float64_network, host, image};
 
 #[test]
 fn the_regions_style_gradient_matches_central_differences() {
-    let mut plain = Device::flex();
-    plain
-        .configure(FloatDType::F64)
-        .expect("this test binary configures flex before creating any tensor");
-    let ad = plain.clone().autodiff();
-    let vgg: Vgg = VggConfig::new()
-        .with_seed(9)
-        .with_last_layer(Some(VggLayer::Relu3_1))
-        .init(&ad);
+    let (plain, ad, vgg) = float64_network(9);
     let layers = vec![VggLayer::Relu1_1, VggLayer::Relu2_1, VggLayer::Relu3_1];
     let config = TotalLossConfig::new()
         .with_term_weights(0.0, 1e6, 0.0)
