@@ -8,8 +8,8 @@ mod serve_client;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::{gradient, scratch};
-use serve_client::{Part, Server, crc32, events, pictures, png, submit};
+use common::{png_header_only, scratch};
+use serve_client::{Part, Server, events, pictures, submit};
 
 /// Jobs submitted at once in `many_jobs_at_once_are_all_accounted_for` (the 50).
 const MANY: usize = 50;
@@ -287,11 +287,7 @@ fn bad_requests_are_refused_with_a_sentence_and_the_server_goes_on() {
 
     // An image wider than the loader takes (16384 px), though under 40 megapixels: the
     // loader's refusal, before it allocates.
-    let mut bomb = png(&gradient(4, 4));
-    bomb[16..20].copy_from_slice(&20_000u32.to_be_bytes());
-    bomb[20..24].copy_from_slice(&100u32.to_be_bytes());
-    let crc = crc32(&bomb[12..29]);
-    bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+    let bomb = png_header_only(20_000, 100);
     server
         .submit(&[
             ("content", Some("bomb.png"), &bomb),
@@ -302,11 +298,7 @@ fn bad_requests_are_refused_with_a_sentence_and_the_server_goes_on() {
 
     // An image within the loader's limits but over the server's 40 megapixels: refused
     // from its header, before it is decoded.
-    let mut large = png(&gradient(4, 4));
-    large[16..20].copy_from_slice(&8000u32.to_be_bytes());
-    large[20..24].copy_from_slice(&6000u32.to_be_bytes());
-    let crc = crc32(&large[12..29]);
-    large[29..33].copy_from_slice(&crc.to_be_bytes());
+    let large = png_header_only(8000, 6000);
     server
         .submit(&[
             ("content", Some("large.png"), &large),
