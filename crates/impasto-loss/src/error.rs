@@ -128,6 +128,22 @@ pub enum LossError {
     #[error("a style layer loss needs at least one position (M_l = H_l·W_l > 0)")]
     NoPositions,
 
+    /// Tiles that would not give the whole image's features: a core of 0 pixels, or a
+    /// core or halo that is not a multiple of the deepest layer's stride
+    /// ([`TileGrid::new`](crate::TileGrid::new)).
+    #[error(
+        "tiles of {core} pixels with a halo of {halo} must be positive multiples of {align} \
+         pixels (the deepest layer's stride)"
+    )]
+    TileSize {
+        /// The cores' side asked for, pixels.
+        core: usize,
+        /// The halo asked for, pixels.
+        halo: usize,
+        /// The stride both must be multiples of.
+        align: usize,
+    },
+
     /// A style image is not a single image `[1, 3, H, W]`, in
     /// [`StyleTargets::new`](crate::StyleTargets::new).
     #[error("style image {index} must be one image of shape [1, 3, H, W], found {shape:?}")]

@@ -73,6 +73,8 @@ mod region_targets;
 mod style;
 mod targets;
 mod temporal;
+mod tiled;
+pub mod tiles;
 mod total;
 mod total_variation;
 mod weights;
@@ -94,6 +96,7 @@ pub use guided::{guided_gram, region_mass, region_style_layer_loss};
 pub use style::{style_layer_loss, style_layer_loss_over, style_loss};
 pub use targets::{ContentTargets, StyleTargets};
 pub use temporal::temporal_loss;
+pub use tiles::TileGrid;
 pub use total::TotalLoss;
 pub use total_variation::total_variation;
 pub use weights::{

@@ -36,6 +36,7 @@ use burn::tensor::ops::AvgPoolOptions;
 use impasto_vgg::VggLayer;
 
 use crate::gram::gram_for_symmetric_loss;
+use crate::tiles::LayerWindow;
 use crate::{LossError, style_layer_loss_over};
 
 /// A region's mask at one layer, cut to the rows and columns where it is not black: a
@@ -151,45 +152,93 @@ impl Region {
         })
     }
 
-    /// This region's share of `E_l` for the optimised image's features `f` at `layer`:
-    /// `r ‖G(F ⊙ m) − mass Â‖² / (4 N² mass M)` (see the module docs).
+    /// The layer's mask, cut to its bounding box.
+    fn layer_mask(&self, layer: VggLayer) -> Result<&LayerMask, LossError> {
+        self.masks.get(&layer).ok_or(LossError::MissingTarget {
+            term: crate::Term::Style,
+            layer,
+        })
+    }
+
+    /// `Ok` if a map of `size` = `[height, width]` at `layer` is the mask's size.
     ///
     /// # Errors
-    /// [`LossError::ShapeMismatch`] if the features are not the mask's size (an image of
-    /// another size than the masks were made for).
-    pub(crate) fn layer_loss(
+    /// [`LossError::ShapeMismatch`] if it is not (an image of another size than the masks
+    /// were made for); [`LossError::MissingTarget`] for a layer without a mask.
+    pub(crate) fn check_size(&self, layer: VggLayer, size: [usize; 2]) -> Result<(), LossError> {
+        let mask = self.layer_mask(layer)?;
+        if mask.size != size {
+            return Err(LossError::ShapeMismatch {
+                what: "region mask (the image's size)",
+                expected: vec![1, 1, size[0], size[1]],
+                found: vec![1, 1, mask.size[0], mask.size[1]],
+            });
+        }
+        Ok(())
+    }
+
+    /// `G(F ⊙ m)` over the positions of `window` at `layer` (the whole map, or one tile's
+    /// core), `None` where the region has none of them. `features` is the map that
+    /// `window.local` indexes. The region's Grams over disjoint windows add up to its Gram
+    /// over their union.
+    ///
+    /// # Errors
+    /// [`LossError::MissingTarget`] for a layer without a mask.
+    pub(crate) fn partial_gram(
         &self,
         layer: VggLayer,
         features: Tensor<4>,
-    ) -> Option<Result<Tensor<1>, LossError>> {
-        let LayerMask {
-            mask,
-            mass,
-            rows,
-            columns,
-            size,
-            target,
-        } = self.masks.get(&layer)?;
-        let [batch, channels, height, width] = features.dims();
-        if *size != [height, width] {
-            return Some(Err(LossError::ShapeMismatch {
-                what: "region mask (the image's size)",
-                expected: vec![batch, 1, height, width],
-                found: vec![1, 1, size[0], size[1]],
-            }));
+        window: &LayerWindow,
+    ) -> Result<Option<Tensor<3>>, LossError> {
+        let cut = self.layer_mask(layer)?;
+        let overlap = |bbox: &Range<usize>, global: &Range<usize>| {
+            bbox.start.max(global.start)..bbox.end.min(global.end)
+        };
+        let rows = overlap(&cut.rows, &window.global[0]);
+        let columns = overlap(&cut.columns, &window.global[1]);
+        if rows.is_empty() || columns.is_empty() {
+            return Ok(None);
         }
-        let positions = (height * width) as f64;
-        let inside = if rows.len() == height && columns.len() == width {
+        let [batch, channels, height, width] = features.dims();
+        let shift =
+            |r: &Range<usize>, from: usize, to: usize| r.start - from + to..r.end - from + to;
+        let local_rows = shift(&rows, window.global[0].start, window.local[0].start);
+        let local_columns = shift(&columns, window.global[1].start, window.local[1].start);
+        let inside = if local_rows == (0..height) && local_columns == (0..width) {
             features
         } else {
-            features.slice([0..batch, 0..channels, rows.clone(), columns.clone()])
+            features.slice([0..batch, 0..channels, local_rows, local_columns])
+        };
+        let [_, _, mask_height, mask_width] = cut.mask.dims();
+        let mask_rows = shift(&rows, cut.rows.start, 0);
+        let mask_columns = shift(&columns, cut.columns.start, 0);
+        let mask = if mask_rows == (0..mask_height) && mask_columns == (0..mask_width) {
+            cut.mask.clone()
+        } else {
+            cut.mask
+                .clone()
+                .slice([0..1, 0..1, mask_rows, mask_columns])
         };
         // E_l is symmetric in G, so the one-product backward applies, as for the plain Gram.
-        let g = gram_for_symmetric_loss(inside * mask.clone());
-        Some(
-            style_layer_loss_over(g, target.clone(), *mass)
-                .map(|e| e.mul_scalar(self.weight * mass / positions)),
-        )
+        Ok(Some(gram_for_symmetric_loss(inside * mask)))
+    }
+
+    /// This region's share of `E_l` from its Gram `G(F ⊙ m)` over the whole image, whose
+    /// map at `layer` has `positions` positions: `r ‖G − mass Â‖² / (4 N² mass M)` (see
+    /// the module docs).
+    ///
+    /// # Errors
+    /// [`LossError::MissingTarget`] for a layer without a mask; those of
+    /// [`style_layer_loss_over`].
+    pub(crate) fn loss_of_gram(
+        &self,
+        layer: VggLayer,
+        gram: Tensor<3>,
+        positions: usize,
+    ) -> Result<Tensor<1>, LossError> {
+        let cut = self.layer_mask(layer)?;
+        let share = self.weight * cut.mass / positions as f64;
+        Ok(style_layer_loss_over(gram, cut.target.clone(), cut.mass)?.mul_scalar(share))
     }
 
     /// The region's share of the balance's style scale at `layer`: `k_i ‖Â_il‖² /

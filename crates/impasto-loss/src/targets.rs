@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use burn::module::Module;
 use burn::tensor::Tensor;
 use impasto_vgg::{Vgg, VggLayer};
 
 use crate::checks::{check_layers, check_weight};
 use crate::gram::gram_for_symmetric_loss;
 use crate::region_targets::Region;
-use crate::{LossError, Term, gram, style_layer_loss};
+use crate::tiled::{constant_features, grams_per_position_of};
+use crate::tiles::LayerWindow;
+use crate::{LossError, Term, style_layer_loss};
 
 /// The content image's activations `P^l` at the content layers.
 ///
@@ -50,8 +51,25 @@ impl ContentTargets {
     /// [`LossError::EmptyLayers`] / [`LossError::DuplicateLayer`] for a bad layer list,
     /// [`LossError::Vgg`] if the network cannot compute the layers for this image.
     pub fn new(vgg: &Vgg, content: Tensor<4>, layers: &[VggLayer]) -> Result<Self, LossError> {
+        Self::new_tiled(vgg, content, layers, None)
+    }
+
+    /// [`new`](Self::new), the network run tile by tile with cores of `core` pixels
+    /// ([`TileGrid`](crate::TileGrid), the exact halo of `layers`) where `core` is given:
+    /// the same targets, with the memory of one tile's forward pass instead of the whole
+    /// image's. `None` runs it whole.
+    ///
+    /// # Errors
+    /// Those of [`new`](Self::new); [`LossError::TileSize`] for a core that is not a
+    /// multiple of the deepest layer's stride.
+    pub fn new_tiled(
+        vgg: &Vgg,
+        content: Tensor<4>,
+        layers: &[VggLayer],
+        core: Option<usize>,
+    ) -> Result<Self, LossError> {
         check_layers(Term::Content, layers)?;
-        Self::from_features(constant_features(vgg, content, layers)?)
+        Self::from_features(constant_features(vgg, content, layers, core)?)
     }
 
     /// Targets given directly, e.g. activations computed elsewhere; they are detached.
@@ -150,13 +168,28 @@ impl StyleTargets {
         styles: &[(Tensor<4>, f64)],
         layers: &[VggLayer],
     ) -> Result<Self, LossError> {
+        Self::new_tiled(vgg, styles, layers, None)
+    }
+
+    /// [`new`](Self::new), each style image run tile by tile with cores of `core` pixels
+    /// where `core` is given ([`ContentTargets::new_tiled`]): the same targets in the
+    /// memory of one tile.
+    ///
+    /// # Errors
+    /// Those of [`new`](Self::new); [`LossError::TileSize`] for a bad core.
+    pub fn new_tiled(
+        vgg: &Vgg,
+        styles: &[(Tensor<4>, f64)],
+        layers: &[VggLayer],
+        core: Option<usize>,
+    ) -> Result<Self, LossError> {
         let blend_weights = check_styles(styles, layers)?;
         let mut grams_per_position: BTreeMap<VggLayer, Tensor<3>> = BTreeMap::new();
         for ((image, _), &k) in styles.iter().zip(&blend_weights) {
             if k == 0.0 {
                 continue;
             }
-            for (layer, scaled) in grams_per_position_of(vgg, image, layers)? {
+            for (layer, scaled) in grams_per_position_of(vgg, image, layers, core)? {
                 let scaled = scaled.mul_scalar(k);
                 let blended = match grams_per_position.remove(&layer) {
                     Some(sum) => sum + scaled,
@@ -201,6 +234,22 @@ impl StyleTargets {
         masks: &[Tensor<4>],
         layers: &[VggLayer],
     ) -> Result<Self, LossError> {
+        Self::with_regions_tiled(vgg, styles, masks, layers, None)
+    }
+
+    /// [`with_regions`](Self::with_regions), each style image run tile by tile with cores
+    /// of `core` pixels where `core` is given ([`ContentTargets::new_tiled`]).
+    ///
+    /// # Errors
+    /// Those of [`with_regions`](Self::with_regions); [`LossError::TileSize`] for a bad
+    /// core.
+    pub fn with_regions_tiled(
+        vgg: &Vgg,
+        styles: &[(Tensor<4>, f64)],
+        masks: &[Tensor<4>],
+        layers: &[VggLayer],
+        core: Option<usize>,
+    ) -> Result<Self, LossError> {
         if masks.len() != styles.len() {
             return Err(LossError::RegionCount {
                 styles: styles.len(),
@@ -216,7 +265,7 @@ impl StyleTargets {
             if k == 0.0 {
                 continue;
             }
-            let grams = grams_per_position_of(vgg, image, layers)?;
+            let grams = grams_per_position_of(vgg, image, layers, core)?;
             regions.push(Region::new(index, (n * k, k), grams, mask.clone())?);
         }
         Ok(Self {
@@ -252,25 +301,98 @@ impl StyleTargets {
     /// [`style_layer_loss`](crate::style_layer_loss); [`LossError::ShapeMismatch`] for
     /// features of another size than the regions' masks.
     pub fn layer_loss(&self, layer: VggLayer, features: Tensor<4>) -> Result<Tensor<1>, LossError> {
+        let [_, _, height, width] = features.dims();
+        self.check_map_size(layer, [height, width])?;
+        let grams = self
+            .partial_grams(layer, features, &LayerWindow::whole([height, width]))?
+            .into_iter()
+            .map(|g| g.expect("a region has positions in the whole map"))
+            .collect();
+        self.loss_of_grams(layer, grams, height * width)
+    }
+
+    /// `Ok` if a map of `size` at `layer` is what the targets were made for: the regions'
+    /// masks' size (any size serves blended targets).
+    ///
+    /// # Errors
+    /// [`LossError::ShapeMismatch`] for a map of another size than the masks';
+    /// [`LossError::MissingTarget`] for a layer not computed.
+    pub(crate) fn check_map_size(
+        &self,
+        layer: VggLayer,
+        size: [usize; 2],
+    ) -> Result<(), LossError> {
+        match &self.targets {
+            Targets::Blended(grams) if grams.contains_key(&layer) => Ok(()),
+            Targets::Blended(_) => Err(LossError::MissingTarget {
+                term: Term::Style,
+                layer,
+            }),
+            Targets::Regions(regions) => regions.iter().try_for_each(|r| r.check_size(layer, size)),
+        }
+    }
+
+    /// The Grams `E_l` depends on, over the positions of `window` at `layer` (the whole
+    /// map, or one tile's core): one for the blend, or one per region (`None` where the
+    /// region has none of those positions). Over disjoint windows they add up to the
+    /// whole map's, which is what a tiled evaluation relies on. `features` is the map
+    /// that `window.local` indexes.
+    pub(crate) fn partial_grams(
+        &self,
+        layer: VggLayer,
+        features: Tensor<4>,
+        window: &LayerWindow,
+    ) -> Result<Vec<Option<Tensor<3>>>, LossError> {
+        match &self.targets {
+            Targets::Blended(grams) => {
+                if !grams.contains_key(&layer) {
+                    return Err(LossError::MissingTarget {
+                        term: Term::Style,
+                        layer,
+                    });
+                }
+                let [batch, channels, height, width] = features.dims();
+                let [rows, columns] = window.local.clone();
+                if rows.is_empty() || columns.is_empty() {
+                    return Ok(vec![None]);
+                }
+                let inside = if rows == (0..height) && columns == (0..width) {
+                    features
+                } else {
+                    features.slice([0..batch, 0..channels, rows, columns])
+                };
+                // E_l is symmetric in G, so the one-product backward applies.
+                Ok(vec![Some(gram_for_symmetric_loss(inside))])
+            }
+            Targets::Regions(regions) => regions
+                .iter()
+                .map(|region| region.partial_gram(layer, features.clone(), window))
+                .collect(),
+        }
+    }
+
+    /// `E_l` from the whole map's Grams ([`partial_grams`](Self::partial_grams) summed),
+    /// for a map of `positions` positions at `layer`.
+    pub(crate) fn loss_of_grams(
+        &self,
+        layer: VggLayer,
+        grams: Vec<Tensor<3>>,
+        positions: usize,
+    ) -> Result<Tensor<1>, LossError> {
         let missing = || LossError::MissingTarget {
             term: Term::Style,
             layer,
         };
         match &self.targets {
             Targets::Blended(_) => {
-                let [_, _, height, width] = features.dims();
-                let positions = height * width;
                 let target = self.gram(layer, positions).ok_or_else(missing)?;
-                // E_l is symmetric in G, so the one-product backward applies.
-                let g = gram_for_symmetric_loss(features);
+                let g = grams.into_iter().next().ok_or_else(missing)?;
                 style_layer_loss(g, target, positions)
             }
             Targets::Regions(regions) => {
                 let mut sum: Option<Tensor<1>> = None;
-                for region in regions {
-                    let e = region
-                        .layer_loss(layer, features.clone())
-                        .ok_or_else(missing)??;
+                for (region, g) in regions.iter().zip(grams) {
+                    let e = region.loss_of_gram(layer, g, positions)?;
                     sum = Some(match sum {
                         Some(s) => s + e,
                         None => e,
@@ -397,37 +519,10 @@ fn check_styles(styles: &[(Tensor<4>, f64)], layers: &[VggLayer]) -> Result<Vec<
     Ok(styles.iter().map(|(_, weight)| weight / sum).collect())
 }
 
-/// Each layer's Gram matrix of `image` per position, `G / M`, `[1, N_l, N_l]`.
-fn grams_per_position_of(
-    vgg: &Vgg,
-    image: &Tensor<4>,
-    layers: &[VggLayer],
-) -> Result<BTreeMap<VggLayer, Tensor<3>>, LossError> {
-    Ok(constant_features(vgg, image.clone(), layers)?
-        .into_iter()
-        .map(|(layer, features)| {
-            let [_, _, height, width] = features.dims();
-            (
-                layer,
-                gram(features).mul_scalar(1.0 / (height * width) as f64),
-            )
-        })
-        .collect())
-}
-
-/// The activations of `layers` for `image`, computed without autodiff so that no graph
-/// is recorded for what are constants of the loss.
-fn constant_features(
-    vgg: &Vgg,
-    image: Tensor<4>,
-    layers: &[VggLayer],
-) -> Result<BTreeMap<VggLayer, Tensor<4>>, LossError> {
-    Ok(vgg.valid().features(image.inner(), layers)?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gram;
     use crate::testing::{assert_relative, device, random_image, small_vgg, tensor, values};
     use VggLayer::{Relu1_1, Relu1_2, Relu2_1};
 

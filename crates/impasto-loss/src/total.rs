@@ -94,6 +94,11 @@ impl TotalLoss {
         &self.layers
     }
 
+    /// The per-layer style weights `w_l` in effect, one per style layer.
+    pub(crate) fn style_layer_weights(&self) -> &[f64] {
+        &self.style_layer_weights
+    }
+
     /// The content targets, if the loss has a content term.
     pub fn content_targets(&self) -> Option<&ContentTargets> {
         self.content.as_ref()
