@@ -40,6 +40,26 @@ pub enum ImpastoError {
         reason: String,
     },
 
+    /// A stage that does not fit the memory budget even tile by tile with the shortest
+    /// L-BFGS history ([`StyleTransfer::with_max_memory`](crate::StyleTransfer::with_max_memory)),
+    /// found before the run starts.
+    #[error(
+        "a {}x{} picture needs at least {} of memory (in tiles, with the shortest L-BFGS \
+         history), more than the budget of {}",
+        image_size[0],
+        image_size[1],
+        crate::transfer::format_bytes(*needed),
+        crate::transfer::format_bytes(*budget)
+    )]
+    MemoryBudget {
+        /// The stage's image, `[width, height]`.
+        image_size: [u32; 2],
+        /// The least it needs, bytes.
+        needed: u64,
+        /// The budget, bytes.
+        budget: u64,
+    },
+
     /// Text that is not a run report, in [`RunReport::from_json`](crate::report::RunReport::from_json).
     #[error("not an impasto run report: {reason}")]
     ReportParse {
@@ -350,12 +370,15 @@ pub enum Setting {
     FrameRange,
     /// Where the result goes.
     Output,
+    /// The memory budget.
+    MaxMemory,
 }
 
 impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Setting::Size => "size",
+            Setting::MaxMemory => "memory budget",
             Setting::Colors => "colors",
             Setting::StyleScale => "style scale",
             Setting::Style => "style",

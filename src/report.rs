@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ImpastoError;
 use crate::image_io::write_atomically;
+use crate::transfer::StageMemory;
 
 /// One iteration of a run, as the JSON report records it.
 ///
@@ -122,6 +123,9 @@ pub struct ResolvedConfig {
     /// absent without a temporal term.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporal_weight: Option<f64>,
+    /// The memory budget the run kept to, bytes; absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_memory_bytes: Option<u64>,
 }
 
 /// One stage of a run, as resolved.
@@ -140,6 +144,10 @@ pub struct StageReport {
     /// The terms' scales a balance measured at this stage; absent with fixed weights.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scales: Option<TermScales>,
+    /// Whether the stage was tiled, its L-BFGS history and its predicted peak memory
+    /// under the budget ([`ResolvedConfig::max_memory_bytes`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<StageMemory>,
 }
 
 /// One style image of a run.
@@ -211,6 +219,12 @@ pub struct RunReport {
     /// Milliseconds from the start of the run (images loaded, network built, targets
     /// computed, optimisation) to its end.
     pub duration_ms: f64,
+    /// The process's peak resident memory at the run's end, bytes (Linux's `VmHWM`: the
+    /// most since the process started, so a program that ran larger work before shows
+    /// that); against each stage's `memory.predicted_peak_bytes`. Absent where it cannot
+    /// be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_memory_bytes: Option<u64>,
 }
 
 impl RunReport {

@@ -1,7 +1,9 @@
 //! The style-transfer pipeline: what to optimise ([`StyleTransfer`]), and its two
 //! reconstruction experiments.
 
+mod forecast;
 mod inputs;
+mod memory;
 mod network_cache;
 mod next_start;
 mod observe;
@@ -19,11 +21,16 @@ mod temporal;
 
 pub use crate::color_match::{ColorMatch, Colors, color_statistics, match_colors};
 pub use crate::image_io::Mask;
+pub use forecast::{Calibration, Forecast, StageForecast};
 /// How the loss weighs its terms, the balance's defaults, and what it resolves to.
 pub use impasto_loss::{
     DEFAULT_STYLE_STRENGTH, DEFAULT_TV_STRENGTH, LossWeights, TermScales, TermWeights,
 };
 pub use inputs::{ImageInput, Init};
+pub use memory::{
+    MIN_HISTORY, MIN_TILE_CORE, StageMemory, Tiling, default_memory_budget, format_bytes,
+    measured_peak_bytes, parse_bytes,
+};
 pub use network_cache::NetworkCache;
 pub use observe::{Progress, TransferObserver};
 pub use optimizer::OptimizerConfig;

@@ -44,6 +44,22 @@ impl OptimizerConfig {
         })
     }
 
+    /// L-BFGS's history `m`; `None` for the others, which keep no history.
+    pub(crate) fn history(&self) -> Option<usize> {
+        match self {
+            OptimizerConfig::Lbfgs(c) => Some(c.history()),
+            _ => None,
+        }
+    }
+
+    /// The same optimizer with L-BFGS's history `m` (the others as they are).
+    pub(crate) fn with_history(&self, m: usize) -> Result<Self, OptimError> {
+        Ok(match self {
+            OptimizerConfig::Lbfgs(c) => OptimizerConfig::Lbfgs(c.clone().with_history(m)?),
+            other => other.clone(),
+        })
+    }
+
     /// Runs the configured minimizer within `bounds`.
     pub(crate) fn minimize<O: Objective<4>, B: Observer>(
         &self,

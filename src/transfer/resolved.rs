@@ -81,6 +81,7 @@ impl ResolvedConfig {
             device: format!("{device:?}"),
             stages: Vec::new(),
             temporal_weight: None,
+            max_memory_bytes: transfer.memory_budget(),
         }
     }
 }

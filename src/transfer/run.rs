@@ -86,6 +86,13 @@ pub(crate) fn run_with_network(
     // Found in the photo as it is, before any change of its colours. A video loads its
     // masks again for every frame: a decode, beside a frame's optimisation.
     let masks = run_masks(transfer, content.as_ref(), vgg, device)?;
+    // Every stage's memory before the first starts: a run that cannot fit is refused now.
+    let source = content
+        .as_ref()
+        .or(styles.first())
+        .map(Rgb32FImage::dimensions)
+        .expect("validated: an image exists");
+    let memory = transfer.stage_memory(plan, source)?;
     let (content, styles) = transfer.colors.prepare(content, styles);
     let total_iterations = plan.total_iterations();
 
@@ -96,15 +103,19 @@ pub(crate) fn run_with_network(
     let mut final_stage = None;
     let mut optimisation_started = None;
     for (index, &stage) in stages.iter().enumerate() {
+        let stage_memory = &memory[index];
         let problem = stage::prepare(
             transfer,
-            stage,
+            (stage, stage_memory.tiles.as_ref().map(|t| t.core)),
             (content.as_ref(), colour_source.as_ref()),
             (&styles, masks.as_ref().map(|m| &m.styles[..])),
             vgg,
             device,
         )?;
-        let optimizer = transfer.optimizer.with_max_iterations(stage.iterations)?;
+        let mut optimizer = transfer.optimizer.with_max_iterations(stage.iterations)?;
+        if let Some(m) = stage_memory.history {
+            optimizer = optimizer.with_history(m)?;
+        }
         let (width, height) = problem.dimensions;
         let resolved = ResolvedConfig::new(
             transfer,
@@ -124,6 +135,7 @@ pub(crate) fn run_with_network(
             first_record: records.len(),
             weights: problem.weights,
             scales: problem.scales,
+            memory: Some(stage_memory.clone()),
         });
         config = Some(ResolvedConfig {
             temporal_weight: problem.temporal.as_ref().map(|t| t.weight),
@@ -183,6 +195,7 @@ pub(crate) fn run_with_network(
         evaluations: records.last().map_or(0, |r| r.evaluations),
         records,
         duration_ms: started.elapsed().as_secs_f64() * 1e3,
+        peak_memory_bytes: super::measured_peak_bytes(),
     };
     let regions = masks.map_or(Vec::new(), |m| {
         let size = image.dimensions();

@@ -23,6 +23,27 @@ fn invalid(setting: Setting, reason: String) -> ImpastoError {
 }
 
 fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
+    if let Some(core) = transfer.tile_core {
+        let align = transfer
+            .layers
+            .layers(true, true)
+            .iter()
+            .map(|l| 1usize << l.downsamplings())
+            .max()
+            .unwrap_or(1);
+        if core == 0 || core % align != 0 {
+            return Err(invalid(
+                Setting::MaxMemory,
+                format!("tiles of {core} pixels: the core must be a positive multiple of {align}"),
+            ));
+        }
+    }
+    if transfer.max_memory == Some(0) {
+        return Err(invalid(
+            Setting::MaxMemory,
+            "a run needs more than 0 bytes".into(),
+        ));
+    }
     let size = transfer.schedule.size();
     if size == 0 || size > MAX_SIZE {
         return Err(invalid(

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor};
 use image::Rgb32FImage;
 use impasto_loss::{
     ContentTargets, LossBreakdown, LossError, LossEvaluation, StyleTargets, TermScales,
-    TermWeights, TotalLoss, TotalLossConfig, temporal_loss, term_scales,
+    TermWeights, TileGrid, TotalLoss, TotalLossConfig, temporal_loss, term_scales,
 };
 use impasto_optim::{Control, Evaluation, IterationRecord, Outcome};
 use impasto_vgg::Vgg;
@@ -33,6 +33,9 @@ pub(super) struct StageProblem {
     pub scales: Option<TermScales>,
     /// The temporal term of a video frame, if any.
     pub temporal: Option<StageTemporal>,
+    /// The tiles an evaluation goes through, where the stage is tiled
+    /// ([`TotalLoss::evaluate_tiled`]).
+    pub grid: Option<TileGrid>,
     /// The photo in its own colours at this stage's size, where the result takes its
     /// chroma ([`Colors::photo_chroma`](crate::transfer::Colors::photo_chroma)).
     pub colour_source: Option<Tensor<4>>,
@@ -52,7 +55,7 @@ pub(super) struct StageTemporal {
 /// device), and the loss with α, β, γ resolved for this stage's size.
 pub(super) fn prepare(
     transfer: &StyleTransfer,
-    stage: Stage,
+    (stage, core): (Stage, Option<usize>),
     (content, colour_source): (Option<&Rgb32FImage>, Option<&Rgb32FImage>),
     (styles, masks): (&[Rgb32FImage], Option<&[Mask]>),
     vgg: &Vgg,
@@ -73,7 +76,12 @@ pub(super) fn prepare(
     let layers: &TotalLossConfig = &transfer.layers;
     let content_tensor = content.as_ref().map(|c| image_to_tensor(c, device));
     let content_targets = match &content_tensor {
-        Some(c) => Some(ContentTargets::new(vgg, c.clone(), &layers.content_layers)?),
+        Some(c) => Some(ContentTargets::new_tiled(
+            vgg,
+            c.clone(),
+            &layers.content_layers,
+            core,
+        )?),
         None => None,
     };
     let style_targets = if transfer.has_style_term() {
@@ -94,8 +102,13 @@ pub(super) fn prepare(
                     .iter()
                     .map(|m| mask_tensor(m, dimensions, device))
                     .collect();
-                let targets =
-                    StyleTargets::with_regions(vgg, &weighted, &masks, &layers.style_layers)?;
+                let targets = StyleTargets::with_regions_tiled(
+                    vgg,
+                    &weighted,
+                    &masks,
+                    &layers.style_layers,
+                    core,
+                )?;
                 if transfer.loss_weights.is_balanced() {
                     // Each region as strong as a plain run of its own painting.
                     let weights: Vec<_> = layers
@@ -109,7 +122,7 @@ pub(super) fn prepare(
                     targets
                 }
             }
-            None => StyleTargets::new(vgg, &weighted, &layers.style_layers)?,
+            None => StyleTargets::new_tiled(vgg, &weighted, &layers.style_layers, core)?,
         })
     } else {
         None
@@ -161,12 +174,21 @@ pub(super) fn prepare(
         }
         None => None,
     };
+    let loss = TotalLoss::new(loss_config, content_targets, style_targets)?;
+    let grid = match core {
+        Some(core) => {
+            let grid = loss.tile_grid(vgg, [dimensions.1 as usize, dimensions.0 as usize], core)?;
+            (grid.tiles().len() > 1).then_some(grid)
+        }
+        None => None,
+    };
     Ok(StageProblem {
+        grid,
         colour_source,
         temporal,
         dimensions,
         style_sizes: styles.iter().map(|s| [s.width(), s.height()]).collect(),
-        loss: TotalLoss::new(loss_config, content_targets, style_targets)?,
+        loss,
         weights,
         scales,
     })
@@ -215,7 +237,7 @@ pub(super) fn optimise(
         evaluations += 1;
         evaluate_point(
             vgg,
-            loss,
+            (loss, problem.grid.as_ref()),
             problem.temporal.as_ref(),
             x,
             evaluations,
@@ -270,12 +292,15 @@ pub(super) fn optimise(
 /// and comes back from the optimizer as it is.
 fn evaluate_point(
     vgg: &Vgg,
-    loss: &TotalLoss,
+    (loss, grid): (&TotalLoss, Option<&TileGrid>),
     temporal: Option<&StageTemporal>,
     x: &Tensor<4>,
     number: usize,
     candidates: &RefCell<Vec<Candidate>>,
 ) -> Result<Evaluation<4>, LossError> {
+    if let Some(grid) = grid {
+        return evaluate_tiled(vgg, (loss, grid), temporal, x, number, candidates);
+    }
     let pixels = x.clone().autodiff().require_grad();
     let evaluation = loss.evaluate(vgg, pixels.clone())?;
     let (total, temporal) = match temporal {
@@ -294,6 +319,42 @@ fn evaluate_point(
         number,
         x: x.clone(),
         evaluation: evaluation.detached(),
+        temporal,
+    });
+    Ok(Evaluation::new(total, gradient))
+}
+
+/// [`evaluate_point`] tile by tile: the network's terms through
+/// [`TotalLoss::evaluate_tiled`], the temporal term (per pixel, cheap) over the whole image.
+fn evaluate_tiled(
+    vgg: &Vgg,
+    (loss, grid): (&TotalLoss, &TileGrid),
+    temporal: Option<&StageTemporal>,
+    x: &Tensor<4>,
+    number: usize,
+    candidates: &RefCell<Vec<Candidate>>,
+) -> Result<Evaluation<4>, LossError> {
+    let (evaluation, mut gradient) = loss.evaluate_tiled(vgg, x.clone(), grid)?;
+    let mut total = evaluation.loss().clone();
+    let temporal = match temporal {
+        Some(t) => {
+            let pixels = x.clone().autodiff().require_grad();
+            let l_t = temporal_loss(pixels.clone(), t.target.clone(), t.weights.clone());
+            let grads = l_t.clone().mul_scalar(t.weight).backward();
+            gradient = gradient
+                + pixels
+                    .grad(&grads)
+                    .expect("the pixels require their gradient");
+            let l_t = l_t.inner();
+            total = total + l_t.clone().mul_scalar(t.weight);
+            Some(l_t)
+        }
+        None => None,
+    };
+    candidates.borrow_mut().push(Candidate {
+        number,
+        x: x.clone(),
+        evaluation,
         temporal,
     });
     Ok(Evaluation::new(total, gradient))

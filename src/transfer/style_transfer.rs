@@ -66,6 +66,7 @@ impl Task {
 /// | [`colors`](Self::with_colors) | [`Colors::Style`]: the painting's | see [`Colors`]; [`with_original_colors`](Self::with_original_colors) is `Photo` |
 /// | [`pixel_bounds`](Self::with_pixel_bounds) | [`PixelBounds::Box`]: minimised within [0, 1] | see [`PixelBounds`] |
 /// | [`style_masks`](Self::with_style_masks), [`regions`](Self::with_regions) | [`StyleRegions::Whole`]: every style everywhere | one mask per style, not all black; regions ≥ 1 and ≥ the styles |
+/// | [`max_memory`](Self::with_max_memory) | a third of the machine's memory ([`default_memory_budget`](super::default_memory_budget)) | > 0 bytes |
 ///
 /// [`plan`](Self::plan) resolves all of it into the stages, weights and network a run
 /// uses.
@@ -118,6 +119,10 @@ pub struct StyleTransfer {
     pub(crate) regions: StyleRegions,
     /// A video frame's temporal-consistency term (single-scale runs only).
     pub(crate) temporal: Option<TemporalTerm>,
+    /// The memory budget, bytes; `None`: the default.
+    pub(crate) max_memory: Option<u64>,
+    /// Tiles of this core whatever the budget; `None`: as the budget decides.
+    pub(crate) tile_core: Option<usize>,
 }
 
 impl StyleTransfer {
@@ -213,7 +218,35 @@ impl StyleTransfer {
             pixel_bounds: PixelBounds::Box,
             regions: StyleRegions::Whole,
             temporal: None,
+            max_memory: None,
+            tile_core: None,
         }
+    }
+
+    /// The memory the run may take, bytes: each stage is evaluated whole where that fits,
+    /// tile by tile where it does not (the same result, more time), and the L-BFGS
+    /// history is shortened only where even small tiles do not fit
+    /// ([`StageMemory`](super::StageMemory)); a run that cannot fit is refused before it
+    /// starts. Default: [`default_memory_budget`](super::default_memory_budget).
+    pub fn with_max_memory(mut self, bytes: u64) -> Self {
+        self.max_memory = Some(bytes);
+        self
+    }
+
+    /// Evaluates every stage larger than `core` pixels tile by tile with cores of `core`
+    /// pixels (a positive multiple of 16, the deepest default layer's stride), whatever
+    /// the budget would choose: the same result in more time. For tests and
+    /// measurements; a run is tiled by [`with_max_memory`](Self::with_max_memory) where
+    /// it needs to be.
+    pub fn with_tile_core(mut self, core: usize) -> Self {
+        self.tile_core = Some(core);
+        self
+    }
+
+    /// The budget a run keeps to: [`with_max_memory`](Self::with_max_memory)'s, or the
+    /// default (`None` where the machine's memory cannot be read: no limit).
+    pub fn memory_budget(&self) -> Option<u64> {
+        self.max_memory.or_else(super::default_memory_budget)
     }
 
     /// Which experiment this is.

@@ -33,6 +33,7 @@ mod config;
 mod error;
 mod interrupt;
 mod outputs;
+mod plan_cmd;
 mod plot;
 mod progress;
 mod run;

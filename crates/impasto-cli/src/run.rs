@@ -28,6 +28,9 @@ pub enum Mode {
 
 /// What a finished run prints.
 pub fn run(job: Job<'_>) -> Result<(), CliError> {
+    if job.run.plan {
+        return crate::plan_cmd::print(&job);
+    }
     execute(job, Mode::Alone, &mut NetworkCache::new()).map(drop)
 }
 
@@ -58,6 +61,11 @@ pub fn execute_watched(
         run,
         inputs,
     } = job;
+    if run.plan {
+        return Err(CliError::new(
+            "--plan prints one run's plan; give it to `impasto transfer` or `impasto reconstruct`",
+        ));
+    }
     let regions = match transfer.style_regions() {
         StyleRegions::Automatic { count, .. } => *count,
         _ => 0,

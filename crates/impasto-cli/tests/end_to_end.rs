@@ -205,6 +205,52 @@ fn small_transfer(
 }
 
 #[test]
+fn plan_prints_each_scale_and_writes_nothing() {
+    let dir = scratch("plan");
+    let (content, style) = images(&dir);
+    let out = dir.join("out.png");
+    let before = files(&dir);
+    let output = impasto(common::fast_transfer(
+        &content,
+        &style,
+        &out,
+        &[&"--size", &"64", &"--scales", &"32,64", &"--plan", &"--max-memory", &"2G"],
+    ));
+    assert_success(&output);
+    let text = stdout(&output);
+    for expected in [
+        "memory budget: 2.0 GiB (--max-memory)",
+        "calibrated on this machine (flex)",
+        "64x48",
+        "whole",
+        "predicted: peak memory",
+        "nothing was run or written",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    assert_eq!(files(&dir), before, "--plan wrote a file");
+}
+
+#[test]
+fn the_report_records_the_budget_the_plan_and_the_measured_peak() {
+    // What the report records of memory: the budget, each stage's plan and the measured
+    // peak (a tiled run's report is the library's tests', tests/tiled_transfer.rs).
+    let (_, _, report) = small_transfer(
+        "budget",
+        &[&"--iterations", &"2", &"--max-memory", &"3G"],
+    );
+    let json = read_report(&report);
+    assert_eq!(json["config"]["max_memory_bytes"], 3u64 << 30);
+    let stage = &json["config"]["stages"][0]["memory"];
+    assert!(stage["predicted_peak_bytes"].as_u64().unwrap() > 0);
+    assert_eq!(stage["history"], 10);
+    assert!(stage.get("tiles").is_none(), "a 32-px run fits whole");
+    if cfg!(target_os = "linux") {
+        assert!(json["peak_memory_bytes"].as_u64().unwrap() > 10 << 20);
+    }
+}
+
+#[test]
 fn zero_iterations_write_a_report_with_record_0_only() {
     let (output, out, report) = small_transfer("zero", &[&"--iterations", &"0"]);
     assert!(stderr(&output).contains("iter = 0 loss = "));

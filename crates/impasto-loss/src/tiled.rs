@@ -8,8 +8,8 @@
 //! - the content loss `½ Σ (F − P)²` is the sum of each tile core's;
 //! - each style layer's Gram `G = Σ_p F_p F_pᵀ` (a region's `Σ_p m_p² F_p F_pᵀ`) is the sum
 //!   of the cores' Grams, and `E_l` is a function of `G` alone;
-//! - total variation is a sum over neighbouring pixels, cheap enough (three channels) to
-//!   take over the whole image at once.
+//! - total variation is a sum over pairs of neighbouring pixels: each tile takes the pairs
+//!   whose first pixel is in its core (the second is in its halo, or the image ends).
 //!
 //! So a first pass runs the network forward over each tile without autodiff and adds up
 //! the cores' Grams and content errors. The style loss is then a function of a few small
@@ -26,10 +26,11 @@ use burn::module::Module;
 use burn::tensor::Tensor;
 use impasto_vgg::{Vgg, VggLayer};
 
-use crate::tiles::{LayerWindow, TileGrid, alignment, halo};
+use crate::reduce::sum_by_dims;
+use crate::tiles::{LayerWindow, Tile, TileGrid, alignment, halo};
 use crate::{
     ContentTargets, LossError, LossEvaluation, Term, TotalLoss, content_layer_loss, gram,
-    style_loss, total_variation,
+    style_loss,
 };
 
 impl TotalLoss {
@@ -47,7 +48,7 @@ impl TotalLoss {
         core: usize,
     ) -> Result<TileGrid, LossError> {
         let layers = self.layers();
-        TileGrid::new(size, core, halo(vgg, layers), alignment(layers))
+        TileGrid::new(size, core, halo(vgg.layers(), layers), alignment(layers))
     }
 
     /// The loss of `image` and its pixel gradient, tile by tile over `grid`: the same
@@ -148,6 +149,7 @@ impl TotalLoss {
         };
 
         // Pass 2: each tile's share of the gradient, through the surrogate.
+        let mut tv: Option<Tensor<1>> = None;
         let mut gradient = Tensor::<4>::zeros([batch, channels, height, width], &image.device());
         for tile in grid.tiles() {
             let ranges = [
@@ -161,7 +163,9 @@ impl TotalLoss {
                 .slice(ranges.clone())
                 .autodiff()
                 .require_grad();
-            let mut surrogate: Option<Tensor<1>> = None;
+            let tile_tv = core_total_variation(&input, tile, [height, width]);
+            tv = add(tv, tile_tv.clone().map(Tensor::inner));
+            let mut surrogate = tile_tv.map(|t| t.mul_scalar(config.tv_weight));
             for (layer, f) in vgg.features(input.clone(), self.layers())? {
                 let window = tile.layer_window(layer.downsamplings(), [height, width]);
                 if let Some(targets) = self.style_targets()
@@ -194,15 +198,8 @@ impl TotalLoss {
             }
         }
 
-        // Total variation over the whole image at once.
-        let pixels = image.autodiff().require_grad();
-        let tv = total_variation(pixels.clone());
-        let gradients = tv.clone().mul_scalar(config.tv_weight).backward();
-        gradient = gradient
-            + pixels
-                .grad(&gradients)
-                .expect("the pixels require their gradient");
-        let tv = tv.inner();
+        // An image of one pixel has no pair of neighbours.
+        let tv = tv.unwrap_or_else(|| Tensor::zeros([1], &image.device()));
 
         let mut loss = tv.clone().mul_scalar(config.tv_weight);
         if let Some(content) = &content {
@@ -239,6 +236,43 @@ impl TotalLoss {
         }
         Ok(())
     }
+}
+
+/// Total variation over the pairs of neighbouring pixels whose first pixel is in `tile`'s
+/// core, from the tile's `input` (the core and its halo): over all tiles, each pair of
+/// the image once. `None` where the core has no such pair (a one-pixel image).
+fn core_total_variation(
+    input: &Tensor<4>,
+    tile: &Tile,
+    [height, width]: [usize; 2],
+) -> Option<Tensor<1>> {
+    let [b, c, _, _] = input.dims();
+    let (top, left) = (tile.input_rows.start, tile.input_columns.start);
+    let rows = tile.rows.start - top..tile.rows.end - top;
+    let columns = tile.columns.start - left..tile.columns.end - left;
+    let mut sum = None;
+    // Vertical pairs (r, r + 1): r in the core, r + 1 in the image.
+    let last = tile.rows.end.min(height - 1) - top;
+    if rows.start < last {
+        let this = input
+            .clone()
+            .slice([0..b, 0..c, rows.start..last, columns.clone()]);
+        let next = input
+            .clone()
+            .slice([0..b, 0..c, rows.start + 1..last + 1, columns.clone()]);
+        sum = add(sum, Some(sum_by_dims((next - this).square())));
+    }
+    let last = tile.columns.end.min(width - 1) - left;
+    if columns.start < last {
+        let this = input
+            .clone()
+            .slice([0..b, 0..c, rows.clone(), columns.start..last]);
+        let next = input
+            .clone()
+            .slice([0..b, 0..c, rows, columns.start + 1..last + 1]);
+        sum = add(sum, Some(sum_by_dims((next - this).square())));
+    }
+    sum
 }
 
 /// `a + b` of two optional partial sums.
@@ -322,7 +356,12 @@ fn target_grid(
         return Ok(None);
     };
     let [_, _, height, width] = image.dims();
-    let grid = TileGrid::new([height, width], core, halo(vgg, layers), alignment(layers))?;
+    let grid = TileGrid::new(
+        [height, width],
+        core,
+        halo(vgg.layers(), layers),
+        alignment(layers),
+    )?;
     Ok((grid.tiles().len() > 1).then_some(grid))
 }
 

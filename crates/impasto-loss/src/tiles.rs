@@ -25,7 +25,9 @@
 
 use std::ops::Range;
 
-use impasto_vgg::{LayerKind, Vgg, VggLayer};
+#[cfg(doc)]
+use impasto_vgg::Vgg;
+use impasto_vgg::{LayerKind, VggLayer};
 
 use crate::LossError;
 
@@ -181,15 +183,17 @@ impl TileGrid {
     }
 }
 
-/// The smallest exact halo, pixels, for features at `layers` of `vgg`: how far in from a
+/// The smallest exact halo, pixels, for features at `layers` of a network made of
+/// `network` (its layers in order: [`Vgg::layers`], or
+/// [`VggArchitecture::layers`](impasto_vgg::VggArchitecture::layers)): how far in from a
 /// cut the padding's zeros reach by the deepest of them, rounded up to a multiple of that
 /// layer's stride (see the [module](self) documentation).
-pub fn halo(vgg: &Vgg, layers: &[VggLayer]) -> usize {
+pub fn halo(network: &[VggLayer], layers: &[VggLayer]) -> usize {
     let Some(&deepest) = layers.iter().max() else {
         return 0;
     };
     let (mut reach, mut stride, mut needed) = (0usize, 1usize, 0usize);
-    for &layer in vgg.layers() {
+    for &layer in network {
         if layer > deepest {
             break;
         }
@@ -230,12 +234,12 @@ mod tests {
             VggLayer::Relu4_1,
             VggLayer::Relu5_1,
         ];
-        assert_eq!(halo(&vgg, &style), 64);
+        assert_eq!(halo(vgg.layers(), &style), 64);
         // relu4_2: 5 positions at stride 8 = 40 pixels, rounded to its stride of 8.
-        assert_eq!(halo(&vgg, &[VggLayer::Relu4_2]), 40);
+        assert_eq!(halo(vgg.layers(), &[VggLayer::Relu4_2]), 40);
         // relu1_1 alone: one convolution, one pixel.
-        assert_eq!(halo(&vgg, &[VggLayer::Relu1_1]), 1);
-        assert_eq!(halo(&vgg, &[]), 0);
+        assert_eq!(halo(vgg.layers(), &[VggLayer::Relu1_1]), 1);
+        assert_eq!(halo(vgg.layers(), &[]), 0);
     }
 
     #[test]

@@ -121,6 +121,11 @@ pub struct FetchArgs {
     pub quiet: bool,
 }
 
+/// `--max-memory`'s value.
+fn memory_size(text: &str) -> Result<u64, String> {
+    impasto::transfer::parse_bytes(text)
+}
+
 /// What `--help` of the three runs adds after the options.
 const RUN_NOTES: &str = "\
 While it runs: a progress bar on a terminal, `iter = N loss = X` lines otherwise. Ctrl-C
@@ -290,4 +295,16 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The most memory the run may take, e.g. 8G or 1500M (K, M, G, T: powers of 1024).
+    /// A stage that does not fit whole is evaluated tile by tile (the same picture, more
+    /// time); only where small tiles do not fit either is the L-BFGS history shortened;
+    /// a run that cannot fit is refused before it starts. [default: a third of this
+    /// machine's memory]
+    #[arg(long, value_name = "SIZE", value_parser = memory_size)]
+    pub max_memory: Option<u64>,
+    /// Print the plan and exit without running: per scale the size, iterations, whether
+    /// it is tiled, the L-BFGS history, and the predicted peak memory and time (from a
+    /// few seconds' calibration on this machine). Writes nothing.
+    #[arg(long)]
+    pub plan: bool,
 }

@@ -1,0 +1,73 @@
+//! A run evaluated tile by tile against the same run evaluated whole, with random weights
+//! at 96 × 72 px: the same losses and picture, the tiles in the report; and the budget's
+//! refusals.
+
+use burn::tensor::Device;
+use image::{Rgb, Rgb32FImage};
+use impasto::transfer::{ImageInput, Stage};
+use impasto::{ImpastoError, StyleTransfer, WeightsSource};
+
+mod common;
+
+fn painting() -> Rgb32FImage {
+    Rgb32FImage::from_fn(64, 64, |x, y| {
+        if ((x + y) / 5) % 2 == 0 {
+            Rgb([0.9, 0.75, 0.2])
+        } else {
+            Rgb([0.1, 0.25, 0.6])
+        }
+    })
+}
+
+fn transfer() -> StyleTransfer {
+    StyleTransfer::new(common::photo(96, 72), vec![ImageInput::from(painting())])
+        .with_weights(WeightsSource::Random)
+        .with_stages(vec![Stage::new(48, 2), Stage::new(96, 3)])
+}
+
+#[test]
+fn a_tiled_run_follows_the_whole_run() {
+    let whole = transfer().run(&Device::flex(), &mut ()).unwrap();
+    let tiled = transfer()
+        .with_tile_core(32)
+        .run(&Device::flex(), &mut ())
+        .unwrap();
+    // The report says which stage was tiled: the 96-px one, in 3 × 3 tiles of 32 px.
+    let stages = &tiled.report.config.stages;
+    assert!(stages[0].memory.as_ref().unwrap().tiles.is_some());
+    let tiles = stages[1].memory.as_ref().unwrap().tiles.clone().unwrap();
+    assert_eq!((tiles.core, tiles.count, tiles.halo), (32, 9, 64));
+    assert!(whole.report.config.stages[1].memory.as_ref().unwrap().tiles.is_none());
+    // The same iterations and losses, to float rounding.
+    let (a, b) = (&whole.report.records, &tiled.report.records);
+    assert_eq!(a.len(), b.len());
+    for (w, t) in a.iter().zip(b) {
+        let relative = ((w.loss - t.loss) / w.loss).abs();
+        assert!(relative < 1e-4, "iteration {}: {} vs {}", w.iteration, w.loss, t.loss);
+    }
+    let differing = whole
+        .image
+        .pixels()
+        .zip(tiled.image.pixels())
+        .filter(|(p, q)| p.0.iter().zip(q.0).any(|(x, y)| x.abs_diff(y) > 1))
+        .count();
+    assert!(differing * 100 < 96 * 72, "{differing} pixels differ");
+}
+
+#[test]
+fn a_budget_too_small_is_refused_before_the_run() {
+    let error = transfer()
+        .with_max_memory(1 << 20)
+        .run(&Device::flex(), &mut ())
+        .unwrap_err();
+    assert!(
+        matches!(error, ImpastoError::MemoryBudget { budget, .. } if budget == 1 << 20),
+        "{error}"
+    );
+    let sentence = error.to_string();
+    assert!(sentence.contains("48x36 picture needs at least"), "{sentence}");
+    let zero = transfer().with_max_memory(0).validate().unwrap_err();
+    assert!(zero.to_string().contains("memory budget"), "{zero}");
+    let unaligned = transfer().with_tile_core(40).validate().unwrap_err();
+    assert!(unaligned.to_string().contains("multiple of 16"), "{unaligned}");
+}
