@@ -148,6 +148,10 @@ pub struct StageReport {
     /// under the budget ([`ResolvedConfig::max_memory_bytes`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<StageMemory>,
+    /// The process's peak resident memory at the stage's end, bytes (`VmHWM`, the most
+    /// since the process started: the stage that raised it is the one whose peak it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_memory_bytes: Option<u64>,
 }
 
 /// One style image of a run.

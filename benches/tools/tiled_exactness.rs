@@ -81,7 +81,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         let x = point.clone().autodiff().require_grad();
         let evaluation = loss.evaluate(&vgg, x.clone())?;
         let gradient = x.grad(&evaluation.loss().backward()).ok_or("no gradient")?;
-        let gradient = gradient.into_data().to_vec::<f32>()?;
+        let gradient = gradient
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| format!("{e:?}"))?;
         let terms = evaluation.breakdown()?;
         println!("whole: {:.2} s", began.elapsed().as_secs_f64());
         Ok((terms, gradient))
@@ -90,7 +93,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         let grid = loss.tile_grid(&vgg, [height, width], core)?;
         let began = Instant::now();
         let (evaluation, gradient) = loss.evaluate_tiled(&vgg, point.clone(), &grid)?;
-        let gradient = gradient.into_data().to_vec::<f32>()?;
+        let gradient = gradient
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| format!("{e:?}"))?;
         let terms = evaluation.breakdown()?;
         println!(
             "tiled: {:.2} s, {} tiles, halo {} px, {:.2}x the pixels",

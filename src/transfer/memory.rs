@@ -17,11 +17,12 @@
 //! image beside the tiles (the gradient the tiles add into, the content target, the
 //! optimizer's iterate, gradient, direction and trial point, which in a whole evaluation
 //! fit within its transients), `a_t` a tile's bytes per activation (tiles of a few shapes
-//! leave the allocator more slack than one size does) and `F` what does not grow with the
-//! picture (the program, the weights, the allocator's kept pages). The constants were
-//! fitted to peaks measured with `/usr/bin/time -v` at 1024 and 2048 px on the project's
-//! VM, and checked against whole runs from 512 to 4096 px (docs/benchmarks.md, "Print
-//! size: memory and time").
+//! leave the allocator a different slack than one size does) and `F` what does not grow
+//! with the picture (the program, the weights, the allocator's kept pages). The constants
+//! were fitted to peaks measured with `/usr/bin/time -v` on the project's VM: `F`, `a`
+//! and `h` to default runs at 512, 1024 and 2048 px and single scales with histories of 3
+//! and 10; `a_t` and `w` to tiled evaluations and runs at 1024 and 2048 px. The 4096-px
+//! run checks them (docs/benchmarks.md, "Print size: memory and time").
 //!
 //! # Fitting a budget
 //!
@@ -42,15 +43,15 @@ use crate::ImpastoError;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// `F`: bytes that do not grow with the picture.
-const FIXED_BYTES: f64 = 0.34 * GIB;
+const FIXED_BYTES: f64 = 0.52 * GIB;
 /// `a`: bytes a whole evaluation holds per activation float of the network.
-const BYTES_PER_ACTIVATION: f64 = 6.05;
+const BYTES_PER_ACTIVATION: f64 = 5.44;
 /// `a_t`: bytes a tile's evaluation holds per activation float.
-const BYTES_PER_TILE_ACTIVATION: f64 = 6.6;
+const BYTES_PER_TILE_ACTIVATION: f64 = 5.72;
 /// `h`: bytes per pixel of one L-BFGS pair.
 const BYTES_PER_HISTORY_PAIR: f64 = 32.0;
 /// `w`: bytes per pixel a tiled run keeps for the whole image beside the tiles.
-const TILED_BYTES_PER_PIXEL: f64 = 284.0;
+const TILED_BYTES_PER_PIXEL: f64 = 131.0;
 /// The share of the budget a stage is planned to, so that the model's error (within 15 %
 /// of the measured peaks, docs/benchmarks.md) rarely carries a run past the budget.
 const PLANNED_SHARE: f64 = 0.95;

@@ -136,6 +136,7 @@ pub(crate) fn run_with_network(
             weights: problem.weights,
             scales: problem.scales,
             memory: Some(stage_memory.clone()),
+            peak_memory_bytes: None,
         });
         config = Some(ResolvedConfig {
             temporal_weight: problem.temporal.as_ref().map(|t| t.weight),
@@ -166,6 +167,9 @@ pub(crate) fn run_with_network(
             observer,
             &mut records,
         )?;
+        if let Some(report) = stage_reports.last_mut() {
+            report.peak_memory_bytes = super::measured_peak_bytes();
+        }
         let stopped = outcome.termination == Termination::Stopped;
         let last = index + 1 == stages.len();
         if last || stopped {

@@ -122,7 +122,7 @@ pub struct FetchArgs {
 }
 
 /// `--max-memory`'s value.
-fn memory_size(text: &str) -> Result<u64, String> {
+pub(crate) fn memory_size(text: &str) -> Result<u64, String> {
     impasto::transfer::parse_bytes(text)
 }
 

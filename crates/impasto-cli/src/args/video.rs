@@ -83,4 +83,9 @@ pub struct VideoArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The most memory a frame may take, e.g. 8G (as for `impasto transfer`): a frame
+    /// that does not fit whole is evaluated tile by tile. [default: a third of this
+    /// machine's memory]
+    #[arg(long, value_name = "SIZE", value_parser = super::memory_size)]
+    pub max_memory: Option<u64>,
 }
