@@ -37,13 +37,26 @@ fn a_tiled_run_follows_the_whole_run() {
     assert!(stages[0].memory.as_ref().unwrap().tiles.is_some());
     let tiles = stages[1].memory.as_ref().unwrap().tiles.clone().unwrap();
     assert_eq!((tiles.core, tiles.count, tiles.halo), (32, 9, 64));
-    assert!(whole.report.config.stages[1].memory.as_ref().unwrap().tiles.is_none());
+    assert!(
+        whole.report.config.stages[1]
+            .memory
+            .as_ref()
+            .unwrap()
+            .tiles
+            .is_none()
+    );
     // The same iterations and losses, to float rounding.
     let (a, b) = (&whole.report.records, &tiled.report.records);
     assert_eq!(a.len(), b.len());
     for (w, t) in a.iter().zip(b) {
         let relative = ((w.loss - t.loss) / w.loss).abs();
-        assert!(relative < 1e-4, "iteration {}: {} vs {}", w.iteration, w.loss, t.loss);
+        assert!(
+            relative < 1e-4,
+            "iteration {}: {} vs {}",
+            w.iteration,
+            w.loss,
+            t.loss
+        );
     }
     let differing = whole
         .image
@@ -65,9 +78,15 @@ fn a_budget_too_small_is_refused_before_the_run() {
         "{error}"
     );
     let sentence = error.to_string();
-    assert!(sentence.contains("48x36 picture needs at least"), "{sentence}");
+    assert!(
+        sentence.contains("48x36 picture needs at least"),
+        "{sentence}"
+    );
     let zero = transfer().with_max_memory(0).validate().unwrap_err();
     assert!(zero.to_string().contains("memory budget"), "{zero}");
     let unaligned = transfer().with_tile_core(40).validate().unwrap_err();
-    assert!(unaligned.to_string().contains("multiple of 16"), "{unaligned}");
+    assert!(
+        unaligned.to_string().contains("multiple of 16"),
+        "{unaligned}"
+    );
 }

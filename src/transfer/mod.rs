@@ -18,6 +18,7 @@ mod stages;
 mod style_regions;
 mod style_transfer;
 mod temporal;
+mod upscaled;
 
 pub use crate::color_match::{ColorMatch, Colors, color_statistics, match_colors};
 pub use crate::image_io::Mask;

@@ -63,6 +63,7 @@ pub(super) fn prepare(
 ) -> Result<StageProblem, ImpastoError> {
     let colour_source =
         colour_source.map(|c| image_to_tensor(&resize_longest_side(c.clone(), stage.size), device));
+    let photo = content;
     let content = content.map(|c| resize_longest_side(c.clone(), stage.size));
     let style_side = ((stage.size as f64 * transfer.style_scale).round() as u32).max(1);
     let styles: Vec<_> = styles
@@ -141,6 +142,14 @@ pub(super) fn prepare(
             )?)
         }
         _ => None,
+    };
+    // A stage larger than the photo: S_tv follows the area (see upscaled.rs).
+    let scales = match (scales, photo) {
+        (Some(s), Some(photo)) => Some(TermScales {
+            tv: super::upscaled::tv_scale(photo, dimensions, s.tv),
+            ..s
+        }),
+        (scales, _) => scales,
     };
     let weights = transfer.loss_weights.resolve(scales.as_ref())?;
     let loss_config = layers

@@ -126,8 +126,16 @@ fn every_bad_input_gets_one_clear_sentence_and_leaves_no_file() {
         ),
         case("size 0", &["--size", "0"], "invalid size"),
         case("no memory", &["--max-memory", "0"], "no memory at all"),
-        case("memory unit", &["--max-memory", "8X"], "not a unit of memory"),
-        case("memory not a number", &["--max-memory", "lots"], "not a size"),
+        case(
+            "memory unit",
+            &["--max-memory", "8X"],
+            "not a unit of memory",
+        ),
+        case(
+            "memory not a number",
+            &["--max-memory", "lots"],
+            "not a size",
+        ),
         case(
             "memory budget too small for any tile",
             &["--max-memory", "1M"],

@@ -214,7 +214,15 @@ fn plan_prints_each_scale_and_writes_nothing() {
         &content,
         &style,
         &out,
-        &[&"--size", &"64", &"--scales", &"32,64", &"--plan", &"--max-memory", &"2G"],
+        &[
+            &"--size",
+            &"64",
+            &"--scales",
+            &"32,64",
+            &"--plan",
+            &"--max-memory",
+            &"2G",
+        ],
     ));
     assert_success(&output);
     let text = stdout(&output);
@@ -226,7 +234,10 @@ fn plan_prints_each_scale_and_writes_nothing() {
         "predicted: peak memory",
         "nothing was run or written",
     ] {
-        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
     }
     assert_eq!(files(&dir), before, "--plan wrote a file");
 }
@@ -235,10 +246,7 @@ fn plan_prints_each_scale_and_writes_nothing() {
 fn the_report_records_the_budget_the_plan_and_the_measured_peak() {
     // What the report records of memory: the budget, each stage's plan and the measured
     // peak (a tiled run's report is the library's tests', tests/tiled_transfer.rs).
-    let (_, _, report) = small_transfer(
-        "budget",
-        &[&"--iterations", &"2", &"--max-memory", &"3G"],
-    );
+    let (_, _, report) = small_transfer("budget", &[&"--iterations", &"2", &"--max-memory", &"3G"]);
     let json = read_report(&report);
     assert_eq!(json["config"]["max_memory_bytes"], 3u64 << 30);
     let stage = &json["config"]["stages"][0]["memory"];
