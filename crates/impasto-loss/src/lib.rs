@@ -73,6 +73,7 @@ mod region_targets;
 mod style;
 mod targets;
 mod temporal;
+mod tile_features;
 mod tiled;
 pub mod tiles;
 mod total;

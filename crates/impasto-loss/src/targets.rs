@@ -9,7 +9,7 @@ use impasto_vgg::{Vgg, VggLayer};
 use crate::checks::{check_layers, check_weight};
 use crate::gram::gram_for_symmetric_loss;
 use crate::region_targets::Region;
-use crate::tiled::{constant_features, grams_per_position_of};
+use crate::tile_features::{constant_features, grams_per_position_of};
 use crate::tiles::LayerWindow;
 use crate::{LossError, Term, style_layer_loss};
 
