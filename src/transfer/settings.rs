@@ -31,7 +31,7 @@ fn validate(transfer: &StyleTransfer) -> Result<(), ImpastoError> {
             .map(|l| 1usize << l.downsamplings())
             .max()
             .unwrap_or(1);
-        if core == 0 || core % align != 0 {
+        if core == 0 || !core.is_multiple_of(align) {
             return Err(invalid(
                 Setting::MaxMemory,
                 format!("tiles of {core} pixels: the core must be a positive multiple of {align}"),

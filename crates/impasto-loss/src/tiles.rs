@@ -121,7 +121,7 @@ impl TileGrid {
         downsamplings: u32,
     ) -> Result<Self, LossError> {
         let align = 1usize << downsamplings;
-        if core == 0 || core % align != 0 || halo % align != 0 {
+        if core == 0 || !core.is_multiple_of(align) || !halo.is_multiple_of(align) {
             return Err(LossError::TileSize { core, halo, align });
         }
         let cuts = |extent: usize| {
