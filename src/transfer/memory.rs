@@ -19,10 +19,11 @@
 //! fit within its transients), `a_t` a tile's bytes per activation (tiles of a few shapes
 //! leave the allocator a different slack than one size does) and `F` what does not grow
 //! with the picture (the program, the weights, the allocator's kept pages). The constants
-//! were fitted to peaks measured with `/usr/bin/time -v` on the project's VM: `F`, `a`
-//! and `h` to default runs at 512, 1024 and 2048 px and single scales with histories of 3
-//! and 10; `a_t` and `w` to tiled evaluations and runs at 1024 and 2048 px. The 4096-px
-//! run checks them (docs/benchmarks.md, "Print size: memory and time").
+//! were fitted to peaks measured with `/usr/bin/time -v` on the project's VM: `F` and
+//! `a·A + h·m` to default runs at 512, 1024 and 2048 px, `h` to two bytes of three floats
+//! (`s` and `y`), `a_t` to tiled evaluations at 1024 and 8192 px, `w` to a default 4096-px
+//! run whose last scale was tiled (docs/benchmarks.md, "Print size: memory and time", has
+//! each fit and the runs that checked it).
 //!
 //! # Fitting a budget
 //!
@@ -45,13 +46,13 @@ const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 /// `F`: bytes that do not grow with the picture.
 const FIXED_BYTES: f64 = 0.52 * GIB;
 /// `a`: bytes a whole evaluation holds per activation float of the network.
-const BYTES_PER_ACTIVATION: f64 = 5.44;
+const BYTES_PER_ACTIVATION: f64 = 5.74;
 /// `a_t`: bytes a tile's evaluation holds per activation float.
 const BYTES_PER_TILE_ACTIVATION: f64 = 5.72;
 /// `h`: bytes per pixel of one L-BFGS pair.
-const BYTES_PER_HISTORY_PAIR: f64 = 32.0;
+const BYTES_PER_HISTORY_PAIR: f64 = 24.0;
 /// `w`: bytes per pixel a tiled run keeps for the whole image beside the tiles.
-const TILED_BYTES_PER_PIXEL: f64 = 131.0;
+const TILED_BYTES_PER_PIXEL: f64 = 99.0;
 /// The share of the budget a stage is planned to, so that the model's error (within 15 %
 /// of the measured peaks, docs/benchmarks.md) rarely carries a run past the budget.
 const PLANNED_SHARE: f64 = 0.95;
