@@ -2,7 +2,7 @@
 //! the warm start carried from stage to stage, the report's stages, and bad schedules.
 
 use burn::tensor::Device;
-use image::{Rgb, Rgb32FImage};
+use image::Rgb32FImage;
 use impasto::optim::Control;
 use impasto::report::RunReport;
 use impasto::transfer::{Init, LossWeights, Progress, Stage};
@@ -12,13 +12,7 @@ mod common;
 
 /// A 64-px "painting" of stripes.
 fn painting() -> Rgb32FImage {
-    Rgb32FImage::from_fn(64, 64, |x, y| {
-        if ((x + y) / 5) % 2 == 0 {
-            Rgb([0.9, 0.75, 0.2])
-        } else {
-            Rgb([0.1, 0.25, 0.6])
-        }
-    })
+    common::stripes()
 }
 
 /// From noise, so that a stage's start can be told from the photo.

@@ -3,26 +3,18 @@
 //! refusals.
 
 use burn::tensor::Device;
-use image::{Rgb, Rgb32FImage};
 use impasto::transfer::{ImageInput, Stage};
 use impasto::{ImpastoError, StyleTransfer, WeightsSource};
 
 mod common;
 
-fn painting() -> Rgb32FImage {
-    Rgb32FImage::from_fn(64, 64, |x, y| {
-        if ((x + y) / 5) % 2 == 0 {
-            Rgb([0.9, 0.75, 0.2])
-        } else {
-            Rgb([0.1, 0.25, 0.6])
-        }
-    })
-}
-
 fn transfer() -> StyleTransfer {
-    StyleTransfer::new(common::photo(96, 72), vec![ImageInput::from(painting())])
-        .with_weights(WeightsSource::Random)
-        .with_stages(vec![Stage::new(48, 2), Stage::new(96, 3)])
+    StyleTransfer::new(
+        common::photo(96, 72),
+        vec![ImageInput::from(common::stripes())],
+    )
+    .with_weights(WeightsSource::Random)
+    .with_stages(vec![Stage::new(48, 2), Stage::new(96, 3)])
 }
 
 #[test]

@@ -97,15 +97,7 @@ impl StyleTransfer {
     /// [`ImpastoError::MemoryBudget`] for a stage that cannot fit the budget.
     pub fn forecast(&self, device: &Device) -> Result<Forecast, ImpastoError> {
         let plan = self.plan()?;
-        let content = match &self.content {
-            Some(input) => Some(input.load()?),
-            None => None,
-        };
-        let styles = self
-            .styles
-            .iter()
-            .map(super::ImageInput::load)
-            .collect::<Result<Vec<_>, ImpastoError>>()?;
+        let (content, styles) = self.load_images()?;
         let source = content
             .as_ref()
             .or(styles.first())

@@ -289,25 +289,21 @@ fn balanced_tiling(size: [usize; 2], largest: usize, halo: usize, align: usize) 
 /// while every size up to 2048 px still runs whole there (measured in
 /// docs/benchmarks.md, "Print size: memory and time").
 pub fn default_memory_budget() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kib: u64 = info
-        .lines()
-        .find_map(|line| line.strip_prefix("MemTotal:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024 / 3)
+    proc_bytes("/proc/meminfo", "MemTotal:").map(|bytes| bytes / 3)
 }
 
 /// The process's peak resident memory so far (`/proc/self/status`'s `VmHWM`), bytes;
 /// `None` where that cannot be read.
 pub fn measured_peak_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: u64 = status
+    proc_bytes("/proc/self/status", "VmHWM:")
+}
+
+/// The `key` line of a `/proc` file (`MemTotal:   24500000 kB`), in bytes.
+fn proc_bytes(path: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let kib: u64 = text
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .find_map(|line| line.strip_prefix(key))?
         .trim()
         .trim_end_matches("kB")
         .trim()

@@ -45,17 +45,7 @@ fn run(
     let started = Instant::now();
     let plan = transfer.plan()?;
 
-    // Images on the host at their own size; each stage resizes them.
-    let content = match &transfer.content {
-        Some(input) => Some(input.load()?),
-        None => None,
-    };
-    let styles = transfer
-        .styles
-        .iter()
-        .map(ImageInput::load)
-        .collect::<Result<Vec<_>, ImpastoError>>()?;
-
+    let (content, styles) = transfer.load_images()?;
     let network = cache.network(transfer, &plan, device)?;
     run_with_network(
         transfer,
@@ -210,6 +200,25 @@ pub(crate) fn run_with_network(
         report,
         regions,
     })
+}
+
+impl StyleTransfer {
+    /// The photo and the paintings on the host at their own size (each stage resizes
+    /// them): what a run and its forecast read.
+    pub(crate) fn load_images(
+        &self,
+    ) -> Result<(Option<Rgb32FImage>, Vec<Rgb32FImage>), ImpastoError> {
+        let content = match &self.content {
+            Some(input) => Some(input.load()?),
+            None => None,
+        };
+        let styles = self
+            .styles
+            .iter()
+            .map(ImageInput::load)
+            .collect::<Result<Vec<_>, ImpastoError>>()?;
+        Ok((content, styles))
+    }
 }
 
 fn initial_image(

@@ -2,6 +2,19 @@
 
 use image::{Rgb, Rgb32FImage};
 
+/// A 64-px "painting" of diagonal stripes in two colours.
+// Not every test file that includes this module paints with it.
+#[allow(dead_code)]
+pub fn stripes() -> Rgb32FImage {
+    Rgb32FImage::from_fn(64, 64, |x, y| {
+        if ((x + y) / 5) % 2 == 0 {
+            Rgb([0.9, 0.75, 0.2])
+        } else {
+            Rgb([0.1, 0.25, 0.6])
+        }
+    })
+}
+
 /// A little "photo": a sky gradient, a dark disc and a bright bar, sharp edges.
 pub fn photo(width: u32, height: u32) -> Rgb32FImage {
     Rgb32FImage::from_fn(width, height, |x, y| {
