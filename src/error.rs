@@ -44,7 +44,7 @@ pub enum ImpastoError {
     /// L-BFGS history ([`StyleTransfer::with_max_memory`](crate::StyleTransfer::with_max_memory)),
     /// found before the run starts.
     #[error(
-        "a {}x{} picture needs at least {} of memory (in tiles, with the shortest L-BFGS \
+        "a picture of {}x{} px needs at least {} of memory (in tiles, with the shortest L-BFGS \
          history), more than the budget of {}",
         image_size[0],
         image_size[1],

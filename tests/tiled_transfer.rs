@@ -71,7 +71,7 @@ fn a_budget_too_small_is_refused_before_the_run() {
     );
     let sentence = error.to_string();
     assert!(
-        sentence.contains("48x36 picture needs at least"),
+        sentence.contains("picture of 48x36 px needs at least"),
         "{sentence}"
     );
     let zero = transfer().with_max_memory(0).validate().unwrap_err();

@@ -20,10 +20,10 @@
 //! leave the allocator a different slack than one size does) and `F` what does not grow
 //! with the picture (the program, the weights, the allocator's kept pages). The constants
 //! were fitted to peaks measured with `/usr/bin/time -v` on the project's VM: `F` and
-//! `a·A + h·m` to default runs at 512, 1024 and 2048 px, `h` to two bytes of three floats
-//! (`s` and `y`), `a_t` to tiled evaluations at 1024 and 8192 px, `w` to a default 4096-px
-//! run whose last scale was tiled (docs/benchmarks.md, "Print size: memory and time", has
-//! each fit and the runs that checked it).
+//! `a·A + h·m` to default runs at 512, 1024 and 2048 px, `h` to two vectors of three
+//! floats per pixel (`s` and `y`: 24 bytes), `a_t` to tiled evaluations at 1024 and 8192
+//! px, `w` to a default 4096-px run whose last scale was tiled (docs/benchmarks.md, "Print
+//! size: memory and time", has each fit and the runs that checked it).
 //!
 //! # Fitting a budget
 //!

@@ -6,7 +6,7 @@
 
 pub mod jobs;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -209,13 +209,20 @@ fn run_transfer(
 ) -> Result<(Status, String), String> {
     let run = &args.run;
     // Written atomically and last of the job's files: if it exists, the job is complete.
-    if run.output.is_file() {
-        return Ok((Status::Skipped, format!("{} exists", run.output.display())));
+    if run.output().is_file() {
+        return Ok((
+            Status::Skipped,
+            format!("{} exists", run.output().display()),
+        ));
     }
-    let files: Vec<&PathBuf> = [Some(&run.output), run.report.as_ref(), run.plot.as_ref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let files: Vec<&Path> = [
+        Some(run.output()),
+        run.report.as_deref(),
+        run.plot.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     for file in &files {
         prepare(file)?;
     }
@@ -228,7 +235,7 @@ fn run_transfer(
         Status::Done,
         format!(
             "{} ({iterations} iterations, loss {})",
-            run.output.display(),
+            run.output().display(),
             number(loss)
         ),
     ))

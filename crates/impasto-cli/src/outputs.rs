@@ -29,7 +29,7 @@ impl Outputs {
     /// The outputs `run` asks for, with the masks of `regions` automatic regions.
     pub fn new(run: &RunArgs, regions: usize) -> Self {
         Outputs {
-            image: run.output.clone(),
+            image: run.output().to_path_buf(),
             report: run.report.clone(),
             plot: run.plot.clone(),
             save_every: run.save_every,

@@ -4,6 +4,7 @@ mod common;
 
 use common::{FAST, assert_success, files, images, impasto, scratch, stderr, stdout};
 use serde_json::Value;
+use std::path::Path;
 
 /// The fields the contract (docs/cli.md) requires of every record.
 const RECORD_FIELDS: [&str; 12] = [
@@ -208,12 +209,12 @@ fn small_transfer(
 fn plan_prints_each_scale_and_writes_nothing() {
     let dir = scratch("plan");
     let (content, style) = images(&dir);
-    let out = dir.join("out.png");
     let before = files(&dir);
-    let output = impasto(common::fast_transfer(
+    // As the user types it: no --output, since a plan writes nothing.
+    let mut arguments = common::fast_transfer(
         &content,
         &style,
-        &out,
+        Path::new("unused.png"),
         &[
             &"--size",
             &"64",
@@ -223,7 +224,10 @@ fn plan_prints_each_scale_and_writes_nothing() {
             &"--max-memory",
             &"2G",
         ],
-    ));
+    );
+    let at = arguments.iter().position(|a| a == "--output").unwrap();
+    arguments.drain(at..at + 2);
+    let output = impasto(arguments);
     assert_success(&output);
     let text = stdout(&output);
     for expected in [
@@ -240,6 +244,18 @@ fn plan_prints_each_scale_and_writes_nothing() {
         );
     }
     assert_eq!(files(&dir), before, "--plan wrote a file");
+}
+
+#[test]
+fn a_run_without_output_is_refused_unless_it_only_plans() {
+    let dir = scratch("no-output");
+    let (content, style) = images(&dir);
+    let mut arguments = common::fast_transfer(&content, &style, Path::new("x.png"), &[]);
+    let at = arguments.iter().position(|a| a == "--output").unwrap();
+    arguments.drain(at..at + 2);
+    let output = impasto(arguments);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--output"), "{}", stderr(&output));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The command line, as clap parses it: subcommands, options, and their help texts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -231,8 +231,9 @@ pub struct ReconstructStyleArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Where to write the result: a .png, .jpg or .jpeg file (written whole or not at all).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: PathBuf,
+    /// Required, but with --plan, which writes nothing.
+    #[arg(long, short, value_name = "FILE", required_unless_present = "plan")]
+    pub output: Option<PathBuf>,
     /// The network, its weights and where it runs.
     #[command(flatten)]
     pub network: NetworkArgs,
@@ -307,4 +308,13 @@ pub struct RunArgs {
     /// few seconds' calibration on this machine). Writes nothing.
     #[arg(long)]
     pub plan: bool,
+}
+
+impl RunArgs {
+    /// The result's path. Clap asks for `--output` unless `--plan` is given, and a plan
+    /// writes nothing, so the empty path stands only where nothing will be written (a
+    /// run refuses `--plan` before it opens a file).
+    pub fn output(&self) -> &Path {
+        self.output.as_deref().unwrap_or(Path::new(""))
+    }
 }

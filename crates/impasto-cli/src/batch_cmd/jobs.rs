@@ -39,7 +39,7 @@ impl Job {
     /// pattern and range.
     pub fn output(&self) -> String {
         match self {
-            Job::Transfer(args) => args.run.output.display().to_string(),
+            Job::Transfer(args) => args.run.output().display().to_string(),
             Job::Video(args) => match (args.first, args.last) {
                 (None, None) => args.output.clone(),
                 (first, last) => format!(
@@ -57,11 +57,11 @@ impl Job {
         match self {
             Job::Transfer(args) => {
                 let run = &args.run;
-                let mut files = vec![run.output.clone()];
+                let mut files = vec![run.output().to_path_buf()];
                 files.extend(run.report.iter().cloned());
                 files.extend(run.plot.iter().cloned());
                 let regions = args.styles.regions.unwrap_or(0);
-                files.extend((1..=regions).map(|k| crate::outputs::region_path(&run.output, k)));
+                files.extend((1..=regions).map(|k| crate::outputs::region_path(run.output(), k)));
                 files
             }
             Job::Video(args) => args.report.iter().cloned().collect(),
@@ -386,7 +386,7 @@ mod tests {
         );
         assert!(args.styles.original_colors);
         let run = &args.run;
-        assert_eq!(run.output, Path::new("out/a-s.png"));
+        assert_eq!(run.output(), Path::new("out/a-s.png"));
         assert_eq!(run.report.as_deref(), Some(Path::new("out/a-s.json")));
         assert_eq!(
             (run.size, run.network.seed, run.iterations.as_slice()),
