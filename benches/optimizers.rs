@@ -74,7 +74,9 @@ fn target_dir() -> PathBuf {
 
 /// The optimizers with their pixel bounds, named as in the tables;
 /// `IMPASTO_BENCH_OPTIMIZERS` (a list of `gd`, `adam`, `lbfgs-fixed`, `lbfgs-wolfe`,
-/// `lbfgs-unbounded`) keeps some.
+/// `lbfgs-unbounded`, `lbfgs-m5`, `lbfgs-m3`) chooses; unset, all but the shorter
+/// histories (`lbfgs-m5`, `lbfgs-m3`: L-BFGS with the strong Wolfe search and m = 5 or 3,
+/// the history a memory budget may shorten to).
 fn optimizers() -> Vec<(&'static str, OptimizerConfig, PixelBounds)> {
     let gd = GradientDescentConfig::default()
         .with_learning_rate(env_or("IMPASTO_BENCH_GD_LR", GD_LEARNING_RATE))
@@ -85,6 +87,8 @@ fn optimizers() -> Vec<(&'static str, OptimizerConfig, PixelBounds)> {
     let fixed = LbfgsConfig::default()
         .with_line_search(LineSearch::None { learning_rate: 1.0 })
         .expect("torch's default step");
+    // The shorter histories a memory budget may choose (docs/print-size.md).
+    let short = |m| LbfgsConfig::default().with_history(m).expect("1 ..= 1000");
     let all = [
         (
             "gd",
@@ -116,10 +120,29 @@ fn optimizers() -> Vec<(&'static str, OptimizerConfig, PixelBounds)> {
             OptimizerConfig::Lbfgs(LbfgsConfig::default()),
             PixelBounds::None,
         ),
+        (
+            "lbfgs-m5",
+            "L-BFGS, strong Wolfe, m = 5",
+            OptimizerConfig::Lbfgs(short(5)),
+            PixelBounds::Box,
+        ),
+        (
+            "lbfgs-m3",
+            "L-BFGS, strong Wolfe, m = 3",
+            OptimizerConfig::Lbfgs(short(3)),
+            PixelBounds::Box,
+        ),
     ];
+    // The shorter histories only when asked for: the default comparison stays the seed's.
     let wanted = std::env::var("IMPASTO_BENCH_OPTIMIZERS").unwrap_or_default();
     all.into_iter()
-        .filter(|(key, ..)| wanted.is_empty() || wanted.split(',').any(|w| w.trim() == *key))
+        .filter(|(key, ..)| {
+            if wanted.is_empty() {
+                !key.starts_with("lbfgs-m")
+            } else {
+                wanted.split(',').any(|w| w.trim() == *key)
+            }
+        })
         .map(|(_, name, config, bounds)| (name, config, bounds))
         .collect()
 }
@@ -333,7 +356,9 @@ fn plot(curves: &[(&str, Vec<(f64, f64)>)], path: &Path) -> std::io::Result<()> 
     const SIZE: (f64, f64) = (900.0, 560.0);
     // The plot area's margins: left (the loss labels), right, top (the title), bottom.
     const MARGIN: (f64, f64, f64, f64) = (80.0, 20.0, 40.0, 50.0);
-    const COLORS: [&str; 4] = ["#0072b2", "#d55e00", "#009e73", "#000000"];
+    const COLORS: [&str; 7] = [
+        "#0072b2", "#d55e00", "#009e73", "#000000", "#cc79a7", "#e69f00", "#56b4e9",
+    ];
     let drawable = |p: &&(f64, f64)| p.1.is_finite() && p.1 > 0.0;
     let points = || curves.iter().flat_map(|(_, c)| c.iter().filter(drawable));
     let max_x = points().fold(1.0f64, |x, p| x.max(p.0));
@@ -401,7 +426,7 @@ fn plot(curves: &[(&str, Vec<(f64, f64)>)], path: &Path) -> std::io::Result<()> 
         upper + 8.0,
         20.0 * curves.len() as f64 + 4.0
     );
-    for (i, ((name, curve), color)) in curves.iter().zip(COLORS).enumerate() {
+    for (i, ((name, curve), color)) in curves.iter().zip(COLORS.iter().cycle()).enumerate() {
         let line: Vec<String> = curve
             .iter()
             .filter(drawable)
