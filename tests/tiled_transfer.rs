@@ -1,9 +1,10 @@
 //! A run evaluated tile by tile against the same run evaluated whole, with random weights
-//! at 96 × 72 px: the same losses and picture, the tiles in the report; and the budget's
-//! refusals.
+//! at 96 × 72 px: the same losses and picture, the tiles in the report; a video frame's
+//! temporal term tiled too; and the budget's refusals.
 
 use burn::tensor::Device;
-use impasto::transfer::{ImageInput, Stage};
+use image::{Rgb, Rgb32FImage};
+use impasto::transfer::{ImageInput, Stage, TemporalTerm};
 use impasto::{ImpastoError, StyleTransfer, WeightsSource};
 
 mod common;
@@ -57,6 +58,61 @@ fn a_tiled_run_follows_the_whole_run() {
         .filter(|(p, q)| p.0.iter().zip(q.0).any(|(x, y)| x.abs_diff(y) > 1))
         .count();
     assert!(differing * 100 < 96 * 72, "{differing} pixels differ");
+}
+
+#[test]
+fn a_video_frames_temporal_term_is_kept_when_the_frame_is_tiled() {
+    // A later frame of a video: one stage at the frame's size and a temporal term (ω the
+    // photo darkened, trusted on the left half). Tiled, the frame must optimise the same
+    // objective, its temporal part included, as whole: the same loss at the start, and
+    // the same after one iteration, whose step follows the gradient, so that a temporal
+    // gradient lost or counted twice by the tiles would show. (Later iterations take long
+    // steps that carry float rounding to 1e-4 and are left to the test above.)
+    let frame = |tile_core: Option<usize>| {
+        let omega = Rgb32FImage::from_fn(96, 72, |x, y| {
+            Rgb(common::photo(96, 72).get_pixel(x, y).0.map(|c| c * 0.7))
+        });
+        let trust = (0..96 * 72)
+            .map(|i| if i % 96 < 48 { 1.0 } else { 0.0 })
+            .collect();
+        let term = TemporalTerm::new(omega, trust, 100.0).unwrap();
+        let t = transfer()
+            .with_stages(vec![Stage::new(96, 1)])
+            .with_temporal(Some(term));
+        match tile_core {
+            Some(core) => t.with_tile_core(core),
+            None => t,
+        }
+        .run(&Device::flex(), &mut ())
+        .unwrap()
+        .report
+    };
+    let (whole, tiled) = (frame(None), frame(Some(32)));
+    let tiles = tiled.config.stages[0]
+        .memory
+        .as_ref()
+        .unwrap()
+        .tiles
+        .clone();
+    assert_eq!(tiles.map(|t| t.count), Some(9));
+    assert_eq!((whole.records.len(), tiled.records.len()), (2, 2));
+    for (w, t) in whole.records.iter().zip(&tiled.records) {
+        assert!(
+            w.temporal > 0.0,
+            "iteration {}: no temporal term",
+            w.iteration
+        );
+        for (a, b, what) in [
+            (w.loss, t.loss, "loss"),
+            (w.temporal, t.temporal, "temporal"),
+        ] {
+            assert!(
+                ((a - b) / a).abs() < 1e-5,
+                "iteration {}: {what} {a} whole, {b} tiled",
+                w.iteration
+            );
+        }
+    }
 }
 
 #[test]
