@@ -452,3 +452,36 @@ fn a_mask_per_sequence_paints_every_frame_and_automatic_regions_are_refused() {
         "{error:?}"
     );
 }
+
+#[test]
+fn frames_over_the_budget_are_tiled_and_the_report_says_how() {
+    // Tiles of 32 px force what a frame larger than the budget gets (issue 35): every
+    // frame tiled, its temporal term kept, and the report recording the budget, each
+    // frame's tiles and the peak memory.
+    let dir = setup("tiled", &[(64, 48); 2]);
+    let report = video(&dir)
+        .unwrap()
+        .with_size(64)
+        .with_transfer(|t| t.with_max_memory(8 << 30).with_tile_core(32))
+        .run(&Device::flex(), &mut ())
+        .unwrap();
+    assert_eq!(report.config.max_memory_bytes, Some(8 << 30));
+    for record in &report.frames {
+        let tiles = record.memory.as_ref().and_then(|m| m.tiles.as_ref());
+        assert_eq!(
+            tiles.map(|t| (t.core, t.count)),
+            Some((32, 4)),
+            "{record:?}"
+        );
+        if cfg!(target_os = "linux") {
+            assert!(record.peak_memory_bytes.unwrap() > 10 << 20, "{record:?}");
+        }
+    }
+    assert!(report.frames[1].temporal.unwrap() > 0.0);
+    let saved = VideoReport::from_json(&std::fs::read_to_string(dir.join("video.json")).unwrap());
+    assert_eq!(
+        saved.unwrap(),
+        report,
+        "the report file is the returned report"
+    );
+}

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::ImpastoError;
+use crate::transfer::StageMemory;
 
 /// What a video run was asked to do, resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +43,10 @@ pub struct VideoConfigReport {
     pub flow: String,
     /// Seed of random weights and noise.
     pub seed: u64,
+    /// The memory budget every frame kept to, bytes (`--max-memory`, or the default
+    /// budget); `None` where there was none. A frame that does not fit whole is tiled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_memory_bytes: Option<u64>,
 }
 
 /// One frame of a video run.
@@ -82,6 +87,14 @@ pub struct FrameRecord {
     pub termination: Option<String>,
     /// Seconds spent on the frame (flow, optimisation, writing).
     pub seconds: f64,
+    /// How the frame's last stage ran in memory (its tiles, if the frame did not fit the
+    /// budget whole, its L-BFGS history and its predicted peak); `None` when skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<StageMemory>,
+    /// The process's peak resident memory at the frame's end, bytes (`VmHWM`: the most
+    /// since the process started); `None` when skipped or where it cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_memory_bytes: Option<u64>,
 }
 
 /// Everything a video run did.

@@ -110,6 +110,8 @@ fn run(
             reliable_fraction: None,
             termination: None,
             seconds: 0.0,
+            memory: None,
+            peak_memory_bytes: None,
         };
         if output.is_file() && !lead_in {
             record.skipped = true;
@@ -281,6 +283,9 @@ fn fill(record: &mut FrameRecord, result: &TransferOutput) {
     record.temporal = best.map(|r| r.temporal);
     record.temporal_weight = report.config.temporal_weight;
     record.termination = Some(report.termination.clone());
+    let last = report.config.stages.last();
+    record.memory = last.and_then(|stage| stage.memory.clone());
+    record.peak_memory_bytes = last.and_then(|stage| stage.peak_memory_bytes);
 }
 
 fn save_report(
@@ -321,6 +326,7 @@ fn config_report(
             flow.patch_size, flow.patch_stride, flow.finest_scale, flow.gradient_descent_iterations
         ),
         seed: t.seed,
+        max_memory_bytes: first.memory_budget(),
     }
 }
 
