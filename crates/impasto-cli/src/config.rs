@@ -263,9 +263,7 @@ fn finish(
     if let Some(init) = &run.init {
         transfer = transfer.with_init(init.parse::<Init>()?);
     }
-    if let Some(bytes) = run.max_memory {
-        transfer = transfer.with_max_memory(bytes);
-    }
+    transfer = run.memory.apply(transfer);
     if run.save_every == Some(0) {
         return Err(CliError::new(
             "--save-every must be at least 1 (an image every N iterations)",

@@ -13,7 +13,7 @@ pub fn print(job: &Job<'_>) -> Result<(), CliError> {
     let backend = config::backend(job.run.network.backend)?;
     let device = backend.device()?;
     let forecast = job.transfer.forecast(&device)?;
-    let budget = match (job.run.max_memory, forecast.budget) {
+    let budget = match (job.run.memory.max_memory, forecast.budget) {
         (Some(bytes), _) => format!("{} (--max-memory)", format_bytes(bytes)),
         (None, Some(bytes)) => {
             format!("{} (a third of this machine's memory)", format_bytes(bytes))

@@ -170,9 +170,7 @@ pub fn video(args: &VideoArgs) -> Result<VideoTransfer, CliError> {
             if let Some(weights) = loss_weights {
                 t = t.with_loss_weights(weights);
             }
-            if let Some(bytes) = args.max_memory {
-                t = t.with_max_memory(bytes);
-            }
+            t = args.memory.apply(t);
             match args.size {
                 Some(size) => t.with_size(size),
                 None => t,

@@ -11,8 +11,8 @@ mod video;
 
 pub use batch::BatchArgs;
 pub use options::{
-    BackendName, BoundsArg, LineSearchName, LossWeightArgs, NetworkArgs, OptimizerName, StyleArgs,
-    StyleScaleArg,
+    BackendName, BoundsArg, LineSearchName, LossWeightArgs, MaxMemoryArg, NetworkArgs,
+    OptimizerName, StyleArgs, StyleScaleArg,
 };
 pub use serve::ServeArgs;
 pub use video::VideoArgs;
@@ -119,11 +119,6 @@ pub struct FetchArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-/// `--max-memory`'s value.
-pub(crate) fn memory_size(text: &str) -> Result<u64, String> {
-    impasto::transfer::parse_bytes(text)
 }
 
 /// What `--help` of the three runs adds after the options.
@@ -296,13 +291,9 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
-    /// The most memory the run may take, e.g. 8G or 1500M (K, M, G, T: powers of 1024).
-    /// A stage that does not fit whole is evaluated tile by tile (the same picture, more
-    /// time); only where small tiles do not fit either is the L-BFGS history shortened;
-    /// a run that cannot fit is refused before it starts. [default: a third of this
-    /// machine's memory]
-    #[arg(long, value_name = "SIZE", value_parser = memory_size)]
-    pub max_memory: Option<u64>,
+    /// The memory budget.
+    #[command(flatten)]
+    pub memory: MaxMemoryArg,
     /// Print the plan and exit without running: per scale the size, iterations, whether
     /// it is tiled, the L-BFGS history, and the predicted peak memory and time (from a
     /// few seconds' calibration on this machine). Writes nothing.

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use impasto::StyleTransfer;
 use impasto::transfer::{ColorMatch, Colors, PixelBounds};
 use impasto::vgg::{InputConvention, Pooling, VggArchitecture};
 
@@ -171,6 +172,29 @@ pub struct StyleScaleArg {
         allow_negative_numbers = true
     )]
     pub style_scale: f64,
+}
+
+/// `--max-memory`, shared by the commands that run transfers (`transfer`, `reconstruct`,
+/// `video`).
+#[derive(Debug, Args)]
+pub struct MaxMemoryArg {
+    /// The most memory the run may take, e.g. 8G or 1500M (K, M, G, T: powers of 1024).
+    /// A scale (or a video frame) that does not fit whole is evaluated tile by tile (the
+    /// same picture, more time); only where small tiles do not fit either is the L-BFGS
+    /// history shortened; a run that cannot fit is refused before it starts. [default: a
+    /// third of this machine's memory]
+    #[arg(long, value_name = "SIZE", value_parser = impasto::transfer::parse_bytes)]
+    pub max_memory: Option<u64>,
+}
+
+impl MaxMemoryArg {
+    /// `transfer` with the budget given, else as it is (the library's default budget).
+    pub fn apply(&self, transfer: StyleTransfer) -> StyleTransfer {
+        match self.max_memory {
+            Some(bytes) => transfer.with_max_memory(bytes),
+            None => transfer,
+        }
+    }
 }
 
 /// The optimizers `--optimizer` accepts.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{BoundsArg, LossWeightArgs, NetworkArgs, StyleArgs};
+use super::{BoundsArg, LossWeightArgs, MaxMemoryArg, NetworkArgs, StyleArgs};
 
 /// What `--help` adds after the options.
 const VIDEO_NOTES: &str = "\
@@ -83,9 +83,7 @@ pub struct VideoArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
-    /// The most memory a frame may take, e.g. 8G (as for `impasto transfer`): a frame
-    /// that does not fit whole is evaluated tile by tile. [default: a third of this
-    /// machine's memory]
-    #[arg(long, value_name = "SIZE", value_parser = super::memory_size)]
-    pub max_memory: Option<u64>,
+    /// The memory budget of each frame.
+    #[command(flatten)]
+    pub memory: MaxMemoryArg,
 }
