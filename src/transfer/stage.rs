@@ -146,7 +146,7 @@ pub(super) fn prepare(
     // A stage larger than the photo: S_tv follows the area (see upscaled.rs).
     let scales = match (scales, photo) {
         (Some(s), Some(photo)) => Some(TermScales {
-            tv: super::upscaled::tv_scale(photo, dimensions, s.tv),
+            tv: super::upscaled::tv_scale(photo, dimensions, s.tv, device),
             ..s
         }),
         (scales, _) => scales,

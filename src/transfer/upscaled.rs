@@ -11,41 +11,29 @@
 //! TV a photo with the same detail per pixel would have. Stages at or below the photo's
 //! size keep the balance measured there.
 
+use burn::tensor::Device;
 use image::Rgb32FImage;
+use impasto_loss::total_variation;
+
+use crate::image_to_tensor;
 
 /// `S_tv` for a stage of `stage` = `(width, height)` pixels whose photo is `photo` at
-/// its own size, given `measured`, the TV of the photo resized to the stage.
-pub(super) fn tv_scale(photo: &Rgb32FImage, stage: (u32, u32), measured: f64) -> f64 {
+/// its own size, given `measured`, the TV of the photo resized to the stage. The photo's
+/// own TV is measured (on `device`, smaller than the stage's image) only where the stage
+/// is larger.
+pub(super) fn tv_scale(
+    photo: &Rgb32FImage,
+    stage: (u32, u32),
+    measured: f64,
+    device: &Device,
+) -> f64 {
     let area = |(w, h): (u32, u32)| f64::from(w) * f64::from(h);
     let ratio = area(stage) / area(photo.dimensions());
     if ratio <= 1.0 {
         return measured;
     }
-    measured.max(total_variation(photo) * ratio)
-}
-
-/// `Σ (x_{i+1,j} − x_{i,j})² + (x_{i,j+1} − x_{i,j})²` over the channels, as
-/// [`total_variation`](impasto_loss::total_variation) computes it on a tensor.
-fn total_variation(photo: &Rgb32FImage) -> f64 {
-    let (width, height) = photo.dimensions();
-    let mut sum = 0.0;
-    for y in 0..height {
-        for x in 0..width {
-            let p = photo.get_pixel(x, y).0;
-            let mut add = |q: [f32; 3]| {
-                for c in 0..3 {
-                    sum += f64::from(q[c] - p[c]).powi(2);
-                }
-            };
-            if x + 1 < width {
-                add(photo.get_pixel(x + 1, y).0);
-            }
-            if y + 1 < height {
-                add(photo.get_pixel(x, y + 1).0);
-            }
-        }
-    }
-    sum
+    let own = total_variation(image_to_tensor(photo, device)).into_scalar::<f64>();
+    measured.max(own * ratio)
 }
 
 #[cfg(test)]
@@ -53,29 +41,29 @@ mod tests {
     use super::*;
     use image::Rgb;
 
+    /// Columns alternating black and white: 9 horizontal neighbours per row differ by 1
+    /// in each of 3 channels, no vertical ones, so its own TV is 9 · 10 · 3 = 270.
+    fn columns() -> Rgb32FImage {
+        Rgb32FImage::from_fn(10, 10, |x, _| Rgb([(x % 2) as f32; 3]))
+    }
+
     #[test]
-    fn matches_the_loss_crates_total_variation() {
-        let photo = Rgb32FImage::from_fn(7, 5, |x, y| {
-            Rgb([
-                (x * y) as f32 / 35.0,
-                (x + y) as f32 / 12.0,
-                ((x * 7 + y * 3) % 5) as f32 / 5.0,
-            ])
-        });
-        let tensor = crate::image_to_tensor(&photo, &burn::tensor::Device::flex());
-        let expected = impasto_loss::total_variation(tensor).into_scalar::<f64>();
-        assert!((total_variation(&photo) - expected).abs() <= 1e-5 * expected);
+    fn the_photos_own_tv_is_the_loss_crates() {
+        let device = Device::flex();
+        let own = total_variation(image_to_tensor(&columns(), &device)).into_scalar::<f64>();
+        assert_eq!(own, 270.0);
+        assert_eq!(tv_scale(&columns(), (20, 20), 7.0, &device), own * 4.0);
     }
 
     #[test]
     fn follows_the_area_only_above_the_photos_size() {
-        let photo = Rgb32FImage::from_fn(10, 10, |x, _| Rgb([(x % 2) as f32; 3]));
-        let own = total_variation(&photo);
+        let device = Device::flex();
+        let photo = columns();
         // At or below its size: what was measured at the stage.
-        assert_eq!(tv_scale(&photo, (10, 10), 7.0), 7.0);
-        assert_eq!(tv_scale(&photo, (5, 5), 7.0), 7.0);
+        assert_eq!(tv_scale(&photo, (10, 10), 7.0, &device), 7.0);
+        assert_eq!(tv_scale(&photo, (5, 5), 7.0, &device), 7.0);
         // Upscaled 2×: the own TV times the area ratio, unless the measured is larger.
-        assert_eq!(tv_scale(&photo, (20, 20), 7.0), own * 4.0);
-        assert_eq!(tv_scale(&photo, (20, 20), 1e9), 1e9);
+        assert_eq!(tv_scale(&photo, (20, 20), 7.0, &device), 270.0 * 4.0);
+        assert_eq!(tv_scale(&photo, (20, 20), 1e9, &device), 1e9);
     }
 }
